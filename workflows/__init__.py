@@ -1,0 +1,1 @@
+"""The catalogue: one module per business process, each defining `WORKFLOW = Workflow(...)`."""
