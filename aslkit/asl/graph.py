@@ -39,8 +39,8 @@ class Chain:
         if not self.ends:
             raise GraphError(
                 f"the chain starting at {self.start.name!r} has no open end to continue to "
-                f"{other_chain.start.name!r}: it ends in Succeed, Fail or Choice states; "
-                "give the Choice branches their targets with .when()/.otherwise() instead"
+                f"{other_chain.start.name!r}: it ends in Succeed, Fail or Choice states "
+                "(a Choice continues through .when() and .otherwise())"
             )
         for end in self.ends:
             end.set_next(other_chain.start)

@@ -1,0 +1,1 @@
+"""Human-readable renderings of state machines (outline now; diagrams later)."""
