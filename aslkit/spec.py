@@ -1,48 +1,23 @@
 """The Workflow spec: everything one business process declares, in one place.
 
 Every consumer (the committed ASL, the local deployer, the CDK app) reads the spec; none re-declares a resource.
-Resources enter the ASL as placeholders (`fn.arn`), which the spec can fill because it declares them.
+Resources enter the ASL as placeholders (`fn.arn`, `table.name_ref`), which the spec can fill because it declares
+them.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import Placeholder
+from aslkit.events.rules import EventBus, Rule, Schedule
+from aslkit.resources import Bucket, Function, Queue, Resource, SpecError, Table, Topic, check_name
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class SpecError(ValueError):
-    """A Workflow spec that cannot be rendered: bad names, a placeholder nothing provides, a duplicate."""
-
-
-@dataclass(frozen=True)
-class Function:
-    """A task Lambda: `handler` is the dotted path of a handler under `tasks/` (`tasks.example.greet.handler`)."""
-
-    name: str
-    handler: str
-    timeout: int = 30
-    memory: int = 256
-    environment: Mapping[str, str] = field(default_factory=dict)
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        if not _NAME.match(self.name):
-            raise SpecError(f"function name {self.name!r} must be snake_case (a-z, 0-9, _), starting with a letter")
-        if not self.handler.startswith("tasks.") or self.handler.count(".") < 2:
-            raise SpecError(
-                f"function {self.name!r}: handler {self.handler!r} must be 'tasks.<process>.<module>.<function>'"
-            )
-
-    @property
-    def arn(self) -> Placeholder:
-        """The function's ARN inside a definition."""
-        return Placeholder(f"{self.name}_function_arn")
+__all__ = ["Bucket", "EventBus", "Function", "Queue", "Rule", "Schedule", "SpecError", "Table", "Topic", "Workflow",
+           "machine_arn"]  # fmt: skip
 
 
 def machine_arn(machine: StateMachine | str) -> Placeholder:
@@ -53,23 +28,71 @@ def machine_arn(machine: StateMachine | str) -> Placeholder:
 
 @dataclass
 class Workflow:
-    """One business process: its state machines and the resources they use."""
+    """One business process: its state machines and the resources they use.
+
+    `entry` is the machine an `--input` starts (default: the first). `parameters` are plain deploy-time values
+    (`${name}` placeholders) such as polling intervals, with their production defaults.
+    """
 
     name: str
     description: str
     machines: Sequence[StateMachine]
     functions: Sequence[Function] = ()
+    tables: Sequence[Table] = ()
+    buckets: Sequence[Bucket] = ()
+    queues: Sequence[Queue] = ()
+    topics: Sequence[Topic] = ()
+    buses: Sequence[EventBus] = ()
+    rules: Sequence[Rule] = ()
+    schedules: Sequence[Schedule] = ()
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    entry: str | None = None
 
     def __post_init__(self) -> None:
-        if not _NAME.match(self.name):
-            raise SpecError(f"workflow name {self.name!r} must be snake_case")
-        _unique("function", [f.name for f in self.functions], self.name)
-        _unique("state machine", [m.name for m in self.machines], self.name)
+        check_name("workflow", self.name)
+        for kind, names in (
+            ("resource", [r.name + ":" + r.kind for r in self.resources()]),
+            ("state machine", [m.name for m in self.machines]),
+            ("rule", [r.name for r in self.rules]),
+            ("schedule", [s.name for s in self.schedules]),
+        ):
+            seen: set[str] = set()
+            for name in names:
+                if name in seen:
+                    raise SpecError(f"workflow {self.name!r} declares the {kind} {name.split(':')[0]!r} twice")
+                seen.add(name)
+        if self.entry is not None and self.entry not in {m.name for m in self.machines}:
+            raise SpecError(f"workflow {self.name!r}: entry {self.entry!r} is not one of its state machines")
+
+    def resources(self) -> Iterator[Resource]:
+        yield from self.functions
+        yield from self.tables
+        yield from self.buckets
+        yield from self.queues
+        yield from self.topics
+        yield from self.buses
+
+    @property
+    def entry_machine(self) -> StateMachine:
+        return next(m for m in self.machines if self.entry in (None, m.name))
+
+    def machine(self, name: str) -> StateMachine:
+        for machine in self.machines:
+            if machine.name == name:
+                return machine
+        raise SpecError(f"workflow {self.name!r} has no state machine {name!r}")
 
     def provided_placeholders(self) -> dict[str, str]:
         """Placeholder name -> what fills it, for every placeholder this spec can fill."""
-        provided = {f.arn.name: f"ARN of function {f.name!r}" for f in self.functions}
-        provided.update({machine_arn(m).name: f"ARN of state machine {m.name!r}" for m in self.machines})
+        provided: dict[str, str] = {}
+        for resource in self.resources():
+            for placeholder, attribute in resource.placeholders().items():
+                provided[placeholder] = f"{attribute} of {resource.kind} {resource.name!r}"
+        for machine in self.machines:
+            provided[machine_arn(machine).name] = f"ARN of state machine {machine.name!r}"
+        for name in self.parameters:
+            provided[name] = f"parameter {name!r}"
         return provided
 
     def check(self) -> None:
@@ -83,11 +106,3 @@ class Workflow:
                     f"provides: {', '.join(missing)}. Declare the function or resource in the Workflow, "
                     f"or use its .arn; provided here: {', '.join(sorted(provided)) or 'none'}"
                 )
-
-
-def _unique(kind: str, names: list[str], workflow: str) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise SpecError(f"workflow {workflow!r} declares the {kind} {name!r} twice")
-        seen.add(name)

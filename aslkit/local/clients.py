@@ -1,0 +1,43 @@
+"""boto3 clients bound to one LocalStack endpoint, with the test credentials LocalStack accepts."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from botocore.config import Config
+from localstack_client.session import Session
+
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+
+
+class AwsClients:
+    """Lazily created clients: `clients.stepfunctions`, `clients.sfn_sync` (StartSyncExecution), `clients.s3` ..."""
+
+    def __init__(self, endpoint_url: str, region: str = REGION) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.region = region
+        host = self.endpoint_url.split("://", 1)[-1]
+        self._session = Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region,
+                                localstack_host=host)  # fmt: skip
+        self._config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=70)
+
+    def client(self, service: str, **config: Any) -> Any:
+        return self._client(service, tuple(sorted(config.items())))
+
+    @functools.cache  # noqa: B019 (one cache per AwsClients instance is what we want)
+    def _client(self, service: str, config_items: tuple[tuple[str, Any], ...]) -> Any:
+        config = self._config.merge(Config(**dict(config_items))) if config_items else self._config
+        return self._session.client(service, config=config)
+
+    def __getattr__(self, service: str) -> Any:
+        if service.startswith("_"):
+            raise AttributeError(service)
+        if service == "sfn_sync":
+            # StartSyncExecution has a host prefix ("sync-") that LocalStack's loopback address cannot take.
+            return self.client("stepfunctions", inject_host_prefix=False)
+        return self.client(service)
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{ACCOUNT}:{resource}"

@@ -1,0 +1,379 @@
+"""Deploy a Workflow spec to LocalStack with boto3: the same resources the CDK app creates in AWS.
+
+Idempotent: deploying twice updates in place. State machines come from the committed `statemachines/*.asl.json`
+with their `${...}` placeholders filled from what was created, so LocalStack runs exactly the reviewed file.
+A `prefix` gives every physical name a namespace, so several deployments of one workflow can live side by side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
+from aslkit.build import machine_path
+from aslkit.events.rules import Rule, Schedule
+from aslkit.local.clients import ACCOUNT, AwsClients
+from aslkit.package import build_zip
+from aslkit.resources import Bucket, Function, Queue, SpecError, Table, Topic
+from aslkit.spec import EventBus, Workflow, machine_arn
+
+CodeMode = Literal["hot-reload", "zip"]
+RUNTIME = "python3.13"
+
+
+@dataclass
+class Deployment:
+    """What a deploy created: physical names and the substitutions that filled the definitions."""
+
+    workflow: str
+    prefix: str
+    substitutions: dict[str, str] = field(default_factory=dict)
+    machines: dict[str, str] = field(default_factory=dict)  # spec name -> ARN
+    functions: dict[str, str] = field(default_factory=dict)  # spec name -> physical name
+    queues: dict[str, str] = field(default_factory=dict)  # spec name -> URL (DLQs as <name>_dlq)
+    tables: dict[str, str] = field(default_factory=dict)
+    buckets: dict[str, str] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)
+    buses: dict[str, str] = field(default_factory=dict)  # spec name -> physical name ("default" included)
+    rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # spec name -> (bus, physical rule name)
+
+    def machine_arn(self, name: str) -> str:
+        try:
+            return self.machines[name]
+        except KeyError:
+            raise SpecError(
+                f"{self.workflow} has no deployed state machine {name!r}: {sorted(self.machines)}"
+            ) from None
+
+
+class LocalDeployer:
+    def __init__(
+        self,
+        clients: AwsClients,
+        root: Path,
+        *,
+        prefix: str = "",
+        code: CodeMode = "hot-reload",
+        parameters: Mapping[str, str] | None = None,
+        statemachines_dir: Path | None = None,
+    ) -> None:
+        self.aws = clients
+        self.root = root.resolve()
+        self.statemachines_dir = statemachines_dir or self.root / "statemachines"
+        self.prefix = prefix
+        self.code = code
+        self.parameter_overrides = dict(parameters or {})
+
+    # -- names -----------------------------------------------------------------------------------------------------
+    def physical(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def bucket_name(self, bucket: Bucket) -> str:
+        return self.physical(bucket.name).replace("_", "-").lower()
+
+    def role_arn(self, workflow: Workflow, service: str) -> str:
+        return f"arn:aws:iam::{ACCOUNT}:role/{self.physical(workflow.name)}-{service}"
+
+    # -- deploy ----------------------------------------------------------------------------------------------------
+    def deploy(self, workflow: Workflow) -> Deployment:
+        workflow.check()
+        out = Deployment(workflow.name, self.prefix)
+        subs = out.substitutions
+        for service in ("lambda", "states", "events"):
+            self._ensure_role(workflow, service)
+        for machine in workflow.machines:
+            arn = self.aws.arn("states", f"stateMachine:{self.physical(machine.name)}")
+            out.machines[machine.name] = arn
+            subs[machine_arn(machine).name] = arn
+        subs.update(workflow.parameters)
+        subs.update({k: v for k, v in self.parameter_overrides.items() if k in workflow.parameters})
+        out.buses["default"] = "default"
+        for bus in workflow.buses:
+            self._deploy_bus(bus, out)
+        for table in workflow.tables:
+            self._deploy_table(table, out)
+        for bucket in workflow.buckets:
+            self._deploy_bucket(bucket, out)
+        for queue in [*workflow.queues, *self._rule_dlqs(workflow)]:
+            self._deploy_queue(queue, out)
+        for topic in workflow.topics:
+            self._deploy_topic(topic, out)
+        for function in workflow.functions:
+            self._deploy_function(workflow, function, out)
+        for machine in workflow.machines:
+            self._deploy_machine(workflow, machine.name, machine.type, out)
+        for rule in workflow.rules:
+            self._deploy_rule(workflow, rule, out)
+        for schedule in workflow.schedules:
+            self._deploy_schedule(workflow, schedule, out)
+        return out
+
+    def _ensure_role(self, workflow: Workflow, service: str) -> None:
+        name = f"{self.physical(workflow.name)}-{service}"
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": f"{service}.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        try:
+            self.aws.iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "EntityAlreadyExists":
+                raise
+
+    def _deploy_bus(self, bus: EventBus, out: Deployment) -> None:
+        name = self.physical(bus.name)
+        try:
+            arn = self.aws.events.create_event_bus(Name=name)["EventBusArn"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                raise
+            arn = self.aws.events.describe_event_bus(Name=name)["Arn"]
+        out.buses[bus.name] = name
+        self._fill(out, bus, {"name": name, "arn": arn})
+
+    def _deploy_table(self, table: Table, out: Deployment) -> None:
+        name = self.physical(table.name)
+        keys = [(table.partition_key, "HASH")] + ([(table.sort_key, "RANGE")] if table.sort_key else [])
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": [{"AttributeName": attr, "KeyType": kind} for (attr, _), kind in keys],
+            "AttributeDefinitions": [{"AttributeName": attr, "AttributeType": typ} for (attr, typ), _ in keys],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if table.stream:
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream}
+        try:
+            description = self.aws.dynamodb.create_table(**request)["TableDescription"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+            description = self.aws.dynamodb.describe_table(TableName=name)["Table"]
+        if table.ttl_attribute:
+            self.aws.dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
+            )
+        out.tables[table.name] = name
+        self._fill(out, table, {"name": name, "arn": description["TableArn"]})
+
+    def _deploy_bucket(self, bucket: Bucket, out: Deployment) -> None:
+        name = self.bucket_name(bucket)
+        try:
+            self.aws.s3.create_bucket(Bucket=name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+        if bucket.event_bridge:
+            self.aws.s3.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
+        out.buckets[bucket.name] = name
+        self._fill(out, bucket, {"name": name, "arn": f"arn:aws:s3:::{name}"})
+
+    def _rule_dlqs(self, workflow: Workflow) -> list[Queue]:
+        return [Queue(f"{rule.name}_dlq", max_receive_count=None) for rule in workflow.rules if rule.dlq is None]
+
+    def _deploy_queue(self, queue: Queue, out: Deployment) -> None:
+        suffix = ".fifo" if queue.fifo else ""
+        fifo_attrs = {"FifoQueue": "true", "ContentBasedDeduplication": "true"} if queue.fifo else {}
+        attributes: dict[str, str] = {"VisibilityTimeout": str(queue.visibility_timeout), **fifo_attrs}
+        values: dict[str, str] = {}
+        if queue.max_receive_count:
+            dlq_url, dlq_arn = self._create_queue(self.physical(f"{queue.name}_dlq") + suffix, dict(fifo_attrs))
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
+            )
+            values.update({"dlq_url": dlq_url, "dlq_arn": dlq_arn})
+            out.queues[f"{queue.name}_dlq"] = dlq_url
+        name = self.physical(queue.name) + suffix
+        url, arn = self._create_queue(name, attributes)
+        values.update({"url": url, "arn": arn, "name": name})
+        out.queues[queue.name] = url
+        self._fill(out, queue, values)
+
+    def _create_queue(self, name: str, attributes: dict[str, str]) -> tuple[str, str]:
+        sqs = self.aws.sqs
+        try:
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("QueueAlreadyExists", "QueueNameExists"):
+                raise
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={k: v for k, v in attributes.items() if k != "FifoQueue"})
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, arn
+
+    def _deploy_topic(self, topic: Topic, out: Deployment) -> None:
+        arn = self.aws.sns.create_topic(Name=self.physical(topic.name))["TopicArn"]
+        for queue_name in topic.subscribe_queues:
+            queue_arn = out.substitutions[Queue(queue_name).placeholder("arn").name]
+            self.aws.sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn,
+                                   Attributes={"RawMessageDelivery": "true"})  # fmt: skip
+        out.topics[topic.name] = arn
+        self._fill(out, topic, {"arn": arn})
+
+    def _deploy_function(self, workflow: Workflow, function: Function, out: Deployment) -> None:
+        name = self.physical(function.name)
+        code: dict[str, Any]
+        if self.code == "hot-reload":
+            code = {"S3Bucket": "hot-reload", "S3Key": str(self.root)}
+        else:
+            code = {"ZipFile": build_zip(self.root, function)}
+        environment = {
+            "POWERTOOLS_SERVICE_NAME": workflow.name,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            **{key: self._resolve(value, out) for key, value in function.environment.items()},
+        }
+        config: dict[str, Any] = {
+            "FunctionName": name,
+            "Runtime": RUNTIME,
+            "Role": self.role_arn(workflow, "lambda"),
+            "Handler": function.handler,
+            "Timeout": function.timeout,
+            "MemorySize": function.memory,
+            "Environment": {"Variables": environment},
+            "Description": function.description,
+        }
+        lam = self.aws.client("lambda")
+        try:
+            arn = lam.create_function(**config, Code=code)["FunctionArn"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceConflictException":
+                raise
+            self._wait_function(name)
+            lam.update_function_configuration(**config)
+            self._wait_function(name)
+            code_args = {"ZipFile": code["ZipFile"]} if "ZipFile" in code else code
+            arn = lam.update_function_code(FunctionName=name, **code_args)["FunctionArn"]
+        self._wait_function(name)
+        out.functions[function.name] = name
+        self._fill(out, function, {"arn": arn, "name": name})
+
+    def _wait_function(self, name: str, timeout: float = 30.0) -> None:
+        lam = self.aws.client("lambda")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            config = lam.get_function_configuration(FunctionName=name)
+            if config.get("State") == "Failed":
+                raise SpecError(f"function {name} failed to deploy: {config.get('StateReason')}")
+            if config.get("State") == "Active" and config.get("LastUpdateStatus") in (None, "Successful"):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"function {name} did not become Active in {timeout:.0f} s")
+
+    def _deploy_machine(self, workflow: Workflow, name: str, machine_type: str, out: Deployment) -> None:
+        path = machine_path(self.statemachines_dir, name)
+        if not path.exists():
+            raise SpecError(f"{path} does not exist: run `aslkit build` (or `make build`) first")
+        definition = substitute(path.read_text(), out.substitutions, source=str(path))
+        arn = out.machines[name]
+        sfn = self.aws.stepfunctions
+        role = self.role_arn(workflow, "states")
+        try:
+            sfn.create_state_machine(name=self.physical(name), definition=definition, roleArn=role, type=machine_type)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "StateMachineAlreadyExists":
+                raise
+            sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
+
+    def _target(self, workflow: Workflow, target: Any, out: Deployment) -> dict[str, Any]:
+        from aslkit.asl.machine import StateMachine
+
+        if isinstance(target, StateMachine):
+            return {"Arn": out.machines[target.name], "RoleArn": self.role_arn(workflow, "events")}
+        if isinstance(target, Function):
+            return {"Arn": out.substitutions[target.arn.name]}
+        if isinstance(target, Queue):
+            return {"Arn": out.substitutions[target.placeholder("arn").name]}
+        raise SpecError(f"unsupported rule target {target!r}")
+
+    def _deploy_rule(self, workflow: Workflow, rule: Rule, out: Deployment) -> None:
+        bus = out.buses[rule.bus.name] if rule.bus else "default"
+        name = self.physical(rule.name)
+        events = self.aws.events
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(rule.pattern), State="ENABLED",
+                        Description=rule.description)  # fmt: skip
+        dlq = rule.dlq or Queue(f"{rule.name}_dlq", max_receive_count=None)
+        target: dict[str, Any] = {
+            "Id": "target",
+            **self._target(workflow, rule.target, out),
+            "DeadLetterConfig": {"Arn": out.substitutions[dlq.placeholder("arn").name]},
+            "RetryPolicy": {
+                "MaximumRetryAttempts": rule.max_retry_attempts,
+                "MaximumEventAgeInSeconds": rule.max_event_age_seconds,
+            },
+        }
+        if rule.input_path:
+            target["InputPath"] = rule.input_path
+        if rule.input_transformer:
+            target["InputTransformer"] = {
+                "InputPathsMap": dict(rule.input_transformer.input_paths),
+                "InputTemplate": rule.input_transformer.template,
+            }
+        events.put_targets(Rule=name, EventBusName=bus, Targets=[target])
+        out.rules[rule.name] = (bus, name)
+
+    def _deploy_schedule(self, workflow: Workflow, schedule: Schedule, out: Deployment) -> None:
+        name = self.physical(schedule.name)
+        self.aws.events.put_rule(Name=name, ScheduleExpression=schedule.expression, State="ENABLED")
+        target = {"Id": "target", **self._target(workflow, schedule.target, out), "Input": json.dumps(schedule.input)}
+        self.aws.events.put_targets(Rule=name, Targets=[target])
+        out.rules[schedule.name] = ("default", name)
+
+    # -- helpers ---------------------------------------------------------------------------------------------------
+    def _fill(self, out: Deployment, resource: Any, values: dict[str, str]) -> None:
+        for placeholder, attribute in resource.placeholders().items():
+            if attribute in values:
+                out.substitutions[placeholder] = values[attribute]
+
+    def _resolve(self, value: str | Placeholder, out: Deployment) -> str:
+        text = str(value)
+        return substitute(text, out.substitutions, source="function environment") if "${" in text else text
+
+    # -- teardown --------------------------------------------------------------------------------------------------
+    def teardown(self, deployment: Deployment) -> None:
+        """Delete what `deploy` created (missing pieces are skipped)."""
+        events, sfn, lam = self.aws.events, self.aws.stepfunctions, self.aws.client("lambda")
+        for bus, rule in deployment.rules.values():
+            _quietly(events.remove_targets, Rule=rule, EventBusName=bus, Ids=["target"])
+            _quietly(events.delete_rule, Name=rule, EventBusName=bus)
+        for arn in deployment.machines.values():
+            _quietly(sfn.delete_state_machine, stateMachineArn=arn)
+        for name in deployment.functions.values():
+            _quietly(lam.delete_function, FunctionName=name)
+        for arn in deployment.topics.values():
+            _quietly(self.aws.sns.delete_topic, TopicArn=arn)
+        for url in deployment.queues.values():
+            _quietly(self.aws.sqs.delete_queue, QueueUrl=url)
+        for name in deployment.buckets.values():
+            objects = self.aws.s3.list_objects_v2(Bucket=name).get("Contents", [])
+            for item in objects:
+                _quietly(self.aws.s3.delete_object, Bucket=name, Key=item["Key"])
+            _quietly(self.aws.s3.delete_bucket, Bucket=name)
+        for name in deployment.tables.values():
+            _quietly(self.aws.dynamodb.delete_table, TableName=name)
+        for key, name in deployment.buses.items():
+            if key != "default":
+                _quietly(events.delete_event_bus, Name=name)
+
+
+def substitute(text: str, substitutions: Mapping[str, str], *, source: str) -> str:
+    """Fill `${name}` placeholders; an unknown one is an error naming it (never sent half-filled)."""
+    missing = sorted({name for name in PLACEHOLDER_IN_TEXT.findall(text) if name not in substitutions})
+    if missing:
+        raise SpecError(f"{source}: no value for placeholder(s) {', '.join(missing)}")
+    return PLACEHOLDER_IN_TEXT.sub(lambda match: substitutions[match.group(1)], text)
+
+
+def _quietly(call: Any, **kwargs: Any) -> None:
+    with contextlib.suppress(ClientError):
+        call(**kwargs)

@@ -1,0 +1,157 @@
+"""The resources a Workflow declares besides its state machines: functions and data stores.
+
+Each resource knows the placeholders through which definitions refer to it (`table.name_ref`, `fn.arn` ...);
+the deployers (local and CDK) fill them from what they created.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aslkit.asl.values import Placeholder
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+KeyType = Literal["S", "N", "B"]
+
+
+class SpecError(ValueError):
+    """A Workflow spec that cannot be rendered: bad names, a placeholder nothing provides, a duplicate."""
+
+
+def check_name(kind: str, name: str) -> None:
+    if not _NAME.match(name) or len(name) > 48:
+        raise SpecError(f"{kind} name {name!r} must be snake_case (a-z, 0-9, _), start with a letter, <= 48 chars")
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+
+    kind = "resource"
+
+    def __post_init__(self) -> None:
+        check_name(self.kind, self.name)
+
+    def placeholder(self, attribute: str) -> Placeholder:
+        return Placeholder(f"{self.name}_{self.kind}_{attribute}")
+
+    def placeholders(self) -> dict[str, str]:
+        """Placeholder name -> attribute of the deployed resource ("name", "arn", "url")."""
+        return {self.placeholder(a).name: a for a in self.attributes()}
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("arn",)
+
+
+@dataclass(frozen=True)
+class Function(Resource):
+    """A task Lambda: `handler` is the dotted path of its handler, `tasks.<process>.<module>.<function>` for the
+    catalogue (tests may point at their own packages)."""
+
+    handler: str = ""
+    timeout: int = 30
+    memory: int = 256
+    environment: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    kind = "function"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.handler.count(".") < 2 or not all(part.isidentifier() for part in self.handler.split(".")):
+            raise SpecError(
+                f"function {self.name!r}: handler {self.handler!r} must be a dotted path such as "
+                "'tasks.<process>.<module>.<function>'"
+            )
+
+    @property
+    def arn(self) -> Placeholder:
+        return self.placeholder("arn")
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("arn", "name")
+
+
+@dataclass(frozen=True)
+class Table(Resource):
+    """A DynamoDB table (on demand), keyed by `partition_key` and an optional `sort_key`."""
+
+    partition_key: tuple[str, KeyType] = ("pk", "S")
+    sort_key: tuple[str, KeyType] | None = None
+    stream: Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"] | None = None
+    ttl_attribute: str | None = None
+
+    kind = "table"
+
+    @property
+    def name_ref(self) -> Placeholder:
+        return self.placeholder("name")
+
+    @property
+    def arn(self) -> Placeholder:
+        return self.placeholder("arn")
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("name", "arn")
+
+
+@dataclass(frozen=True)
+class Bucket(Resource):
+    """An S3 bucket; `event_bridge` sends its object events to the default EventBridge bus."""
+
+    event_bridge: bool = False
+
+    kind = "bucket"
+
+    @property
+    def name_ref(self) -> Placeholder:
+        return self.placeholder("name")
+
+    @property
+    def arn(self) -> Placeholder:
+        return self.placeholder("arn")
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("name", "arn")
+
+
+@dataclass(frozen=True)
+class Queue(Resource):
+    """An SQS queue with a dead-letter queue (`<name>_dlq`) after `max_receive_count` failed receives."""
+
+    fifo: bool = False
+    visibility_timeout: int = 30
+    max_receive_count: int | None = 3
+
+    kind = "queue"
+
+    @property
+    def url(self) -> Placeholder:
+        return self.placeholder("url")
+
+    @property
+    def arn(self) -> Placeholder:
+        return self.placeholder("arn")
+
+    @property
+    def dlq_url(self) -> Placeholder:
+        return self.placeholder("dlq_url")
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("url", "arn", "name") + (("dlq_url", "dlq_arn") if self.max_receive_count else ())
+
+
+@dataclass(frozen=True)
+class Topic(Resource):
+    """An SNS topic; `subscribe_queues` get its messages (raw delivery)."""
+
+    subscribe_queues: Sequence[str] = ()
+
+    kind = "topic"
+
+    @property
+    def arn(self) -> Placeholder:
+        return self.placeholder("arn")

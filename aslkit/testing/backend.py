@@ -1,0 +1,175 @@
+"""The execution backend the test helpers talk to. `LocalStackBackend` is the one there is today; a second one
+(AWS, or another emulator) implements the same protocol and no test changes."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from aslkit.asl.machine import StateMachine
+from aslkit.local.clients import AwsClients
+from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
+from aslkit.spec import Workflow
+from aslkit.testing.mocks import MockConfig
+from aslkit.testing.results import ExecutionResult, from_history
+
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+class ExecutionTimeout(AssertionError):
+    """An execution did not finish in the time a test allowed; the message says where it was."""
+
+
+class ExecutionBackend(Protocol):
+    def deploy(self, workflow: Workflow, *, prefix: str = "", parameters: Mapping[str, str] | None = None,
+               code: CodeMode = "hot-reload", statemachines_dir: Path | None = None) -> Deployment: ...  # fmt: skip
+
+    def teardown(self, deployment: Deployment) -> None: ...
+
+    def start(self, deployment: Deployment, machine: str | None = None, input: Any = None, *,
+              name: str | None = None, test_case: str | None = None) -> str: ...  # fmt: skip
+
+    def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult: ...
+
+    def result(self, execution_arn: str) -> ExecutionResult: ...
+
+    def put_events(self, deployment: Deployment, entries: list[dict[str, Any]], *, bus: str | None = None) -> None: ...
+
+    def executions(self, deployment: Deployment, machine: str) -> list[str]: ...
+
+    def send_task_success(self, token: str, output: Any) -> None: ...
+
+    def send_task_failure(self, token: str, error: str, cause: str = "") -> None: ...
+
+    def write_mocks(self, mocks: MockConfig) -> None: ...
+
+    def reset(self) -> None: ...
+
+
+class LocalStackBackend:
+    """Runs workflows on a LocalStack endpoint (host mode or any running LocalStack)."""
+
+    def __init__(self, clients: AwsClients, root: Path, mock_config: Path | None = None) -> None:
+        self.aws = clients
+        self.root = root
+        self.mock_config = mock_config
+        self.poll_interval = 0.025
+
+    # -- deployment ------------------------------------------------------------------------------------------------
+    def deploy(
+        self,
+        workflow: Workflow,
+        *,
+        prefix: str = "",
+        parameters: Mapping[str, str] | None = None,
+        code: CodeMode = "hot-reload",
+        statemachines_dir: Path | None = None,
+    ) -> Deployment:
+        deployer = LocalDeployer(
+            self.aws, self.root, prefix=prefix, code=code, parameters=parameters, statemachines_dir=statemachines_dir
+        )
+        return deployer.deploy(workflow)
+
+    def teardown(self, deployment: Deployment) -> None:
+        LocalDeployer(self.aws, self.root, prefix=deployment.prefix).teardown(deployment)
+
+    # -- executions ------------------------------------------------------------------------------------------------
+    def start(
+        self,
+        deployment: Deployment,
+        machine: str | StateMachine | None = None,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        test_case: str | None = None,
+    ) -> str:
+        """Start an execution of `machine` (default: the workflow's first machine) and return its ARN."""
+        machine_name = machine.name if isinstance(machine, StateMachine) else machine
+        arn = deployment.machine_arn(machine_name or next(iter(deployment.machines)))
+        if test_case:
+            arn = f"{arn}#{test_case}"
+        request: dict[str, Any] = {"stateMachineArn": arn, "input": json.dumps({} if input is None else input)}
+        request["name"] = name or f"t-{uuid.uuid4().hex[:20]}"
+        return str(self.aws.stepfunctions.start_execution(**request)["executionArn"])
+
+    def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult:
+        deadline = time.monotonic() + timeout
+        sfn = self.aws.stepfunctions
+        while True:
+            description = sfn.describe_execution(executionArn=execution_arn)
+            if description["status"] in TERMINAL:
+                return self._result(execution_arn, description)
+            if time.monotonic() > deadline:
+                partial = self._result(execution_arn, description)
+                raise ExecutionTimeout(
+                    f"execution {execution_arn} still {description['status']} after {timeout:.0f} s; "
+                    f"states so far: {' -> '.join(partial.states) or 'none'}"
+                )
+            time.sleep(self.poll_interval)
+
+    def result(self, execution_arn: str) -> ExecutionResult:
+        return self._result(execution_arn, self.aws.stepfunctions.describe_execution(executionArn=execution_arn))
+
+    def _result(self, arn: str, description: dict[str, Any]) -> ExecutionResult:
+        return from_history(arn, description, self.history(arn))
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000, "includeExecutionData": True}
+        while True:
+            page = self.aws.stepfunctions.get_execution_history(**request)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            request["nextToken"] = page["nextToken"]
+
+    def executions(self, deployment: Deployment, machine: str) -> list[str]:
+        paginator = self.aws.stepfunctions.get_paginator("list_executions")
+        arns: list[str] = []
+        for page in paginator.paginate(stateMachineArn=deployment.machine_arn(machine)):
+            arns.extend(item["executionArn"] for item in page["executions"])
+        return arns
+
+    # -- events ----------------------------------------------------------------------------------------------------
+    def put_events(self, deployment: Deployment, entries: list[dict[str, Any]], *, bus: str | None = None) -> None:
+        """Put events on the deployment's bus (`bus` is the spec name; default: its only custom bus, or default)."""
+        custom = [name for key, name in deployment.buses.items() if key != "default"]
+        bus_name = deployment.buses[bus] if bus else (custom[0] if len(custom) == 1 else "default")
+        prepared = []
+        for entry in entries:
+            item = dict(entry)
+            item.setdefault("EventBusName", bus_name)
+            if not isinstance(item.get("Detail"), str):
+                item["Detail"] = json.dumps(item.get("Detail", {}))
+            prepared.append(item)
+        response = self.aws.events.put_events(Entries=prepared)
+        if response.get("FailedEntryCount"):
+            raise AssertionError(f"PutEvents rejected entries: {response['Entries']}")
+
+    # -- callbacks -------------------------------------------------------------------------------------------------
+    def send_task_success(self, token: str, output: Any) -> None:
+        self.aws.stepfunctions.send_task_success(taskToken=token, output=json.dumps(output))
+
+    def send_task_failure(self, token: str, error: str, cause: str = "") -> None:
+        self.aws.stepfunctions.send_task_failure(taskToken=token, error=error, cause=cause)
+
+    # -- mocks and state -------------------------------------------------------------------------------------------
+    def write_mocks(self, mocks: MockConfig) -> None:
+        if self.mock_config is None:
+            raise RuntimeError(
+                "mocked integrations need the LocalStack aslkit starts (it sets SFN_MOCK_CONFIG); "
+                "this one was found through LOCALSTACK_ENDPOINT/AWS_ENDPOINT_URL"
+            )
+        mocks.write(self.mock_config)
+
+    def reset(self) -> None:
+        """Clear every service's state (aslkit's plugin route); deployments must be made again afterwards."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.aws.endpoint_url}/_aslkit/state/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()

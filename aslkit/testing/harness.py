@@ -1,0 +1,136 @@
+"""The helpers a test uses: deploy a workflow once per session, start and wait, trigger through events, mock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from aslkit.build import discover
+from aslkit.local.deployer import CodeMode, Deployment
+from aslkit.spec import SpecError, Workflow
+from aslkit.testing.backend import ExecutionBackend
+from aslkit.testing.mocks import MockConfig, Response
+from aslkit.testing.results import ExecutionResult
+
+
+class Harness:
+    def __init__(self, backend: ExecutionBackend, root: Path) -> None:
+        self.backend = backend
+        self.root = root
+        self._workflows: dict[str, Workflow] | None = None
+        self._deployments: dict[tuple[Any, ...], Deployment] = {}
+        self.mocks = MockConfig()
+
+    # -- workflows -------------------------------------------------------------------------------------------------
+    def workflow(self, name: str) -> Workflow:
+        if self._workflows is None:
+            self._workflows = {w.name: w for w in discover(self.root)}
+        try:
+            return self._workflows[name]
+        except KeyError:
+            raise SpecError(f"no workflow {name!r} in workflows/: {sorted(self._workflows)}") from None
+
+    def deploy(
+        self,
+        workflow: str | Workflow,
+        *,
+        prefix: str = "",
+        parameters: Mapping[str, str] | None = None,
+        code: CodeMode = "hot-reload",
+        statemachines_dir: Path | None = None,
+        fresh: bool = False,
+    ) -> Deployment:
+        """Deploy once per session per (workflow, prefix, parameters, code); `fresh=True` deploys again.
+
+        Definitions come from the committed `statemachines/`, or from `statemachines_dir` for workflows that
+        are not in the catalogue (tests build those with `aslkit.build.build`)."""
+        spec = self.workflow(workflow) if isinstance(workflow, str) else workflow
+        key = (spec.name, prefix, tuple(sorted((parameters or {}).items())), code)
+        if fresh or key not in self._deployments:
+            self._deployments[key] = self.backend.deploy(
+                spec, prefix=prefix, parameters=parameters, code=code, statemachines_dir=statemachines_dir
+            )
+        return self._deployments[key]
+
+    def forget_deployments(self) -> None:
+        self._deployments.clear()
+
+    # -- executions ------------------------------------------------------------------------------------------------
+    def start(self, deployment: Deployment, input: Any = None, *, machine: str | None = None,
+              name: str | None = None, test_case: str | None = None) -> str:  # fmt: skip
+        return self.backend.start(deployment, machine, input, name=name, test_case=test_case)
+
+    def run(
+        self,
+        deployment: Deployment,
+        input: Any = None,
+        *,
+        machine: str | None = None,
+        name: str | None = None,
+        test_case: str | None = None,
+        timeout: float = 60.0,
+    ) -> ExecutionResult:
+        """Start an execution and wait for it to end."""
+        arn = self.start(deployment, input, machine=machine, name=name, test_case=test_case)
+        return self.backend.wait(arn, timeout)
+
+    def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult:
+        return self.backend.wait(execution_arn, timeout)
+
+    def result(self, execution_arn: str) -> ExecutionResult:
+        """Where an execution is now, without waiting."""
+        return self.backend.result(execution_arn)
+
+    def put_event(
+        self,
+        deployment: Deployment,
+        *,
+        source: str,
+        detail_type: str,
+        detail: Any,
+        bus: str | None = None,
+        expect: int = 1,
+        machine: str | None = None,
+        timeout: float = 30.0,
+        settle: float = 0.5,
+    ) -> list[ExecutionResult]:
+        """Put one event and return the executions its rules started on `machine` (default: every machine),
+        each waited for. Fails unless exactly `expect` started (waiting `settle` more seconds for extras)."""
+        machines = [machine] if machine else list(deployment.machines)
+        before = {m: set(self.backend.executions(deployment, m)) for m in machines}
+        self.backend.put_events(deployment, [{"Source": source, "DetailType": detail_type, "Detail": detail}], bus=bus)
+
+        def started() -> list[str]:
+            return [arn for m in machines for arn in self.backend.executions(deployment, m) if arn not in before[m]]
+
+        new = self._poll(started, lambda found: len(found) >= expect, timeout)
+        if settle:
+            time.sleep(settle)
+            new = started()
+        if len(new) != expect:
+            raise AssertionError(f"expected {expect} execution(s) started by the event, found {len(new)}: {new}")
+        return [self.backend.wait(arn, timeout) for arn in new]
+
+    @staticmethod
+    def _poll(fetch: Callable[[], list[str]], done: Callable[[list[str]], bool], timeout: float) -> list[str]:
+        deadline = time.monotonic() + timeout
+        found = fetch()
+        while not done(found) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            found = fetch()
+        return found
+
+    # -- mocks -----------------------------------------------------------------------------------------------------
+    def mock(self, deployment: Deployment, machine: str, case: str, states: Mapping[str, list[Response]]) -> str:
+        """Declare mocked integrations for `case` of `machine`; start executions with `test_case=case`."""
+        physical = deployment.machine_arn(machine).rsplit(":", 1)[1]
+        self.mocks.case(physical, case, states)
+        self.backend.write_mocks(self.mocks)
+        return case
+
+    def clear_mocks(self) -> None:
+        if self.mocks.cases:
+            self.mocks = MockConfig()
+            self.backend.write_mocks(self.mocks)

@@ -1,0 +1,131 @@
+"""What an execution did, read from its history: status, output, error, the states entered, their durations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class StateVisit:
+    """One entry into a state: when, how long, and whether it left normally."""
+
+    name: str
+    type: str
+    entered: datetime
+    exited: datetime | None = None
+    input: Any = None
+    output: Any = None
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.exited is None:
+            return None
+        return (self.exited - self.entered).total_seconds() * 1000
+
+
+@dataclass
+class ExecutionResult:
+    arn: str
+    status: str
+    input: Any = None
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    visits: list[StateVisit] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    started: datetime | None = None
+    stopped: datetime | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    @property
+    def states(self) -> list[str]:
+        """Names of the states entered, in order (repeats included)."""
+        return [visit.name for visit in self.visits]
+
+    @property
+    def failed_state(self) -> str | None:
+        """The state the execution was in when it failed (the last one entered and not left)."""
+        if self.status == "SUCCEEDED":
+            return None
+        open_visits = [visit for visit in self.visits if visit.exited is None]
+        return open_visits[-1].name if open_visits else (self.visits[-1].name if self.visits else None)
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.started is None or self.stopped is None:
+            return None
+        return (self.stopped - self.started).total_seconds() * 1000
+
+    @property
+    def transitions(self) -> int:
+        """State transitions as AWS bills them for STANDARD workflows: one per state entered, plus the start."""
+        return len(self.visits) + 1
+
+    def durations(self) -> dict[str, float]:
+        """Total milliseconds spent per state name."""
+        totals: dict[str, float] = {}
+        for visit in self.visits:
+            if visit.duration_ms is not None:
+                totals[visit.name] = totals.get(visit.name, 0.0) + visit.duration_ms
+        return totals
+
+    def events(self, event_type: str) -> list[dict[str, Any]]:
+        return [event for event in self.history if event["type"] == event_type]
+
+    def explain(self) -> str:
+        """A one-paragraph account, for assertion messages."""
+        lines = [f"{self.status}: {' -> '.join(self.states)}"]
+        if self.error or self.cause:
+            lines.append(f"error {self.error} in {self.failed_state!r}: {self.cause}")
+        if self.output is not None:
+            lines.append(f"output: {json.dumps(self.output)[:500]}")
+        return "\n".join(lines)
+
+
+def from_history(arn: str, description: dict[str, Any], history: list[dict[str, Any]]) -> ExecutionResult:
+    result = ExecutionResult(
+        arn=arn,
+        status=description["status"],
+        input=_json(description.get("input")),
+        output=_json(description.get("output")),
+        error=description.get("error"),
+        cause=description.get("cause"),
+        history=history,
+        started=description.get("startDate"),
+        stopped=description.get("stopDate"),
+    )
+    open_by_name: dict[str, list[StateVisit]] = {}
+    for event in history:
+        kind = event["type"]
+        if kind.endswith("StateEntered"):
+            details = event["stateEnteredEventDetails"]
+            visit = StateVisit(details["name"], kind.removesuffix("StateEntered"), event["timestamp"],
+                               input=_json(details.get("input")))  # fmt: skip
+            result.visits.append(visit)
+            open_by_name.setdefault(visit.name, []).append(visit)
+        elif kind.endswith("StateExited"):
+            details = event["stateExitedEventDetails"]
+            pending = open_by_name.get(details["name"])
+            if pending:
+                visit = pending.pop(0)
+                visit.exited = event["timestamp"]
+                visit.output = _json(details.get("output"))
+        elif kind == "ExecutionFailed" and result.error is None:
+            details = event.get("executionFailedEventDetails", {})
+            result.error, result.cause = details.get("error"), details.get("cause")
+    return result
+
+
+def _json(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
