@@ -2,33 +2,50 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-VENV   := .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+VENV     := .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.installed
+LS_VENV  := .localstack/venv
+LS_STAMP := $(LS_VENV)/.installed
 
 # The first Python >= 3.12 on PATH (pyenv's shim honours .python-version).
 PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install build check-build lint typecheck test demo bench clean
+.PHONY: help install localstack build check-build lint typecheck test demo bench clean
 
 help:
 	@echo "make demo    build, lint and show every workflow's state machines"
 	@echo "make test    lint, type-check, check statemachines/ is fresh, run the test suite"
 	@echo "make build   regenerate statemachines/ from workflows/"
-	@echo "make bench   print build and lint timings"
+	@echo "make bench   print build/lint and LocalStack harness timings"
+	@echo "make localstack  build LocalStack's own venv with aslkit's plugins (make test and demo do it)"
 
-$(STAMP): pyproject.toml
+define need_python
 	@if [ -z "$(PYTHON_BOOT)" ]; then \
-		echo "aslkit needs Python >= 3.12 and found none on PATH."; \
+		echo "aslkit (and LocalStack) need Python >= 3.12 and found none on PATH."; \
 		echo "Install one (pyenv install 3.13, or your package manager's python3.13) and run make again."; \
 		exit 1; fi
+endef
+
+$(STAMP): pyproject.toml
+	$(need_python)
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# LocalStack gets its own venv (its pins conflict with the project's) with aslkit's plugin package in it.
+$(LS_STAMP): localstack/constraints.txt localstack/requirements-slim.in localstack/plugin/pyproject.toml
+	$(need_python)
+	@test -x $(LS_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-c localstack/constraints.txt -r localstack/requirements-slim.in -e localstack/plugin
+	@touch $(LS_STAMP)
+
+localstack: $(LS_STAMP)
 
 build: install
 	$(VENV)/bin/aslkit build
@@ -43,14 +60,15 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-test: lint typecheck check-build
+test: lint typecheck check-build localstack
 	$(PY) -m pytest
 
-demo: install
+demo: install localstack
 	$(PY) -m aslkit.demo
 
-bench: install
+bench: install localstack
 	$(PY) benchmarks/bench_build_lint.py
+	$(PY) benchmarks/bench_localstack.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .localstack .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aslkit.asl.machine import AslValidationError
-from aslkit.spec import SpecError
+from aslkit.spec import SpecError, Workflow
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,10 +36,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     lint.add_argument("--rules", action="store_true", help="list the rules and exit")
     lint.set_defaults(run=_lint)
 
+    local = commands.add_parser("local", help="the LocalStack host process: up, down, status, logs")
+    local.add_argument("action", choices=("up", "down", "status", "logs"))
+    local.add_argument("--root", type=Path, default=Path.cwd())
+    local.add_argument("--lines", type=int, default=60, help="with logs: how many lines")
+    local.set_defaults(run=_local)
+
+    deploy = commands.add_parser("deploy", help="deploy a workflow (to LocalStack with --local)")
+    deploy.add_argument("workflow")
+    deploy.add_argument("--local", action="store_true", required=True, help="deploy to LocalStack (the only target)")
+    deploy.add_argument("--teardown", action="store_true", help="delete what a deploy created instead")
+    deploy.add_argument("--zip", action="store_true", help="package functions as zips instead of hot reload")
+    deploy.add_argument("--root", type=Path, default=Path.cwd())
+    deploy.set_defaults(run=_deploy)
+
+    run = commands.add_parser("run", help="trigger a workflow on LocalStack as production does, and follow it")
+    run.add_argument("workflow")
+    trigger = run.add_mutually_exclusive_group(required=True)
+    trigger.add_argument("--event", type=Path, help="an EventBridge event, or an SQS Records[] envelope (JSON)")
+    trigger.add_argument("--input", type=Path, help="input of the workflow's entry state machine (JSON)")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
+    run.add_argument("--keep", action="store_true", help="leave LocalStack running if this command started it")
+    run.add_argument("--timeout", type=float, default=300.0)
+    run.add_argument("--root", type=Path, default=Path.cwd())
+    run.set_defaults(run=_run)
+
     args = parser.parse_args(argv)
+    from aslkit.local.launcher import LocalStackError
+
     try:
         return int(args.run(args))
-    except (SpecError, AslValidationError) as error:
+    except (SpecError, AslValidationError, LocalStackError) as error:
         print(f"aslkit: {error}", file=sys.stderr)
         return 2
 
@@ -94,6 +121,88 @@ def _lint(args: argparse.Namespace) -> int:
         warnings = sum(len(r.warnings) for r in reports)
         print(f"{len(reports)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if any(r.errors for r in reports) else 0
+
+
+def _local(args: argparse.Namespace) -> int:
+    from aslkit.local.launcher import Launcher
+
+    launcher = Launcher(args.root)
+    if args.action == "up":
+        print(launcher.up().url)
+        return 0
+    if args.action == "down":
+        print("stopped" if launcher.down() else "no LocalStack started by aslkit was running")
+        return 0
+    if args.action == "status":
+        found = launcher.status()
+        if found is None:
+            print("not running (start it with `aslkit local up`)", file=sys.stderr)
+            return 1
+        owner = f"pid {found.pid}, log {found.log_path}" if found.owned else "external"
+        print(f"{found.url}  ({owner})")
+        return 0
+    print(launcher.tail(args.lines))
+    return 0
+
+
+def _workflow(root: Path, name: str) -> Workflow:
+    from aslkit.build import discover
+
+    workflows = {w.name: w for w in discover(root.resolve())}
+    if name not in workflows:
+        raise SpecError(f"no workflow {name!r} in {root / 'workflows'}; there are: {', '.join(sorted(workflows))}")
+    return workflows[name]
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from aslkit.local.clients import AwsClients
+    from aslkit.local.deployer import LocalDeployer
+    from aslkit.local.launcher import Launcher
+
+    workflow = _workflow(args.root, args.workflow)
+    endpoint = Launcher(args.root).up()
+    deployer = LocalDeployer(AwsClients(endpoint.url), args.root, code="zip" if args.zip else "hot-reload")
+    deployment = deployer.deploy(workflow)
+    if args.teardown:
+        deployer.teardown(deployment)
+        print(f"removed {workflow.name} from {endpoint.url}")
+        return 0
+    print(f"deployed {workflow.name} to {endpoint.url}")
+    for name, arn in deployment.machines.items():
+        print(f"  state machine {name}: {arn}")
+    for name, physical in deployment.functions.items():
+        print(f"  function {name}: {physical}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from aslkit.local.clients import AwsClients
+    from aslkit.local.launcher import Launcher
+    from aslkit.local.run import run
+
+    workflow = _workflow(args.root, args.workflow)
+    source: Path = args.event or args.input
+    try:
+        payload = json.loads(source.read_text())
+    except (OSError, ValueError) as error:
+        raise SpecError(f"cannot read {source} as JSON: {error}") from error
+    parameters = dict(item.split("=", 1) for item in args.param)
+    launcher = Launcher(args.root)
+    already = launcher.status()
+    endpoint = already or launcher.up()
+    try:
+        return run(
+            AwsClients(endpoint.url),
+            args.root.resolve(),
+            workflow,
+            event=payload if args.event else None,
+            input=payload if args.input else None,
+            parameters=parameters,
+            timeout=args.timeout,
+        )
+    finally:
+        if already is None and not args.keep:
+            launcher.down()
 
 
 def _rel(path: Path, root: Path) -> str:

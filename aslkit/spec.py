@@ -30,8 +30,9 @@ def machine_arn(machine: StateMachine | str) -> Placeholder:
 class Workflow:
     """One business process: its state machines and the resources they use.
 
-    `entry` is the machine an `--input` starts (default: the first). `parameters` are plain deploy-time values
-    (`${name}` placeholders) such as polling intervals, with their production defaults.
+    `entry` is the machine an `--input` starts (default: the first); `ingress` names the queue that receives
+    SQS-delivered triggers (an `--event` file holding a `Records[]` envelope). `parameters` are plain deploy-time
+    values (`${name}` placeholders) such as polling intervals, with their production defaults.
     """
 
     name: str
@@ -48,6 +49,7 @@ class Workflow:
     parameters: Mapping[str, str] = field(default_factory=dict)
     contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     entry: str | None = None
+    ingress: str | None = None
 
     def __post_init__(self) -> None:
         check_name("workflow", self.name)
@@ -64,6 +66,8 @@ class Workflow:
                 seen.add(name)
         if self.entry is not None and self.entry not in {m.name for m in self.machines}:
             raise SpecError(f"workflow {self.name!r}: entry {self.entry!r} is not one of its state machines")
+        if self.ingress is not None and self.ingress not in {q.name for q in self.queues}:
+            raise SpecError(f"workflow {self.name!r}: ingress {self.ingress!r} is not one of its queues")
 
     def resources(self) -> Iterator[Resource]:
         yield from self.functions

@@ -1,0 +1,99 @@
+"""Follow an execution live: one line per state entered and left (with its duration), failures, retries, catches."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aslkit.local.clients import AwsClients
+
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+_FAILURE_SUFFIXES = ("Failed", "TimedOut", "StartFailed", "SubmitFailed")
+
+
+class Follower:
+    """Reads an execution's history as it grows and turns each new event into at most one line."""
+
+    def __init__(self, clients: AwsClients, execution_arn: str, emit: Callable[[str], None] = print) -> None:
+        self.sfn = clients.stepfunctions
+        self.arn = execution_arn
+        self.emit = emit
+        self.seen = 0
+        self.entered: dict[str, list[datetime]] = {}  # per state name: Map iterations overlap
+        self.failed_in: str | None = None
+        self.current: str | None = None
+
+    def follow(self, timeout: float = 300.0, interval: float = 0.1) -> dict[str, Any]:
+        """Print lines until the execution ends; return its description."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._drain()
+            description = self.sfn.describe_execution(executionArn=self.arn)
+            if description["status"] in TERMINAL:
+                self._drain()
+                return dict(description)
+            if time.monotonic() > deadline:
+                self.emit(f"  … still {description['status']} after {timeout:.0f} s; stopped following")
+                return dict(description)
+            time.sleep(interval)
+
+    def _drain(self) -> None:
+        events: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"executionArn": self.arn, "maxResults": 1000}
+        while True:
+            page = self.sfn.get_execution_history(**request)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                break
+            request["nextToken"] = page["nextToken"]
+        for event in events[self.seen :]:
+            line = self.describe(event)
+            if line:
+                self.emit(line)
+        self.seen = len(events)
+
+    def describe(self, event: dict[str, Any]) -> str | None:
+        kind: str = event["type"]
+        if kind.endswith("StateEntered"):
+            name = event["stateEnteredEventDetails"]["name"]
+            self.entered.setdefault(name, []).append(event["timestamp"])
+            self.current = name
+            caught = self.failed_in is not None and self.failed_in != name
+            prefix = f"  ↳ caught, going to {name}\n" if caught else ""
+            self.failed_in = None
+            return f"{prefix}  ▶ {name}  ({kind.removesuffix('StateEntered')})"
+        if kind.endswith("StateExited"):
+            name = event["stateExitedEventDetails"]["name"]
+            pending = self.entered.get(name)
+            started = pending.pop(0) if pending else None
+            took = f"{(event['timestamp'] - started).total_seconds() * 1000:.0f} ms" if started else ""
+            return f"  ✓ {name}  {took}".rstrip()
+        if kind.endswith("Scheduled") and self.failed_in == self.current:
+            self.failed_in = None
+            return f"  ↻ retrying {self.current}"
+        if kind.endswith(_FAILURE_SUFFIXES) and not kind.startswith("Execution"):
+            details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+            self.failed_in = self.current
+            cause = _short(details.get("cause", ""))
+            return f"  ✗ {self.current}: {details.get('error', kind)}{f' — {cause}' if cause else ''}"
+        if kind == "ExecutionSucceeded":
+            return "  ● succeeded"
+        if kind in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
+            details = event.get("executionFailedEventDetails") or event.get("executionTimedOutEventDetails") or {}
+            outcome = kind.removeprefix("Execution").lower()
+            return f"  ● {outcome}: {details.get('error', '')} {_short(details.get('cause', ''))}"
+        return None
+
+
+def _short(text: str, limit: int = 160) -> str:
+    try:
+        parsed = json.loads(text)
+        if isinstance(parsed, dict) and "errorMessage" in parsed:
+            text = str(parsed["errorMessage"])
+    except (TypeError, ValueError):
+        pass
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,125 @@
+"""`aslkit run WORKFLOW --event FILE | --input FILE`: trigger a workflow on LocalStack the way production does.
+
+An EventBridge event goes on the bus; an SQS `Records[]` envelope (as ICA ENS delivers) goes to the workflow's
+ingress queue, one message per record with its attributes; an input starts the entry state machine. Every execution
+the trigger started is followed live, and the exit code says whether all of them succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aslkit.local.clients import AwsClients
+from aslkit.local.deployer import Deployment, LocalDeployer
+from aslkit.local.follow import Follower
+from aslkit.spec import SpecError, Workflow
+
+DISCOVERY_TIMEOUT_S = 15.0
+
+
+def trigger(
+    clients: AwsClients,
+    workflow: Workflow,
+    deployment: Deployment,
+    *,
+    event: Any = None,
+    input: Any = None,
+) -> list[str]:
+    """Deliver the trigger and return the ARNs of the executions it started."""
+    if input is not None:
+        arn = deployment.machine_arn(workflow.entry_machine.name)
+        name = f"run-{uuid.uuid4().hex[:12]}"
+        return [
+            clients.stepfunctions.start_execution(stateMachineArn=arn, name=name, input=json.dumps(input))[
+                "executionArn"
+            ]
+        ]
+    before = {arn for machine in deployment.machines for arn in _executions(clients, deployment, machine)}
+    if isinstance(event, dict) and "Records" in event:
+        _send_records(clients, workflow, deployment, event["Records"])
+    elif isinstance(event, dict) and "detail-type" in event and "source" in event:
+        _put_event(clients, deployment, event)
+    else:
+        raise SpecError(
+            "the --event file must hold an EventBridge event (source, detail-type, detail) or an SQS Records[] envelope"
+        )
+    deadline = time.monotonic() + DISCOVERY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        started = [arn for m in deployment.machines for arn in _executions(clients, deployment, m) if arn not in before]
+        if started:
+            time.sleep(0.3)  # let siblings started by the same trigger appear
+            return [
+                arn for m in deployment.machines for arn in _executions(clients, deployment, m) if arn not in before
+            ]
+        time.sleep(0.1)
+    return []
+
+
+def _executions(clients: AwsClients, deployment: Deployment, machine: str) -> list[str]:
+    response = clients.stepfunctions.list_executions(stateMachineArn=deployment.machine_arn(machine), maxResults=1000)
+    return [item["executionArn"] for item in response["executions"]]
+
+
+def _send_records(
+    clients: AwsClients, workflow: Workflow, deployment: Deployment, records: list[dict[str, Any]]
+) -> None:
+    if workflow.ingress is None:
+        raise SpecError(f"workflow {workflow.name!r} declares no ingress queue for SQS records")
+    url = deployment.queues[workflow.ingress]
+    for record in records:
+        attributes = {
+            name: {"DataType": value.get("dataType", "String"), "StringValue": value.get("stringValue", "")}
+            for name, value in (record.get("messageAttributes") or {}).items()
+        }
+        clients.sqs.send_message(QueueUrl=url, MessageBody=record["body"], MessageAttributes=attributes)
+
+
+def _put_event(clients: AwsClients, deployment: Deployment, event: dict[str, Any]) -> None:
+    custom = [name for key, name in deployment.buses.items() if key != "default"]
+    entry = {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps(event.get("detail", {})),
+        "EventBusName": custom[0] if len(custom) == 1 else "default",
+        "Resources": event.get("resources", []),
+    }
+    response = clients.events.put_events(Entries=[entry])
+    if response.get("FailedEntryCount"):
+        raise SpecError(f"EventBridge rejected the event: {response['Entries']}")
+
+
+def run(
+    clients: AwsClients,
+    root: Path,
+    workflow: Workflow,
+    *,
+    event: Any = None,
+    input: Any = None,
+    parameters: dict[str, str] | None = None,
+    timeout: float = 300.0,
+    emit: Callable[[str], None] = print,
+) -> int:
+    started = time.perf_counter()
+    deployment = LocalDeployer(clients, root, parameters=parameters).deploy(workflow)
+    took = time.perf_counter() - started
+    emit(f"deployed {workflow.name} ({len(deployment.machines)} state machine(s)) in {took:.1f} s")
+    arns = trigger(clients, workflow, deployment, event=event, input=input)
+    if not arns:
+        emit("the trigger started no execution: check the rule's pattern against the event (aslkit local logs)")
+        return 1
+    outcomes = []
+    for arn in arns:
+        emit(f"\n{arn.split(':', 6)[-1]}")
+        description = Follower(clients, arn, emit).follow(timeout)
+        outcomes.append(description["status"])
+        if description["status"] == "SUCCEEDED":
+            emit(f"output: {description.get('output', '')}")
+        else:
+            emit(f"error: {description.get('error', '')}\ncause: {description.get('cause', '')}")
+    emit(f"\n{len(arns)} execution(s): {', '.join(outcomes)}")
+    return 0 if all(status == "SUCCEEDED" for status in outcomes) else 1
