@@ -54,8 +54,11 @@ class Function(Resource):
     handler: str = ""
     timeout: int = 30
     memory: int = 256
-    environment: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, str | Placeholder] = field(default_factory=dict)
     description: str = ""
+    #: Name of a Queue of the workflow whose messages invoke this function (partial batch responses on).
+    queue_trigger: str | None = None
+    batch_size: int = 10
 
     kind = "function"
 

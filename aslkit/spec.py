@@ -66,7 +66,11 @@ class Workflow:
                 seen.add(name)
         if self.entry is not None and self.entry not in {m.name for m in self.machines}:
             raise SpecError(f"workflow {self.name!r}: entry {self.entry!r} is not one of its state machines")
-        if self.ingress is not None and self.ingress not in {q.name for q in self.queues}:
+        queues = {q.name for q in self.queues}
+        for function in self.functions:
+            if function.queue_trigger is not None and function.queue_trigger not in queues:
+                raise SpecError(f"function {function.name!r}: queue_trigger {function.queue_trigger!r} is not a queue")
+        if self.ingress is not None and self.ingress not in queues:
             raise SpecError(f"workflow {self.name!r}: ingress {self.ingress!r} is not one of its queues")
 
     def resources(self) -> Iterator[Resource]:

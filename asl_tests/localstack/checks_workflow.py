@@ -21,7 +21,7 @@ from aslkit.asl import (
 )
 from aslkit.events import EventBus, Rule
 from aslkit.resources import Function, Queue, Table
-from aslkit.spec import Workflow
+from aslkit.spec import Workflow, machine_arn
 
 HANDLERS = "asl_tests.localstack.handlers"
 echo = Function("checks_echo", handler=f"{HANDLERS}.echo", timeout=5)
@@ -32,6 +32,7 @@ marshal = Function("checks_marshal", handler=f"{HANDLERS}.unserialisable")
 missing = Function("checks_missing_module", handler="asl_tests.localstack.no_such_module.handler")
 ledger = Table("checks_ledger", partition_key=("id", "S"))
 callbacks = Queue("checks_callbacks")
+ingress = Queue("checks_ingress", max_receive_count=1, visibility_timeout=2)
 bus = EventBus("checks_bus")
 
 
@@ -127,9 +128,23 @@ WORKFLOW = Workflow(
     "checks",
     "Harness checks: Lambda error mapping, DynamoDB, JSONata, callbacks, EventBridge rules, mocks",
     machines=[ERRORS, LEDGER, CALLBACK, EVENT, MOCKED],
-    functions=[echo, custom, slow, exits, marshal, missing],
+    functions=[
+        echo,
+        custom,
+        slow,
+        exits,
+        marshal,
+        missing,
+        Function(
+            "checks_ingest",
+            handler=f"{HANDLERS}.ingest",
+            queue_trigger="checks_ingress",
+            environment={"TARGET_ARN": machine_arn(EVENT)},
+        ),
+    ],
     tables=[ledger],
-    queues=[callbacks],
+    queues=[callbacks, ingress],
+    ingress="checks_ingress",
     buses=[bus],
     rules=[
         Rule(

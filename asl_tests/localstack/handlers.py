@@ -41,3 +41,22 @@ def exit_hard(event: dict[str, Any], context: Any) -> None:
 
 def unserialisable(event: dict[str, Any], context: Any) -> Any:
     return {"a set": {1, 2}}
+
+
+def ingest(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An SQS-triggered ingress: start one execution per message; report the bad ones as partial failures."""
+    import json
+
+    import boto3
+
+    sfn = boto3.client("stepfunctions")
+    failures = []
+    for record in event["Records"]:
+        try:
+            body = json.loads(record["body"])
+            kind = record["messageAttributes"]["kind"]["stringValue"]
+            sfn.start_execution(stateMachineArn=os.environ["TARGET_ARN"], input=json.dumps({"kind": kind, **body}))
+        except (ValueError, KeyError) as error:
+            print(f"rejecting {record['messageId']}: {error!r}")
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}

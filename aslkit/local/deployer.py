@@ -257,6 +257,18 @@ class LocalDeployer:
         self._wait_function(name)
         out.functions[function.name] = name
         self._fill(out, function, {"arn": arn, "name": name})
+        if function.queue_trigger:
+            self._ensure_queue_trigger(function, name, out)
+
+    def _ensure_queue_trigger(self, function: Function, name: str, out: Deployment) -> None:
+        lam = self.aws.client("lambda")
+        queue_arn = out.substitutions[Queue(str(function.queue_trigger)).placeholder("arn").name]
+        existing = lam.list_event_source_mappings(FunctionName=name, EventSourceArn=queue_arn)["EventSourceMappings"]
+        settings = {"BatchSize": function.batch_size, "FunctionResponseTypes": ["ReportBatchItemFailures"]}
+        if existing:
+            lam.update_event_source_mapping(UUID=existing[0]["UUID"], **settings)
+        else:
+            lam.create_event_source_mapping(FunctionName=name, EventSourceArn=queue_arn, Enabled=True, **settings)
 
     def _wait_function(self, name: str, timeout: float = 30.0) -> None:
         lam = self.aws.client("lambda")
@@ -349,6 +361,8 @@ class LocalDeployer:
         for arn in deployment.machines.values():
             _quietly(sfn.delete_state_machine, stateMachineArn=arn)
         for name in deployment.functions.values():
+            for mapping in lam.list_event_source_mappings(FunctionName=name).get("EventSourceMappings", []):
+                _quietly(lam.delete_event_source_mapping, UUID=mapping["UUID"])
             _quietly(lam.delete_function, FunctionName=name)
         for arn in deployment.topics.values():
             _quietly(self.aws.sns.delete_topic, TopicArn=arn)

@@ -1,0 +1,88 @@
+"""`aslkit run`, `aslkit local` and `aslkit deploy` against the session's LocalStack, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aslkit.local.run import trigger
+from aslkit.testing.harness import Harness
+
+from .checks_workflow import WORKFLOW as CHECKS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def aslkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "aslkit.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=False, timeout=120)  # fmt: skip
+
+
+def test_local_status_reports_the_running_endpoint(localstack) -> None:
+    result = aslkit("local", "status")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(localstack.url)
+
+
+def test_run_with_input_follows_the_execution_live(localstack) -> None:
+    result = aslkit("run", "example", "--input", "samples/example/run.input.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "  ▶ Summarise run  (Task)" in lines
+    assert any(line.startswith("  ✓ Summarise run  ") and line.endswith(" ms") for line in lines)
+    assert "  ● succeeded" in lines
+    assert lines[-1] == "1 execution(s): SUCCEEDED"
+
+
+def test_run_reports_a_failure_with_its_state_and_exit_code(localstack, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"runId": "R9", "libraries": [{"id": "L1", "type": "RNA"}]}))
+    result = aslkit("run", "example", "--input", str(bad))
+    assert result.returncode == 1
+    assert "  ✗ Summarise run: InvalidRun — run R9: library 0 has type 'RNA'" in result.stdout
+    assert "  ↳ caught, going to Run is invalid" in result.stdout
+    assert "error: InvalidRun" in result.stdout
+
+
+def test_deploy_and_teardown(localstack, aws) -> None:
+    deployed = aslkit("deploy", "example", "--local")
+    assert deployed.returncode == 0, deployed.stderr
+    assert "state machine example_run_summary" in deployed.stdout
+    again = aslkit("deploy", "example", "--local")
+    assert again.returncode == 0, "deploying twice updates in place"
+    removed = aslkit("deploy", "example", "--local", "--teardown")
+    assert removed.returncode == 0
+    names = [m["name"] for m in aws.stepfunctions.list_state_machines()["stateMachines"]]
+    assert "example_run_summary" not in names
+
+
+def test_sqs_envelope_is_delivered_per_record_and_bad_records_reach_the_dlq(harness: Harness, checks, aws) -> None:
+    envelope = {
+        "Records": [
+            {
+                "body": json.dumps({"n": 1}),
+                "messageAttributes": {"kind": {"stringValue": "good", "dataType": "String"}},
+            },
+            {"body": "not json", "messageAttributes": {"kind": {"stringValue": "bad", "dataType": "String"}}},
+        ]
+    }
+    arns = trigger(aws, CHECKS, checks, event=envelope)
+    assert len(arns) == 1, "the good record started one execution, the bad one none"
+    result = harness.wait(arns[0])
+    assert result.output == {"got": {"kind": "good", "n": 1}}
+    dlq = checks.queues["checks_ingress_dlq"]
+    deadline = time.monotonic() + 20
+    bodies: list[str] = []
+    while time.monotonic() < deadline and not bodies:
+        bodies = [m["Body"] for m in aws.sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])]
+    assert bodies == ["not json"], "the rejected record is kept in the DLQ, nothing else"
+
+
+def test_eventbridge_event_file_starts_the_rule_target(harness: Harness, checks, aws) -> None:
+    event = {"source": "aslkit.checks", "detail-type": "Ping", "detail": {"from": "file"}}
+    arns = trigger(aws, CHECKS, checks, event=event)
+    assert len(arns) == 1
+    assert harness.wait(arns[0]).output == {"got": {"from": "file"}}
