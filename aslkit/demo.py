@@ -1,48 +1,141 @@
-"""The main job (`make demo`): build every workflow, lint it, and show each state machine.
+"""The main job (`make demo`): build and lint every workflow, then run each on a local LocalStack it starts.
 
-It grows with the project: once the LocalStack harness lands it deploys and runs every workflow.
+For every workflow, each file in `samples/<workflow>/` is a trigger: `*.input.json` starts the entry state
+machine, `*.event.json` is put on the bus (or on the ingress queue, for an SQS `Records[]` envelope). A name
+containing `.fails.` expects the executions to fail (a named error on bad input), anything else to succeed.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from aslkit.build import build, discover
 from aslkit.lint import lint_file
+from aslkit.local.clients import AwsClients
+from aslkit.local.deployer import LocalDeployer
+from aslkit.local.follow import short_cause
+from aslkit.local.launcher import Launcher
+from aslkit.local.run import trigger
 from aslkit.render.outline import outline
+from aslkit.spec import Workflow
+from aslkit.testing.backend import LocalStackBackend
 
 
-def main(root: Path | None = None) -> int:
-    root = (root or Path.cwd()).resolve()
+@dataclass
+class Row:
+    workflow: str
+    trigger: str
+    executions: int
+    status: str
+    expected: str
+    states: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.executions > 0 and self.status == self.expected
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
+    parser.add_argument("--keep", action="store_true", help="leave LocalStack running afterwards")
+    parser.add_argument("--quiet", action="store_true", help="no state machine outlines")
+    args = parser.parse_args(argv)
+    root = Path.cwd().resolve()
     started = time.perf_counter()
+
+    step("building and linting every workflow")
     workflows = discover(root)
     results = build(workflows, root / "statemachines")
-    print(f"aslkit demo: {len(workflows)} workflow(s), {len(results)} state machine(s)\n")
-    failures = 0
+    errors = show_machines(root, workflows, quiet=args.quiet)
+    print(f"  {len(workflows)} workflow(s), {len(results)} state machine(s), {errors} lint error(s)")
+
+    launcher = Launcher(root)
+    already = launcher.status()
+    step("starting LocalStack" if already is None else f"using LocalStack at {already.url}")
+    t0 = time.perf_counter()
+    endpoint = already or launcher.up()
+    print(f"  {endpoint.url} ready in {time.perf_counter() - t0:.1f} s")
+    try:
+        rows = run_samples(root, workflows, AwsClients(endpoint.url))
+    finally:
+        if already is None and not args.keep:
+            step("stopping LocalStack")
+            launcher.down()
+    print_summary(rows)
+    total = time.perf_counter() - started
+    good = errors == 0 and rows and all(row.ok for row in rows)
+    print(f"\n{'all green' if good else 'FAILED'} in {total:.1f} s")
+    return 0 if good else 1
+
+
+def step(message: str) -> None:
+    print(f"\n» {message}", flush=True)
+
+
+def show_machines(root: Path, workflows: list[Workflow], *, quiet: bool) -> int:
+    errors = 0
     for workflow in workflows:
-        print(f"■ {workflow.name}: {workflow.description}")
         for machine in workflow.machines:
             path = root / "statemachines" / f"{machine.name}.asl.json"
             report = lint_file(path, known_placeholders=machine.placeholders)
-            failures += len(report.errors)
-            document = machine.to_asl()
-            verdict = (
-                "lint clean"
-                if not report.findings
-                else f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-            )
-            print(f"  {machine.name} ({machine.type}, {path.relative_to(root)}, {verdict})")
-            for line in outline(document, indent="  "):
+            errors += len(report.errors)
+            if quiet:
+                continue
+            print(f"\n  {workflow.name} / {machine.name} ({machine.type}, lint: {len(report.findings)} finding(s))")
+            for line in outline(machine.to_asl(), indent="  "):
                 print(f"  {line}")
-            if machine.placeholders:
-                print(f"    deploy-time values: {', '.join(machine.placeholders)}")
-            for line in report.text_lines():
-                print(f"    {line}")
-        print()
-    print(f"done in {time.perf_counter() - started:.2f} s")
-    return 1 if failures else 0
+    return errors
+
+
+def run_samples(root: Path, workflows: list[Workflow], aws: AwsClients) -> list[Row]:
+    backend = LocalStackBackend(aws, root)
+    rows: list[Row] = []
+    for workflow in workflows:
+        samples = sorted((root / "samples" / workflow.name).glob("*.json"))
+        if not samples:
+            continue
+        step(f"deploying {workflow.name}")
+        t0 = time.perf_counter()
+        deployment = LocalDeployer(aws, root).deploy(workflow)
+        print(f"  {len(deployment.machines)} state machine(s), {len(deployment.functions)} function(s) "
+              f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+        for sample in samples:
+            payload = json.loads(sample.read_text())
+            is_input = sample.name.endswith(".input.json")
+            expected = "FAILED" if ".fails." in sample.name else "SUCCEEDED"
+            step(f"{workflow.name}: {sample.relative_to(root)}")
+            t0 = time.perf_counter()
+            arns = trigger(aws, workflow, deployment, event=None if is_input else payload,
+                           input=payload if is_input else None)  # fmt: skip
+            results = [backend.wait(arn, timeout=120) for arn in arns]
+            seconds = time.perf_counter() - t0
+            for result in results:
+                print(f"  {result.status:<9} {' → '.join(result.states)}")
+                if result.error:
+                    print(f"            {result.error}: {short_cause(result.cause or '')}")
+            statuses = {r.status for r in results}
+            status = statuses.pop() if len(statuses) == 1 else ("MIXED" if statuses else "NONE")
+            rows.append(Row(workflow.name, sample.name, len(results), status, expected,
+                            sum(len(r.states) for r in results), seconds))  # fmt: skip
+    return rows
+
+
+def print_summary(rows: list[Row]) -> None:
+    step("summary")
+    header = f"  {'workflow':<14} {'trigger':<34} {'runs':>4}  {'status':<18} {'states':>6} {'seconds':>8}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for row in rows:
+        verdict = "✓" if row.ok else "✗"
+        status = row.status + ("" if row.status == "SUCCEEDED" else " (expected)" if row.ok else "")
+        print(f"  {row.workflow:<14} {row.trigger:<34} {row.executions:>4}  {status:<18} {row.states:>6} "
+              f"{row.seconds:>8.2f} {verdict}")  # fmt: skip
 
 
 if __name__ == "__main__":

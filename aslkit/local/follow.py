@@ -77,18 +77,19 @@ class Follower:
         if kind.endswith(_FAILURE_SUFFIXES) and not kind.startswith("Execution"):
             details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
             self.failed_in = self.current
-            cause = _short(details.get("cause", ""))
+            cause = short_cause(details.get("cause", ""))
             return f"  ✗ {self.current}: {details.get('error', kind)}{f' — {cause}' if cause else ''}"
         if kind == "ExecutionSucceeded":
             return "  ● succeeded"
         if kind in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
             details = event.get("executionFailedEventDetails") or event.get("executionTimedOutEventDetails") or {}
             outcome = kind.removeprefix("Execution").lower()
-            return f"  ● {outcome}: {details.get('error', '')} {_short(details.get('cause', ''))}"
+            return f"  ● {outcome}: {details.get('error', '')} {short_cause(details.get('cause', ''))}"
         return None
 
 
-def _short(text: str, limit: int = 160) -> str:
+def short_cause(text: str, limit: int = 160) -> str:
+    """A Lambda error cause reduced to its message, on one line."""
     try:
         parsed = json.loads(text)
         if isinstance(parsed, dict) and "errorMessage" in parsed:
