@@ -148,6 +148,24 @@ class Queue(Resource):
 
 
 @dataclass(frozen=True)
+class Secret(Resource):
+    """A Secrets Manager secret. `local_value` is what the local deployer stores (never a real credential);
+    in AWS the value is set by an operator."""
+
+    local_value: str = "local-development-value"
+    description: str = ""
+
+    kind = "secret"
+
+    @property
+    def arn(self) -> Placeholder:
+        return self.placeholder("arn")
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("arn", "name")
+
+
+@dataclass(frozen=True)
 class Topic(Resource):
     """An SNS topic; `subscribe_queues` get its messages (raw delivery)."""
 

@@ -14,10 +14,10 @@ from typing import Any
 from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import Placeholder
 from aslkit.events.rules import EventBus, Rule, Schedule
-from aslkit.resources import Bucket, Function, Queue, Resource, SpecError, Table, Topic, check_name
+from aslkit.resources import Bucket, Function, Queue, Resource, Secret, SpecError, Table, Topic, check_name
 
-__all__ = ["Bucket", "EventBus", "Function", "Queue", "Rule", "Schedule", "SpecError", "Table", "Topic", "Workflow",
-           "machine_arn"]  # fmt: skip
+__all__ = ["Bucket", "EventBus", "Function", "Queue", "Rule", "Schedule", "Secret", "SpecError", "Table", "Topic",
+           "Workflow", "machine_arn"]  # fmt: skip
 
 
 def machine_arn(machine: StateMachine | str) -> Placeholder:
@@ -44,6 +44,7 @@ class Workflow:
     queues: Sequence[Queue] = ()
     topics: Sequence[Topic] = ()
     buses: Sequence[EventBus] = ()
+    secrets: Sequence[Secret] = ()
     rules: Sequence[Rule] = ()
     schedules: Sequence[Schedule] = ()
     parameters: Mapping[str, str] = field(default_factory=dict)
@@ -80,6 +81,7 @@ class Workflow:
         yield from self.queues
         yield from self.topics
         yield from self.buses
+        yield from self.secrets
 
     @property
     def entry_machine(self) -> StateMachine:

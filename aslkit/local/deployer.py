@@ -22,7 +22,7 @@ from aslkit.build import machine_path
 from aslkit.events.rules import Rule, Schedule
 from aslkit.local.clients import ACCOUNT, AwsClients
 from aslkit.package import build_zip
-from aslkit.resources import Bucket, Function, Queue, SpecError, Table, Topic
+from aslkit.resources import Bucket, Function, Queue, Secret, SpecError, Table, Topic
 from aslkit.spec import EventBus, Workflow, machine_arn
 
 CodeMode = Literal["hot-reload", "zip"]
@@ -37,13 +37,20 @@ class Deployment:
     prefix: str
     substitutions: dict[str, str] = field(default_factory=dict)
     machines: dict[str, str] = field(default_factory=dict)  # spec name -> ARN
+    machine_types: dict[str, str] = field(default_factory=dict)  # spec name -> STANDARD | EXPRESS
     functions: dict[str, str] = field(default_factory=dict)  # spec name -> physical name
     queues: dict[str, str] = field(default_factory=dict)  # spec name -> URL (DLQs as <name>_dlq)
     tables: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)
     buses: dict[str, str] = field(default_factory=dict)  # spec name -> physical name ("default" included)
+    secrets: dict[str, str] = field(default_factory=dict)  # spec name -> ARN
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # spec name -> (bus, physical rule name)
+
+    @property
+    def standard_machines(self) -> list[str]:
+        """Machines whose executions can be listed (EXPRESS executions are not, on AWS or LocalStack)."""
+        return [name for name in self.machines if self.machine_types.get(name, "STANDARD") == "STANDARD"]
 
     def machine_arn(self, name: str) -> str:
         try:
@@ -92,6 +99,7 @@ class LocalDeployer:
         for machine in workflow.machines:
             arn = self.aws.arn("states", f"stateMachine:{self.physical(machine.name)}")
             out.machines[machine.name] = arn
+            out.machine_types[machine.name] = machine.type
             subs[machine_arn(machine).name] = arn
         subs.update(workflow.parameters)
         subs.update({k: v for k, v in self.parameter_overrides.items() if k in workflow.parameters})
@@ -106,6 +114,8 @@ class LocalDeployer:
             self._deploy_queue(queue, out)
         for topic in workflow.topics:
             self._deploy_topic(topic, out)
+        for secret in workflow.secrets:
+            self._deploy_secret(secret, out)
         for function in workflow.functions:
             self._deploy_function(workflow, function, out)
         for machine in workflow.machines:
@@ -220,6 +230,20 @@ class LocalDeployer:
                                    Attributes={"RawMessageDelivery": "true"})  # fmt: skip
         out.topics[topic.name] = arn
         self._fill(out, topic, {"arn": arn})
+
+    def _deploy_secret(self, secret: Secret, out: Deployment) -> None:
+        name = self.physical(secret.name)
+        manager = self.aws.secretsmanager
+        try:
+            arn = manager.create_secret(Name=name, SecretString=secret.local_value, Description=secret.description)[
+                "ARN"
+            ]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceExistsException":
+                raise
+            arn = manager.put_secret_value(SecretId=name, SecretString=secret.local_value)["ARN"]
+        out.secrets[secret.name] = arn
+        self._fill(out, secret, {"arn": arn, "name": name})
 
     def _deploy_function(self, workflow: Workflow, function: Function, out: Deployment) -> None:
         name = self.physical(function.name)
@@ -375,6 +399,8 @@ class LocalDeployer:
             _quietly(self.aws.s3.delete_bucket, Bucket=name)
         for name in deployment.tables.values():
             _quietly(self.aws.dynamodb.delete_table, TableName=name)
+        for arn in deployment.secrets.values():
+            _quietly(self.aws.secretsmanager.delete_secret, SecretId=arn, ForceDeleteWithoutRecovery=True)
         for key, name in deployment.buses.items():
             if key != "default":
                 _quietly(events.delete_event_bus, Name=name)

@@ -39,7 +39,8 @@ def trigger(
                 "executionArn"
             ]
         ]
-    before = {arn for machine in deployment.machines for arn in _executions(clients, deployment, machine)}
+    watched = deployment.standard_machines
+    before = {arn for machine in watched for arn in _executions(clients, deployment, machine)}
     if isinstance(event, dict) and "Records" in event:
         _send_records(clients, workflow, deployment, event["Records"])
     elif isinstance(event, dict) and "detail-type" in event and "source" in event:
@@ -50,12 +51,10 @@ def trigger(
         )
     deadline = time.monotonic() + DISCOVERY_TIMEOUT_S
     while time.monotonic() < deadline:
-        started = [arn for m in deployment.machines for arn in _executions(clients, deployment, m) if arn not in before]
+        started = [arn for m in watched for arn in _executions(clients, deployment, m) if arn not in before]
         if started:
             time.sleep(0.3)  # let siblings started by the same trigger appear
-            return [
-                arn for m in deployment.machines for arn in _executions(clients, deployment, m) if arn not in before
-            ]
+            return [arn for m in watched for arn in _executions(clients, deployment, m) if arn not in before]
         time.sleep(0.1)
     return []
 

@@ -1,0 +1,167 @@
+"""ENS ingress: read ICA ENS messages from SQS, emit the platform's events, complete waiting WES launches.
+
+Per record: a message that cannot be read (or names an unknown status) goes to the DLQ with its reason and does not
+block the others; a `wes.runs` message whose launch is not recorded yet is reported as a batch item failure, so SQS
+delivers it again; duplicates (same bssh run id, dateModified and status; same WES event) have one effect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+
+from tasks.sequencing import ens
+from tasks.sequencing.status import UnknownRunStatus
+
+logger = Logger()
+SOURCE = "sequencing.ens_event_manager"
+
+
+class LaunchNotRecorded(RuntimeError):
+    """A wes.runs event arrived before its launch was recorded: retried by SQS, not lost."""
+
+
+class Effects:
+    """The AWS side effects, in one place (the rest of the module is decisions)."""
+
+    def __init__(self) -> None:
+        self.table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+        self.events = boto3.client("events")
+        self.sfn = boto3.client("stepfunctions")
+        self.sqs = boto3.client("sqs")
+        self.bus = os.environ["EVENT_BUS_NAME"]
+        self.dlq_url = os.environ["DLQ_URL"]
+
+    def first_time(self, pk: str, sk: str, **attributes: Any) -> bool:
+        """Record (pk, sk) unless it exists; False for a duplicate."""
+        try:
+            self.table.put_item(Item={"pk": pk, "sk": sk, **attributes}, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def forget(self, pk: str, sk: str) -> None:
+        self.table.delete_item(Key={"pk": pk, "sk": sk})
+
+    def emit(self, detail_type: str, detail: dict[str, Any]) -> None:
+        response = self.events.put_events(
+            Entries=[
+                {"Source": SOURCE, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": self.bus}
+            ]
+        )
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"EventBridge rejected {detail_type}: {response['Entries']}")
+
+    def launch(self, workflow_run_name: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": f"WFR#{workflow_run_name}", "sk": "LAUNCH"}).get("Item")
+        return dict(item) if item else None
+
+    def reject(self, record: dict[str, Any], error: Exception) -> None:
+        self.sqs.send_message(
+            QueueUrl=self.dlq_url,
+            MessageBody=record.get("body") or "",
+            MessageAttributes={
+                "reason": {"DataType": "String", "StringValue": str(error)[:1000]},
+                "errorType": {"DataType": "String", "StringValue": type(error).__name__},
+                "originalMessageId": {"DataType": "String", "StringValue": str(record.get("messageId", ""))},
+                **{
+                    f"ens.{name}": {"DataType": "String", "StringValue": str(value.get("stringValue", ""))}
+                    for name, value in (record.get("messageAttributes") or {}).items()
+                    if isinstance(value, dict) and value.get("stringValue")
+                },
+            },
+        )
+
+
+def process(record: dict[str, Any], effects: Effects) -> str:
+    """Handle one record; returns what happened (for the log)."""
+    message = ens.parse_record(record)
+    if message.type == "bssh.runs":
+        detail = ens.sequence_run_state_change(message)
+        run = f"RUN#{detail['sequence_run_id']}"
+        if not effects.first_time(run, f"EVENT#{ens.bssh_dedup_key(message)}", status=detail["status"]):
+            return f"duplicate bssh.runs {ens.bssh_dedup_key(message)}"
+        try:
+            effects.emit("SequenceRunStateChange", detail)
+        except Exception:
+            effects.forget(run, f"EVENT#{ens.bssh_dedup_key(message)}")  # so the retry is not taken for a duplicate
+            raise
+        return f"run {detail['sequence_run_name']} {detail['status']}"
+    if message.type == "wes.runs":
+        outcome = ens.wes_outcome(message)
+        launch = effects.launch(outcome.workflow_run_name)
+        if launch is None:
+            raise LaunchNotRecorded(f"no launch recorded for {outcome.workflow_run_name} yet")
+        key = f"WFR#{outcome.workflow_run_name}"
+        if not effects.first_time(key, f"EVENT#{outcome.dedup_key}", status=outcome.status):
+            return f"duplicate wes.runs {outcome.dedup_key}"
+        try:
+            effects.emit("WorkflowRunStateChange", ens.workflow_run_state_change(outcome, message.action_date))
+            complete(effects, launch, outcome)
+        except Exception:
+            effects.forget(key, f"EVENT#{outcome.dedup_key}")  # so the retry is not taken for a duplicate
+            raise
+        return f"workflow run {outcome.workflow_run_name} {outcome.status}"
+    return f"{message.type} ignored"
+
+
+def complete(effects: Effects, launch: dict[str, Any], outcome: ens.WesOutcome) -> None:
+    """Tell the waiting execution: success with the run's outputs, failure with ENS's Error/Cause, or a heartbeat."""
+    token = launch["task_token"]
+    try:
+        if not outcome.terminal:
+            effects.sfn.send_task_heartbeat(taskToken=token)
+            return
+        effects.table.update_item(
+            Key={"pk": f"WFR#{outcome.workflow_run_name}", "sk": "LAUNCH"},
+            UpdateExpression="SET #s = :s, outcome = :o",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": outcome.status, ":o": json.dumps(_outcome(outcome))},
+        )
+        if outcome.status == "SUCCEEDED":
+            result = {"workflow_run_id": outcome.workflow_run_id, "output": outcome.output or {}}
+            effects.sfn.send_task_success(taskToken=token, output=json.dumps(result))
+        else:
+            effects.sfn.send_task_failure(taskToken=token, error=outcome.error[:256], cause=outcome.cause[:32768])
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+            logger.warning("the execution no longer waits for this run", run=outcome.workflow_run_name, code=code)
+            return
+        raise
+
+
+def _outcome(outcome: ens.WesOutcome) -> dict[str, Any]:
+    return {"status": outcome.status, "workflow_run_id": outcome.workflow_run_id, "output": outcome.output,
+            "error": outcome.error, "cause": outcome.cause}  # fmt: skip
+
+
+_effects: Effects | None = None
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    global _effects
+    effects = _effects = _effects or Effects()
+    failures: list[dict[str, str]] = []
+    for record in event.get("Records", []):
+        try:
+            logger.info(process(record, effects), message_id=record.get("messageId"))
+        except (ens.MalformedEnsMessage, UnknownRunStatus, ens.ContractViolation) as error:
+            logger.warning("rejected to the DLQ", message_id=record.get("messageId"), reason=str(error))
+            effects.reject(record, error)
+        except LaunchNotRecorded as error:
+            logger.info("retry later", message_id=record.get("messageId"), reason=str(error))
+            failures.append({"itemIdentifier": record["messageId"]})
+        except Exception:  # a transient AWS error: only this record is retried, the batch goes on
+            logger.exception("failed; SQS will deliver it again", message_id=record.get("messageId"))
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}

@@ -1,0 +1,157 @@
+"""A local stand-in for ICA v1 WES, for tests and the demo (never deployed to AWS).
+
+It answers `POST /v1/workflows/{id}/versions/{version}:launch` like ICA (a `wfr.` run id, status Requested), then,
+after `delay` seconds, posts ENS `wes.runs` messages (RunStarted, then RunSucceeded / RunFailed / RunAborted) on the
+ENS queue, shaped as ICA sends them, so the real callback path runs. `outcome(run_name)` picks each run's ending
+(None: the fake stays silent, for tests that post their own messages).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+LAUNCH_PATH = re.compile(r"^/v1/workflows/(?P<id>[^/]+)/versions/(?P<version>[^/:]+):launch$")
+FAILURE_DETAILS = {
+    "Failed": ("Workflow.Failed", "Run Failed. Reason: task: [dragen] details: [exit code 1]"),
+    "Aborted": ("Workflow.Aborted", "Run Aborted by user"),
+}
+
+
+class FakeWes:
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        *,
+        delay: float = 0.2,
+        outcome: Callable[[str], str | None] = lambda name: "Succeeded",
+        api_key: str | None = None,
+    ) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.delay = delay
+        self.outcome = outcome
+        self.api_key = api_key
+        self.launches: list[dict[str, Any]] = []
+        self._event_id = 1000
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def __enter__(self) -> FakeWes:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                match = LAUNCH_PATH.match(self.path)
+                if not match:
+                    return self._send(404, {"code": "NotFound", "message": f"no route {self.path}"})
+                if fake.api_key and self.headers.get("Authorization") != f"Bearer {fake.api_key}":
+                    return self._send(401, {"code": "Unauthorized", "message": "bad API key"})
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                run = fake.accept(match["id"], match["version"], body)
+                return self._send(200, run)
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def accept(self, workflow_id: str, version: str, body: dict[str, Any]) -> dict[str, Any]:
+        run_id = f"wfr.{uuid.uuid4().hex}"
+        name = str(body.get("name", ""))
+        launch = {
+            "id": run_id,
+            "name": name,
+            "workflow_id": workflow_id,
+            "version": version,
+            "input": body.get("input"),
+        }
+        with self._lock:
+            self.launches.append(launch)
+        ending = self.outcome(name)
+        if ending is not None:
+            threading.Timer(self.delay, self._finish, args=(launch, ending)).start()
+        return {"id": run_id, "name": name, "status": "Requested", "timeCreated": _now()}
+
+    def _finish(self, launch: dict[str, Any], ending: str) -> None:
+        self.post(launch["name"], launch["id"], "Started")
+        self.post(launch["name"], launch["id"], ending, output=self.outputs(launch))
+
+    def outputs(self, launch: dict[str, Any]) -> dict[str, Any]:
+        return {"outputDirectory": f"gds://development/{launch['name']}", "workflow_id": launch["workflow_id"]}
+
+    def post(self, name: str, run_id: str, status: str, *, output: Any = None) -> None:
+        """Send one ENS wes.runs message (`status`: Started, Succeeded, Failed, Aborted) to the queue."""
+        with self._lock:
+            self._event_id += 1
+            event_id = self._event_id
+        error, cause = FAILURE_DETAILS.get(status, ("", ""))
+        body = {
+            "Timestamp": _now(),
+            "EventType": f"Run{status}",
+            "EventDetails": {"Error": error, "Cause": cause} if error else {},
+            "WorkflowRun": {
+                "TenantId": "tid-local",
+                "Status": status,
+                "Id": run_id,
+                "Name": name,
+                "TimeModified": _now(),
+                **({"Output": output} if output is not None else {}),
+            },
+            "Name": name,
+            "EventId": event_id,
+            "PreviousEventId": event_id - 1,
+        }
+        attributes = {
+            "action": "updated",
+            "actionDate": _now(),
+            "type": "wes.runs",
+            "producedBy": "WorkflowExecutionService",
+            "contentType": "application/json",
+        }
+        self.sqs.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=json.dumps(body),
+            MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+        )
+
+    def wait_for_launches(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.launches) >= count:
+                    return list(self.launches)
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} WES launches, got {len(self.launches)}: {self.launches}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")

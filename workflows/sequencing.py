@@ -1,0 +1,318 @@
+"""Sequencing-run orchestration: ICA ENS events -> BCL Convert -> DRAGEN WGS QC per library -> somatic per pair.
+
+ENS messages arrive on an SQS queue; the event manager turns them into SequenceRunStateChange and
+WorkflowRunStateChange events and completes WES launches. A rule on "run ready for analysis" starts the
+orchestrator through a small EXPRESS starter, which names the execution after the run (a duplicate event cannot
+start a second one). Each WES workflow is one fragment: the launcher records the task token and launches; the
+execution waits, bounded by a timeout and a heartbeat, until the run's ENS outcome completes the token.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aslkit.asl import (
+    LAMBDA_TRANSIENT,
+    Catch,
+    Chain,
+    Fail,
+    Map,
+    Pass,
+    Pattern,
+    Placeholder,
+    Retry,
+    StateMachine,
+    Succeed,
+    aws_sdk,
+    dynamodb,
+    fragment,
+    jsonata,
+    lambda_invoke,
+    start_execution,
+)
+from aslkit.events import EventBus, Rule
+from aslkit.resources import Bucket, Function, Queue, Secret, Table
+from aslkit.spec import Workflow, machine_arn
+
+# -- resources ----------------------------------------------------------------------------------------------------
+ens_queue = Queue("ens_ingress", visibility_timeout=10, max_receive_count=5)
+state_table = Table("sequencing_state", partition_key=("pk", "S"), sort_key=("sk", "S"))
+metadata_table = Table("library_metadata", partition_key=("library_id", "S"))
+runs_bucket = Bucket("sequencing_runs")
+bus = EventBus("sequencing_bus")
+ica_key = Secret("ica_api_key", description="ICA API key used by the WES launcher")
+
+PARAMETERS = {
+    "wes_base_url": "https://aps2.platform.illumina.com",
+    "wes_workflows": json.dumps(
+        {
+            "bcl_convert": {"id": "wfl.bclconvert", "version": "4.2.7"},
+            "dragen_wgs_qc": {"id": "wfl.dragenwgsqc", "version": "4.2.4"},
+            "dragen_wgs_somatic": {"id": "wfl.dragenwgssomatic", "version": "4.2.4"},
+        },
+        sort_keys=True,
+    ),
+    "wes_timeout_seconds": "172800",  # 48 h for a WES run to end
+    "wes_heartbeat_seconds": "43200",  # 12 h without any ENS event for it
+}
+
+state_env = {"TABLE_NAME": state_table.name_ref, "EVENT_BUS_NAME": bus.name_ref}
+event_manager = Function(
+    "ens_event_manager",
+    handler="tasks.sequencing.event_manager.handler",
+    timeout=5,
+    queue_trigger="ens_ingress",
+    environment={**state_env, "DLQ_URL": ens_queue.dlq_url},
+    description="ICA ENS messages in, SequenceRunStateChange / WorkflowRunStateChange out, WES callbacks",
+)
+launcher = Function(
+    "wes_launcher",
+    handler="tasks.sequencing.wes_launcher.handler",
+    timeout=30,
+    environment={
+        **state_env,
+        "ICA_SECRET_ID": ica_key.arn,
+        "WES_BASE_URL": Placeholder("wes_base_url"),
+        "WES_WORKFLOWS": Placeholder("wes_workflows"),
+    },
+    description="Record the task token and launch an ICA v1 WES workflow",
+)
+parser = Function("samplesheet_parser", handler="tasks.sequencing.plan.parse_samplesheet")
+pairer = Function("library_pairing", handler="tasks.sequencing.plan.pair_libraries")
+
+LAMBDA_RETRY = Retry(LAMBDA_TRANSIENT, interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
+
+
+# -- the WES fragment ---------------------------------------------------------------------------------------------
+@fragment
+def wes_run(*, tolerate_failure: bool) -> Chain:
+    """Input `{request, timeout, heartbeat}`; output `{status, workflow_run_name, workflow_run_id?, output?, error?,
+    cause?}`. A failed, aborted or timed-out run ends in `failed` (a result) or, when not tolerated, a Fail state."""
+    failed_output = jsonata(
+        "{'status': 'FAILED', 'workflow_type': $states.input.request.workflow_type,"
+        " 'workflow_run_name': $states.input.request.workflow_run_name,"
+        " 'library_id': $states.input.request.library_id, 'subject_id': $states.input.request.subject_id,"
+        " 'error': $states.errorOutput.Error, 'cause': $states.errorOutput.Cause}"
+    )
+    if tolerate_failure:
+        failed = Pass("Run failed", comment="recorded; only what depends on this run is skipped")
+    else:
+        failed = Fail("Run failed", error="{% $states.input.error %}", cause="{% $states.input.cause %}")
+    launch = lambda_invoke(
+        "Launch and wait",
+        function=launcher.arn,
+        payload=jsonata("$merge([$states.input.request, {'task_token': $states.context.Task.Token}])"),
+        pattern=Pattern.WAIT_FOR_TASK_TOKEN,
+        timeout_seconds="{% $states.input.timeout %}",
+        heartbeat_seconds="{% $states.input.heartbeat %}",
+        retry=[LAMBDA_RETRY],
+        output=jsonata(
+            "{'status': 'SUCCEEDED', 'workflow_type': $states.input.request.workflow_type,"
+            " 'workflow_run_name': $states.input.request.workflow_run_name,"
+            " 'library_id': $states.input.request.library_id, 'subject_id': $states.input.request.subject_id,"
+            " 'workflow_run_id': $states.result.workflow_run_id, 'output': $states.result.output}"
+        ),
+        catch=[Catch(["States.ALL"], failed, output=failed_output)],
+    )
+    return launch >> Pass("Run succeeded")
+
+
+def wes_request(workflow_type: str, run_name: str, workflow_input: str, **fields: str) -> dict[str, object]:
+    """The fragment's input: a WorkflowRequest (JSONata expressions) plus the configured bounds."""
+    request: dict[str, object] = {
+        "workflow_type": workflow_type,
+        "workflow_run_name": jsonata(run_name),
+        "workflow_input": jsonata(workflow_input),
+        "seq_run_name": jsonata("$run.sequence_run_name"),
+        **{key: jsonata(value) for key, value in fields.items()},
+    }
+    return {"request": request, "timeout": jsonata("$timeout"), "heartbeat": jsonata("$heartbeat")}
+
+
+# -- the orchestrator ---------------------------------------------------------------------------------------------
+def orchestrator() -> StateMachine:
+    start = Pass(
+        "Start",
+        assign={
+            "run": jsonata("$states.input"),
+            "timeout": jsonata("$number('${wes_timeout_seconds}')"),
+            "heartbeat": jsonata("$number('${wes_heartbeat_seconds}')"),
+        },
+        comment="Input: a SequenceRunStateChange detail (status SUCCEEDED: the run is ready for analysis)",
+    )
+    read_sheet = aws_sdk(
+        "Read sample sheet",
+        "s3",
+        "getObject",
+        {
+            "Bucket": runs_bucket.name_ref,
+            "Key": jsonata("$run.gds_volume_name & $run.gds_folder_path & '/' & $run.sample_sheet_name"),
+        },
+        output={"samplesheet": jsonata("$states.result.Body")},
+        catch=[
+            Catch(
+                ["S3.NoSuchKeyException"],
+                Fail(
+                    "No sample sheet",
+                    error="SampleSheetNotFound",
+                    cause="{% 'no sample sheet at ' & $run.gds_volume_name & $run.gds_folder_path %}",
+                ),
+            )
+        ],
+    )
+    parse = lambda_invoke(
+        "Parse sample sheet",
+        function=parser.arn,
+        payload=jsonata("$states.input"),
+        output=jsonata("$states.result.Payload"),
+        retry=[LAMBDA_RETRY],
+        catch=[
+            Catch(
+                ["InvalidSampleSheet"],
+                Fail("Invalid sample sheet", error="InvalidSampleSheet", cause="{% $states.input.Cause %}"),
+            )
+        ],
+    )
+    metadata = Map(
+        "Look up library metadata",
+        items=jsonata("$states.input.libraries"),
+        max_concurrency=10,
+        processor=dynamodb(
+            "Get library metadata",
+            "getItem",
+            {"TableName": metadata_table.name_ref, "Key": {"library_id": {"S": jsonata("$states.input.library_id")}}},
+            output=jsonata(
+                "$merge([$states.input, {'subject_id': $states.result.Item.subject_id.S,"
+                " 'phenotype': $states.result.Item.phenotype.S, 'type': $states.result.Item.type.S,"
+                " 'workflow': $states.result.Item.workflow.S}])"
+            ),
+        ),
+        assign={"libraries": jsonata("$states.result")},
+    )
+    bcl_input = wes_request(
+        "bcl_convert",
+        "'umccr__automated__bcl_convert__' & $run.sequence_run_name & '__' & $run.sequence_run_id",
+        "{'run_folder': 'gds://' & $run.gds_volume_name & $run.gds_folder_path,"
+        " 'samplesheet': 'gds://' & $run.gds_volume_name & $run.gds_folder_path & '/' & $run.sample_sheet_name}",
+    )
+    prepare_bcl = Pass("Prepare BCL Convert", output=bcl_input)
+    bcl = wes_run(tolerate_failure=False, prefix="BCL Convert: ")
+    qc = Map(
+        "DRAGEN WGS QC per library",
+        items=jsonata("[$libraries[type = 'WGS']]"),
+        max_concurrency=20,
+        item_selector=wes_request(
+            "dragen_wgs_qc",
+            "'umccr__automated__dragen_wgs_qc__' & $run.sequence_run_name"
+            " & '__' & $states.context.Map.Item.Value.library_id",
+            "{'library_id': $states.context.Map.Item.Value.library_id,"
+            " 'fastq_directory': $bcl.output.outputDirectory & '/' & $states.context.Map.Item.Value.library_id}",
+            library_id="$states.context.Map.Item.Value.library_id",
+            subject_id="$states.context.Map.Item.Value.subject_id",
+        ),
+        processor=wes_run(tolerate_failure=True, prefix="QC: "),
+        assign={"qc": jsonata("$states.result")},
+    )
+    pair = lambda_invoke(
+        "Pair tumor and normal",
+        function=pairer.arn,
+        payload={"libraries": jsonata("$libraries"), "qc": jsonata("$qc")},
+        output=jsonata("$states.result.Payload"),
+        assign={"pairing": jsonata("$states.result.Payload")},
+        retry=[LAMBDA_RETRY],
+    )
+    somatic = Map(
+        "DRAGEN WGS somatic per pair",
+        items=jsonata("$states.input.pairs"),
+        max_concurrency=20,
+        item_selector=wes_request(
+            "dragen_wgs_somatic",
+            "'umccr__automated__dragen_wgs_somatic__' & $states.context.Map.Item.Value.subject_id"
+            " & '__' & $states.context.Map.Item.Value.tumor.library_id"
+            " & '__' & $states.context.Map.Item.Value.normal.library_id",
+            "{'subject_id': $states.context.Map.Item.Value.subject_id,"
+            " 'tumor_library_id': $states.context.Map.Item.Value.tumor.library_id,"
+            " 'normal_library_id': $states.context.Map.Item.Value.normal.library_id}",
+            subject_id="$states.context.Map.Item.Value.subject_id",
+        ),
+        processor=wes_run(tolerate_failure=True, prefix="Somatic: "),
+    )
+    summary = Succeed(
+        "Summarise",
+        output=jsonata(
+            "("
+            " $runs := $append($append([$bcl], $qc), $states.input);"
+            " {"
+            "  'sequence_run_id': $run.sequence_run_id, 'sequence_run_name': $run.sequence_run_name,"
+            "  'libraries': [$libraries.library_id],"
+            "  'wgs_libraries': [$libraries[type = 'WGS'].library_id],"
+            "  'pairs': [$pairing.pairs.{'subject_id': subject_id, 'tumor': tumor.library_id,"
+            "            'normal': normal.library_id}],"
+            "  'unpaired': [$pairing.unpaired],"
+            "  'succeeded': [$runs[status = 'SUCCEEDED'].workflow_run_name],"
+            "  'failed': [$runs[status = 'FAILED'].{'workflow_run_name': workflow_run_name, 'error': error,"
+            "             'cause': cause}]"
+            " }"
+            ")"
+        ),
+    )
+    after_bcl = Pass("BCL Convert done", assign={"bcl": jsonata("$states.input")})
+    return StateMachine(
+        "sequencing_orchestrator",
+        start >> read_sheet >> parse >> metadata >> prepare_bcl >> bcl >> after_bcl >> qc >> pair >> somatic >> summary,
+        query_language="JSONata",
+        comment="One execution per sequencing run: BCL Convert, DRAGEN WGS QC per library, somatic per pair",
+        placeholders=["wes_timeout_seconds", "wes_heartbeat_seconds"],
+    )
+
+
+ORCHESTRATOR = orchestrator()
+
+STARTER = StateMachine(
+    "sequencing_run_starter",
+    start_execution(
+        "Start run orchestration",
+        state_machine=machine_arn(ORCHESTRATOR),
+        execution_name=jsonata("$states.input.detail.sequence_run_name & '__' & $states.input.detail.sequence_run_id"),
+        input=jsonata("$states.input.detail"),
+        pattern=Pattern.REQUEST_RESPONSE,
+        output={"started": True, "execution_arn": jsonata("$states.result.ExecutionArn")},
+        catch=[
+            Catch(
+                ["StepFunctions.ExecutionAlreadyExistsException"],
+                Succeed("Already started", output={"started": False}),
+            )
+        ],
+    ),
+    query_language="JSONata",
+    type="EXPRESS",
+    comment="Names the orchestrator's execution after the run, so a duplicate event cannot start a second one",
+)
+
+WORKFLOW = Workflow(
+    "sequencing",
+    "Sequencing run orchestration: ENS events -> BCL Convert -> DRAGEN WGS QC -> DRAGEN WGS somatic",
+    machines=[ORCHESTRATOR, STARTER],
+    functions=[event_manager, launcher, parser, pairer],
+    tables=[state_table, metadata_table],
+    buckets=[runs_bucket],
+    queues=[ens_queue],
+    buses=[bus],
+    secrets=[ica_key],
+    rules=[
+        Rule(
+            "sequencing_run_ready",
+            pattern={
+                "source": ["sequencing.ens_event_manager"],
+                "detail-type": ["SequenceRunStateChange"],
+                "detail": {"status": ["SUCCEEDED"]},
+            },
+            target=STARTER,
+            bus=bus,
+            description="A run ready for analysis starts its orchestration (once)",
+        )
+    ],
+    parameters=PARAMETERS,
+    entry="sequencing_orchestrator",
+    ingress="ens_ingress",
+)
