@@ -57,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     trigger.add_argument("--input", type=Path, help="input of the workflow's entry state machine (JSON)")
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="override a parameter")
     run.add_argument("--keep", action="store_true", help="leave LocalStack running if this command started it")
+    run.add_argument("--fresh", action="store_true", help="clear LocalStack's state first (replay a handled trigger)")
     run.add_argument("--timeout", type=float, default=300.0)
     run.add_argument("--root", type=Path, default=Path.cwd())
     run.set_defaults(run=_run)
@@ -179,6 +180,7 @@ def _run(args: argparse.Namespace) -> int:
     from aslkit.local.clients import AwsClients
     from aslkit.local.launcher import Launcher
     from aslkit.local.run import run
+    from aslkit.testing.backend import LocalStackBackend
 
     workflow = _workflow(args.root, args.workflow)
     source: Path = args.event or args.input
@@ -190,6 +192,8 @@ def _run(args: argparse.Namespace) -> int:
     launcher = Launcher(args.root)
     already = launcher.status()
     endpoint = already or launcher.up()
+    if args.fresh:
+        LocalStackBackend(AwsClients(endpoint.url), args.root.resolve()).reset()
     try:
         return run(
             AwsClients(endpoint.url),

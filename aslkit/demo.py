@@ -11,16 +11,17 @@ import argparse
 import json
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from aslkit.build import build, discover
 from aslkit.lint import lint_file
 from aslkit.local.clients import AwsClients
-from aslkit.local.deployer import LocalDeployer
+from aslkit.local.deployer import Deployment
 from aslkit.local.follow import short_cause
 from aslkit.local.launcher import Launcher
-from aslkit.local.run import trigger
+from aslkit.local.run import stood_up, trigger
 from aslkit.render.outline import outline
 from aslkit.spec import Workflow
 from aslkit.testing.backend import LocalStackBackend
@@ -95,34 +96,47 @@ def show_machines(root: Path, workflows: list[Workflow], *, quiet: bool) -> int:
 
 def run_samples(root: Path, workflows: list[Workflow], aws: AwsClients) -> list[Row]:
     backend = LocalStackBackend(aws, root)
+    prefix = f"demo{uuid.uuid4().hex[:4]}_"
     rows: list[Row] = []
     for workflow in workflows:
         samples = sorted((root / "samples" / workflow.name).glob("*.json"))
         if not samples:
             continue
-        step(f"deploying {workflow.name}")
+        step(f"deploying {workflow.name}" + (" with its local stand-ins" if workflow.local else ""))
         t0 = time.perf_counter()
-        deployment = LocalDeployer(aws, root).deploy(workflow)
-        print(f"  {len(deployment.machines)} state machine(s), {len(deployment.functions)} function(s) "
-              f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
-        for sample in samples:
-            payload = json.loads(sample.read_text())
-            is_input = sample.name.endswith(".input.json")
-            expected = "FAILED" if ".fails." in sample.name else "SUCCEEDED"
-            step(f"{workflow.name}: {sample.relative_to(root)}")
-            t0 = time.perf_counter()
-            arns = trigger(aws, workflow, deployment, event=None if is_input else payload,
-                           input=payload if is_input else None)  # fmt: skip
-            results = [backend.wait(arn, timeout=120) for arn in arns]
-            seconds = time.perf_counter() - t0
-            for result in results:
-                print(f"  {result.status:<9} {' → '.join(result.states)}")
-                if result.error:
-                    print(f"            {result.error}: {short_cause(result.cause or '')}")
-            statuses = {r.status for r in results}
-            status = statuses.pop() if len(statuses) == 1 else ("MIXED" if statuses else "NONE")
-            rows.append(Row(workflow.name, sample.name, len(results), status, expected,
-                            sum(len(r.states) for r in results), seconds))  # fmt: skip
+        # A fresh namespace per demo run: a kept LocalStack has seen these triggers before, and deduplicates them.
+        with stood_up(aws, root, workflow, prefix=prefix) as deployment:
+            print(f"  {len(deployment.machines)} state machine(s), {len(deployment.functions)} function(s) "
+                  f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+            rows += run_workflow_samples(root, workflow, deployment, samples, aws, backend)
+    return rows
+
+
+def run_workflow_samples(
+    root: Path, workflow: Workflow, deployment: Deployment, samples: list[Path], aws: AwsClients,
+    backend: LocalStackBackend,
+) -> list[Row]:  # fmt: skip
+    rows: list[Row] = []
+    for sample in samples:
+        payload = json.loads(sample.read_text())
+        is_input = sample.name.endswith(".input.json")
+        expected = "FAILED" if ".fails." in sample.name else "SUCCEEDED"
+        step(f"{workflow.name}: {sample.relative_to(root)}")
+        t0 = time.perf_counter()
+        arns = trigger(aws, workflow, deployment, event=None if is_input else payload,
+                       input=payload if is_input else None)  # fmt: skip
+        results = [backend.wait(arn, timeout=120) for arn in arns]
+        seconds = time.perf_counter() - t0
+        for result in results:
+            print(f"  {result.status:<9} {' → '.join(result.states)}")
+            if result.error:
+                print(f"            {result.error}: {short_cause(result.cause or '')}")
+            elif result.output is not None:
+                print(f"            output: {short_cause(json.dumps(result.output), 300)}")
+        statuses = {r.status for r in results}
+        status = statuses.pop() if len(statuses) == 1 else ("MIXED" if statuses else "NONE")
+        rows.append(Row(workflow.name, sample.name, len(results), status, expected,
+                        sum(len(r.states) for r in results), seconds))  # fmt: skip
     return rows
 
 

@@ -7,7 +7,8 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,10 @@ class Workflow:
     contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     entry: str | None = None
     ingress: str | None = None
+    #: How to stand the workflow up locally when it needs more than a deploy (fakes of external systems, seed
+    #: data): `local(clients, deploy)` is a context manager that calls `deploy(parameters)` and yields the
+    #: Deployment. The demo, `aslkit run` and tests use it; AWS never does.
+    local: Callable[..., AbstractContextManager[Any]] | None = None
 
     def __post_init__(self) -> None:
         check_name("workflow", self.name)

@@ -10,6 +10,10 @@ execution waits, bounded by a timeout and a heartbeat, until the run's ENS outco
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from aslkit.asl import (
     LAMBDA_TRANSIENT,
@@ -33,6 +37,7 @@ from aslkit.asl import (
 from aslkit.events import EventBus, Rule
 from aslkit.resources import Bucket, Function, Queue, Secret, Table
 from aslkit.spec import Workflow, machine_arn
+from tasks.sequencing.fake_wes import FakeWes
 
 # -- resources ----------------------------------------------------------------------------------------------------
 ens_queue = Queue("ens_ingress", visibility_timeout=10, max_receive_count=5)
@@ -289,6 +294,32 @@ STARTER = StateMachine(
     comment="Names the orchestrator's execution after the run, so a duplicate event cannot start a second one",
 )
 
+# -- local stand-ins (demo, `aslkit run`) -------------------------------------------------------------------------
+SEED = Path(__file__).resolve().parents[1] / "samples" / "sequencing" / "seed"
+
+
+def _local_outcome(run_name: str) -> str:
+    """In the local fake WES every run succeeds, except QC of a library whose id ends in _FAILQC."""
+    return "Failed" if run_name.endswith("_FAILQC") else "Succeeded"
+
+
+@contextmanager
+def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> Iterator[Any]:
+    """A fake ICA WES on loopback, the seeded run data (sample sheets in the runs bucket) and library metadata."""
+    with FakeWes(clients.sqs, "", delay=0.3, api_key=ica_key.local_value, outcome=_local_outcome) as wes:
+        deployment = deploy({"wes_base_url": wes.url, "wes_timeout_seconds": "300", "wes_heartbeat_seconds": "120"})
+        wes.queue_url = deployment.queues["ens_ingress"]
+        runs = SEED / "runs"
+        for sheet in sorted(runs.rglob("SampleSheet.csv")):
+            key = str(sheet.relative_to(runs))
+            clients.s3.put_object(Bucket=deployment.buckets["sequencing_runs"], Key=key, Body=sheet.read_bytes())
+        for item in json.loads((SEED / "library_metadata.json").read_text()):
+            clients.dynamodb.put_item(
+                TableName=deployment.tables["library_metadata"], Item={k: {"S": v} for k, v in item.items()}
+            )
+        yield deployment
+
+
 WORKFLOW = Workflow(
     "sequencing",
     "Sequencing run orchestration: ENS events -> BCL Convert -> DRAGEN WGS QC -> DRAGEN WGS somatic",
@@ -315,4 +346,5 @@ WORKFLOW = Workflow(
     parameters=PARAMETERS,
     entry="sequencing_orchestrator",
     ingress="ens_ingress",
+    local=local_environment,
 )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def trigger(
     watched = deployment.standard_machines
     before = {arn for machine in watched for arn in _executions(clients, deployment, machine)}
     if isinstance(event, dict) and "Records" in event:
-        _send_records(clients, workflow, deployment, event["Records"])
+        send_records(clients, workflow, deployment, event["Records"])
     elif isinstance(event, dict) and "detail-type" in event and "source" in event:
         _put_event(clients, deployment, event)
     else:
@@ -64,7 +65,7 @@ def _executions(clients: AwsClients, deployment: Deployment, machine: str) -> li
     return [item["executionArn"] for item in response["executions"]]
 
 
-def _send_records(
+def send_records(
     clients: AwsClients, workflow: Workflow, deployment: Deployment, records: list[dict[str, Any]]
 ) -> None:
     if workflow.ingress is None:
@@ -92,6 +93,29 @@ def _put_event(clients: AwsClients, deployment: Deployment, event: dict[str, Any
         raise SpecError(f"EventBridge rejected the event: {response['Entries']}")
 
 
+@contextmanager
+def stood_up(
+    clients: AwsClients,
+    root: Path,
+    workflow: Workflow,
+    parameters: dict[str, str] | None = None,
+    *,
+    prefix: str = "",
+) -> Iterator[Deployment]:
+    """The workflow deployed to LocalStack, with its local stand-ins (`Workflow.local`) running around it."""
+    overrides = dict(parameters or {})
+
+    def deploy(extra: dict[str, str] | None = None) -> Deployment:
+        deployer = LocalDeployer(clients, root, prefix=prefix, parameters={**(extra or {}), **overrides})
+        return deployer.deploy(workflow)
+
+    if workflow.local is None:
+        yield deploy()
+        return
+    with workflow.local(clients, deploy) as deployment:
+        yield deployment
+
+
 def run(
     clients: AwsClients,
     root: Path,
@@ -104,12 +128,27 @@ def run(
     emit: Callable[[str], None] = print,
 ) -> int:
     started = time.perf_counter()
-    deployment = LocalDeployer(clients, root, parameters=parameters).deploy(workflow)
-    took = time.perf_counter() - started
-    emit(f"deployed {workflow.name} ({len(deployment.machines)} state machine(s)) in {took:.1f} s")
+    with stood_up(clients, root, workflow, parameters) as deployment:
+        took = time.perf_counter() - started
+        emit(f"deployed {workflow.name} ({len(deployment.machines)} state machine(s)) in {took:.1f} s")
+        return _trigger_and_follow(clients, workflow, deployment, event, input, timeout, emit)
+
+
+def _trigger_and_follow(
+    clients: AwsClients,
+    workflow: Workflow,
+    deployment: Deployment,
+    event: Any,
+    input: Any,
+    timeout: float,
+    emit: Callable[[str], None],
+) -> int:
     arns = trigger(clients, workflow, deployment, event=event, input=input)
     if not arns:
-        emit("the trigger started no execution: check the rule's pattern against the event (aslkit local logs)")
+        emit(
+            "the trigger started no execution: check the rule's pattern against the event, or whether it was "
+            "already handled (duplicates are deduplicated); `aslkit local logs` shows what LocalStack did"
+        )
         return 1
     outcomes = []
     for arn in arns:

@@ -17,6 +17,9 @@ def pair(libraries: list[dict[str, Any]], qc: list[dict[str, Any]] | None = None
     by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
     unpaired: list[dict[str, Any]] = []
     for library in libraries:
+        if library.get("type") is None:
+            unpaired.append(_reason(library, "no library metadata (type, subject, phenotype unknown)"))
+            continue
         if library.get("type") != "WGS":
             continue
         if library["library_id"] in failed_qc:

@@ -1,0 +1,253 @@
+"""Sequencing-run orchestration end to end on LocalStack, driven by the real ENS payloads of the fixtures."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aslkit.local.deployer import Deployment
+from aslkit.local.run import send_records
+from aslkit.testing.backend import LocalStackBackend
+from aslkit.testing.results import ExecutionResult
+from tasks.sequencing import ens
+from tasks.sequencing.fake_wes import FakeWes
+from workflows.sequencing import WORKFLOW, ica_key
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "sequencing"
+FAST = {"wes_timeout_seconds": "90", "wes_heartbeat_seconds": "60"}
+pytestmark = pytest.mark.localstack
+
+
+class Sequencing:
+    """The deployed workflow with its fake WES and a queue that records every event on the bus."""
+
+    def __init__(self, backend: LocalStackBackend, deployment: Deployment, wes: FakeWes, events_url: str) -> None:
+        self.backend = backend
+        self.aws = backend.aws
+        self.deployment = deployment
+        self.wes = wes
+        self.events_url = events_url
+        self.seen_events: list[dict[str, Any]] = []
+
+    def name(self, machine: str) -> str:
+        return self.deployment.machine_arn(machine).rsplit(":", 1)[1]
+
+    def prepare_run(self, run_name: str, sheet: str, metadata: dict[str, tuple[str, str, str, str]]) -> None:
+        """Put the sample sheet where the run's ENS message points, and the libraries' metadata in its table."""
+        key = f"umccr-raw-sequence-data-dev/{run_name}/SampleSheet.csv"
+        self.aws.s3.put_object(Bucket=self.deployment.buckets["sequencing_runs"], Key=key, Body=sheet.encode())
+        for library_id, (subject, phenotype, kind, workflow) in metadata.items():
+            self.aws.dynamodb.put_item(
+                TableName=self.deployment.tables["library_metadata"],
+                Item={"library_id": {"S": library_id}, "subject_id": {"S": subject}, "phenotype": {"S": phenotype},
+                      "type": {"S": kind}, "workflow": {"S": workflow}},
+            )  # fmt: skip
+
+    def deliver(self, *records: dict[str, Any]) -> None:
+        send_records(self.aws, WORKFLOW, self.deployment, list(records))
+
+    def executions_of(self, run_name: str) -> list[str]:
+        arns = self.backend.executions(self.deployment, "sequencing_orchestrator")
+        return [arn for arn in arns if arn.rsplit(":", 1)[1].startswith(run_name)]
+
+    def wait_run(self, run_name: str, timeout: float = 90) -> ExecutionResult:
+        deadline = time.monotonic() + 20
+        while not self.executions_of(run_name):
+            assert time.monotonic() < deadline, f"no orchestrator execution for {run_name}"
+            time.sleep(0.1)
+        return self.backend.wait(self.executions_of(run_name)[0], timeout)
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event the bus has carried so far (drained from the recording queue)."""
+        while True:
+            messages = self.aws.sqs.receive_message(QueueUrl=self.events_url, MaxNumberOfMessages=10,
+                                                    WaitTimeSeconds=0).get("Messages", [])  # fmt: skip
+            if not messages:
+                return self.seen_events
+            for message in messages:
+                self.seen_events.append(json.loads(message["Body"]))
+                self.aws.sqs.delete_message(QueueUrl=self.events_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture(scope="module")
+def seq(backend: LocalStackBackend) -> Iterator[Sequencing]:
+    aws = backend.aws
+    prefix = f"t{uuid.uuid4().hex[:6]}_"
+    secret = "local-development-value"
+    assert ica_key.local_value == secret
+    with FakeWes(aws.sqs, "", delay=0.2, api_key=secret) as wes:
+        deployment = backend.deploy(WORKFLOW, prefix=prefix, parameters={**FAST, "wes_base_url": wes.url})
+        wes.queue_url = deployment.queues["ens_ingress"]
+        url = aws.sqs.create_queue(QueueName=f"{prefix}bus_recorder")["QueueUrl"]
+        arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bus = deployment.buses["sequencing_bus"]
+        aws.events.put_rule(Name=f"{prefix}record_all", EventBusName=bus,
+                            EventPattern=json.dumps({"source": [{"prefix": "sequencing."}]}))  # fmt: skip
+        aws.events.put_targets(Rule=f"{prefix}record_all", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+        yield Sequencing(backend, deployment, wes, url)
+
+
+def bssh_record(run_name: str | None = None, run_id: str | None = None, status: str | None = None) -> dict[str, Any]:
+    """The real PendingAnalysis message, optionally for another run (as a new run's message would be)."""
+    record = copy.deepcopy(json.loads((DATA / "ens_bssh_runs_pending_analysis.sqs.json").read_text())["Records"][0])
+    body = json.loads(record["body"])
+    if run_name:
+        body.update(name=run_name, instrumentRunId=run_name, gdsFolderPath=f"/{run_name}")
+    if run_id:
+        body["id"] = run_id
+    if status:
+        body["status"] = status
+    record["body"] = json.dumps(body)
+    record["messageId"] = str(uuid.uuid4())
+    return record
+
+
+FIXTURE_RUN = "200612_A01052_0017_BH5LYWDSXY"
+FIXTURE_METADATA = {
+    "MyFirstSample": ("SBJ00001", "tumor", "WGS", "clinical"),
+    "MySecondSample": ("SBJ00001", "normal", "WGS", "clinical"),
+}
+
+
+def sheet(*libraries: str) -> str:
+    rows = "\n".join(f"1,{lib},ACGTACGTAC,TTGGCCAA,Project" for lib in libraries)
+    return f"[Header]\nFileFormatVersion,2\n\n[BCLConvert_Data]\nLane,Sample_ID,index,index2,Sample_Project\n{rows}\n"
+
+
+def test_real_pending_analysis_message_drives_a_full_run(seq: Sequencing) -> None:
+    seq.prepare_run(FIXTURE_RUN, (DATA / "samplesheet_v2.csv").read_text(), FIXTURE_METADATA)
+    seq.deliver(json.loads((DATA / "ens_bssh_runs_pending_analysis.sqs.json").read_text())["Records"][0])
+    result = seq.wait_run(FIXTURE_RUN)
+    assert result.succeeded, result.explain()
+    out = result.output
+    assert out["libraries"] == ["MyFirstSample", "MySecondSample"]
+    assert out["pairs"] == [{"subject_id": "SBJ00001", "tumor": "MyFirstSample", "normal": "MySecondSample"}]
+    assert out["unpaired"] == [] and out["failed"] == []
+    assert out["succeeded"] == [
+        f"umccr__automated__bcl_convert__{FIXTURE_RUN}__r.AnPk0ox1OU-pACGtvSEQC2",
+        f"umccr__automated__dragen_wgs_qc__{FIXTURE_RUN}__MyFirstSample",
+        f"umccr__automated__dragen_wgs_qc__{FIXTURE_RUN}__MySecondSample",
+        "umccr__automated__dragen_wgs_somatic__SBJ00001__MyFirstSample__MySecondSample",
+    ]
+    assert result.states.count("QC: Launch and wait") == 2 and result.states.count("Somatic: Launch and wait") == 1
+    assert result.transitions < 40
+    launched = {(launch["workflow_id"], launch["name"].split("__")[2]) for launch in seq.wes.launches}
+    assert {("wfl.bclconvert", "bcl_convert"), ("wfl.dragenwgsqc", "dragen_wgs_qc"),
+            ("wfl.dragenwgssomatic", "dragen_wgs_somatic")} <= launched  # fmt: skip
+
+    time.sleep(1)
+    events = [
+        e for e in seq.events() if FIXTURE_RUN in json.dumps(e["detail"]) or "SBJ00001" in json.dumps(e["detail"])
+    ]
+    kinds = [e["detail-type"] for e in events]
+    assert kinds.count("SequenceRunStateChange") == 1
+    assert kinds.count("WesLaunchRequest") == 4
+    statuses = sorted(e["detail"]["status"] for e in events if e["detail-type"] == "WorkflowRunStateChange")
+    assert statuses == ["LAUNCHED"] * 4 + ["RUNNING"] * 4 + ["SUCCEEDED"] * 4
+    for event in events:
+        ens.check(event["detail-type"], event["detail"])  # every event matches its contract
+
+
+def test_same_message_twice_starts_one_execution(seq: Sequencing) -> None:
+    run = "231001_A00001_0002_DUPLICATE"
+    seq.prepare_run(run, sheet("L1", "L2"), {"L1": ("SBJ2", "tumor", "WGS", "clinical"),
+                                             "L2": ("SBJ2", "normal", "WGS", "clinical")})  # fmt: skip
+    message = bssh_record(run, "r.Duplicate0001")
+    seq.deliver(message, dict(message, messageId=str(uuid.uuid4())))
+    result = seq.wait_run(run)
+    assert result.succeeded, result.explain()
+    seq.deliver(dict(message, messageId=str(uuid.uuid4())))  # ENS delivers it once more, after the run ended
+    time.sleep(3)
+    run_events = [e for e in seq.events() if e["detail"].get("sequence_run_id") == "r.Duplicate0001"]
+    assert len(run_events) == 1, "three deliveries of the same ENS message had one effect"
+    # the run-ready event itself, put again: the starter finds the execution exists and starts nothing
+    detail = ens.sequence_run_state_change(ens.parse_record(message))
+    seq.backend.put_events(seq.deployment, [{"Source": "sequencing.ens_event_manager",
+                                             "DetailType": "SequenceRunStateChange", "Detail": detail}])  # fmt: skip
+    time.sleep(2)
+    assert len(seq.executions_of(run)) == 1
+
+
+def test_malformed_message_lands_in_the_dlq_while_the_next_is_processed(seq: Sequencing) -> None:
+    run = "231001_A00001_0003_AFTERBAD"
+    seq.prepare_run(run, sheet("L3"), {"L3": ("SBJ3", "normal", "WGS", "research")})
+    bad = bssh_record(run, "r.Bad")
+    bad["body"] = bad["body"].replace('"status"', '"statsu"')  # a required field is missing
+    unknown = bssh_record(run, "r.Unknown", status="Paused")
+    seq.deliver(bad, unknown, bssh_record(run, "r.AfterBad0001"))
+    result = seq.wait_run(run)
+    assert result.succeeded, result.explain()
+    dlq = seq.deployment.queues["ens_ingress_dlq"]
+    rejected: dict[str, dict[str, str]] = {}
+    deadline = time.monotonic() + 15
+    while len(rejected) < 2 and time.monotonic() < deadline:
+        for message in seq.aws.sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                                   MessageAttributeNames=["All"]).get("Messages", []):  # fmt: skip
+            attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+            rejected[json.loads(message["Body"]).get("id", "?")] = attributes
+    assert rejected["r.Bad"]["errorType"] == "MalformedEnsMessage"
+    assert "'status' is a required property" in rejected["r.Bad"]["reason"]
+    assert rejected["r.Unknown"]["errorType"] == "UnknownRunStatus"
+    assert "'Paused' is not mapped" in rejected["r.Unknown"]["reason"]
+    assert rejected["r.Bad"]["ens.type"] == "bssh.runs", "the ENS metadata is kept with it"
+    assert result.output["unpaired"] == [{"library_id": "L3", "reason": "subject SBJ3: no tumor library"}]
+
+
+def test_failed_qc_skips_only_its_pair_and_is_reported(seq: Sequencing) -> None:
+    run = "231001_A00001_0004_QCFAIL"
+    seq.prepare_run(
+        run,
+        sheet("LA_T", "LA_N", "LB_T", "LB_N", "LR"),
+        {"LA_T": ("SBJA", "tumor", "WGS", "clinical"), "LA_N": ("SBJA", "normal", "WGS", "clinical"),
+         "LB_T": ("SBJB", "tumor", "WGS", "research"), "LB_N": ("SBJB", "normal", "WGS", "clinical"),
+         "LR": ("SBJA", "tumor", "WTS", "clinical")},
+    )  # fmt: skip
+    seq.wes.outcome = lambda name: "Failed" if name.endswith("__LB_N") else "Succeeded"
+    try:
+        seq.deliver(bssh_record(run, "r.QcFail0001"))
+        result = seq.wait_run(run)
+    finally:
+        seq.wes.outcome = lambda name: "Succeeded"
+    assert result.succeeded, result.explain()
+    out = result.output
+    assert out["wgs_libraries"] == ["LA_T", "LA_N", "LB_T", "LB_N"], "the WTS library is not QC'd"
+    assert out["pairs"] == [{"subject_id": "SBJA", "tumor": "LA_T", "normal": "LA_N"}]
+    assert out["unpaired"] == [
+        {"library_id": "LB_N", "reason": "QC failed: Workflow.Failed"},
+        {"library_id": "LB_T", "reason": "subject SBJB: no normal library"},
+    ]
+    assert out["failed"] == [
+        {"workflow_run_name": f"umccr__automated__dragen_wgs_qc__{run}__LB_N", "error": "Workflow.Failed",
+         "cause": "Run Failed. Reason: task: [dragen] details: [exit code 1]"}
+    ]  # fmt: skip
+    assert "umccr__automated__dragen_wgs_somatic__SBJA__LA_T__LA_N" in out["succeeded"]
+    time.sleep(1)
+    failures = [e["detail"] for e in seq.events() if e["detail"].get("status") == "FAILED"
+                and e["detail"].get("workflow_run_name", "").endswith("__LB_N")]  # fmt: skip
+    assert len(failures) == 1 and failures[0]["error"] == "Workflow.Failed"
+
+
+def test_wes_event_before_its_launch_is_retried_not_lost(seq: Sequencing) -> None:
+    run = "231001_A00001_0005_EARLY"
+    run_id = "r.Early0001"
+    bcl_name = f"umccr__automated__bcl_convert__{run}__{run_id}"
+    seq.prepare_run(run, sheet("LE"), {"LE": ("SBJE", "normal", "WGS", "clinical")})
+    seq.wes.outcome = lambda name: None if name == bcl_name else "Succeeded"  # the test answers for BCL Convert
+    try:
+        seq.wes.post(bcl_name, "wfr.early", "Succeeded", output={"outputDirectory": "gds://early"})
+        time.sleep(1.5)  # the event manager has seen it, found no launch, and handed it back to SQS
+        seq.deliver(bssh_record(run, run_id))
+        result = seq.wait_run(run, timeout=120)
+    finally:
+        seq.wes.outcome = lambda name: "Succeeded"
+    assert result.succeeded, result.explain()
+    assert bcl_name in result.output["succeeded"]
+    qc_launch = next(launch for launch in seq.wes.launches if launch["name"].endswith(f"{run}__LE"))
+    assert qc_launch["input"]["fastq_directory"] == "gds://early/LE", "the early message's outputs were used"
