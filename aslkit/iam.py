@@ -1,0 +1,305 @@
+"""Least-privilege IAM for a state machine, derived from its definition.
+
+`statements(document, names)` reads every Task (nested graphs included), Distributed Map reader and writer and child
+execution, and returns the IAM statements its execution role needs. Resources are ARN templates over the
+definition's `${placeholders}` plus `${AWS::Partition}`, `${AWS::Region}`, `${AWS::AccountId}`, so the CDK app (or
+any deployer) fills them the way it fills `DefinitionSubstitutions`. Where a definition does not fix a resource
+(an id that comes from the input), the resource is `*` and the statement says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aslkit.asl.integrations import parse_resource
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT
+from aslkit.spec import Workflow, machine_arn
+
+PARTITION, REGION, ACCOUNT = "${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}"
+_LAMBDA_ARN = re.compile(r"^arn:aws[\w-]*:lambda:")
+
+
+@dataclass(frozen=True, order=True)
+class Statement:
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    reason: str = ""  # why a resource is a wildcard, when it is
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Effect": "Allow", "Action": list(self.actions), "Resource": list(self.resources)}
+
+
+@dataclass
+class Names:
+    """What the deployer knows about the placeholders: which ARN a name or URL placeholder stands for.
+
+    `arns` maps a placeholder value (e.g. `${t_table_name}`, `${q_queue_url}`) to an ARN template;
+    `machine_names` maps a state machine ARN placeholder to its name (for execution ARNs);
+    `self_name` is the name of the machine being described (Distributed Map children run as it).
+    """
+
+    arns: Mapping[str, str] = field(default_factory=dict)
+    machine_names: Mapping[str, str] = field(default_factory=dict)
+    self_name: str = ""
+
+    def arn(self, value: Any) -> str | None:
+        """The ARN template a request value stands for; None when the value is computed at run time."""
+        if not isinstance(value, str) or value.startswith("{%"):
+            return None
+        if value in self.arns:
+            return self.arns[value]
+        return value if value.startswith("arn:") or _is_arn_placeholder(value) else None
+
+
+def _is_arn_placeholder(value: str) -> bool:
+    names = PLACEHOLDER_IN_TEXT.findall(value)
+    return len(names) == 1 and value == "${" + names[0] + "}" and names[0].endswith("_arn")
+
+
+def names_for(workflow: Workflow, machine: str) -> Names:
+    """The placeholder-to-ARN knowledge a Workflow spec gives (every name and URL placeholder has an ARN twin)."""
+    arns: dict[str, str] = {}
+    for resource in workflow.resources():
+        attributes = resource.attributes()
+        if "arn" not in attributes:
+            continue
+        arn = str(resource.placeholder("arn"))
+        for attribute in ("name", "url"):
+            if attribute in attributes:
+                arns[str(resource.placeholder(attribute))] = arn
+        if "dlq_url" in attributes:
+            arns[str(resource.placeholder("dlq_url"))] = str(resource.placeholder("dlq_arn"))
+    machine_names = {str(machine_arn(m)): "${" + f"{m.name}_state_machine_name" + "}" for m in workflow.machines}
+    return Names(arns, machine_names, "${" + f"{machine}_state_machine_name" + "}")
+
+
+def statements(document: Mapping[str, Any], names: Names | None = None) -> list[Statement]:
+    """The merged, sorted statements the execution role of `document` needs."""
+    names = names or Names()
+    found: dict[tuple[tuple[str, ...], str], set[str]] = {}
+    for statement in _raw(document, names):
+        key = (tuple(sorted(statement.actions)), statement.reason)
+        found.setdefault(key, set()).update(statement.resources)
+    merged = [Statement(actions, tuple(sorted(resources)), reason) for (actions, reason), resources in found.items()]
+    return sorted(merged)
+
+
+def _states(graph: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for state in (graph.get("States") or {}).values():
+        yield state
+        for branch in state.get("Branches") or []:
+            yield from _states(branch)
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(state.get(key), Mapping):
+                yield from _states(state[key])
+
+
+def _request(state: Mapping[str, Any]) -> Mapping[str, Any]:
+    request = state.get("Arguments") or state.get("Parameters") or {}
+    return request if isinstance(request, Mapping) else {}
+
+
+def _raw(document: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    for state in _states(document):
+        if state.get("Type") == "Task" and isinstance(state.get("Resource"), str):
+            yield from _task(state["Resource"], _request(state), names)
+        if state.get("Type") == "Map":
+            yield from _distributed_map(state, names)
+
+
+def _task(resource: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    if _LAMBDA_ARN.match(resource) or resource.endswith("_function_arn}"):
+        yield Statement(("lambda:InvokeFunction",), (resource, f"{resource}:*"))
+        return
+    parsed = parse_resource(resource)
+    if parsed is None:
+        if resource.startswith("arn:aws:states:") and ":activity:" in resource:
+            yield Statement(("states:GetActivityTask", "states:SendTaskSuccess", "states:SendTaskFailure"), (resource,))
+        return
+    key, pattern = parsed
+    suffix = pattern.value if pattern else ""
+    service, _, action = key.partition(":")
+    if key.startswith("aws-sdk:"):
+        yield from _sdk(key.removeprefix("aws-sdk:"), request, names)
+        return
+    handler = _OPTIMIZED.get(service)
+    if handler is not None:
+        yield from handler(action, suffix, request, names)
+
+
+def _lambda(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    arn = names.arn(request.get("FunctionName"))
+    if arn:
+        yield Statement(("lambda:InvokeFunction",), (arn, f"{arn}:*"))
+    else:
+        yield Statement(("lambda:InvokeFunction",), ("*",), "FunctionName is computed from the input")
+
+
+def _dynamodb(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    arn = names.arn(request.get("TableName"))
+    iam_action = "dynamodb:" + action[0].upper() + action[1:]
+    yield Statement((iam_action,), (arn,) if arn else ("*",), "" if arn else "TableName is computed from the input")
+
+
+def _events(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    entries = request.get("Entries")
+    buses = set()
+    for entry in entries if isinstance(entries, list) else []:
+        bus = entry.get("EventBusName") if isinstance(entry, Mapping) else None
+        buses.add(names.arn(bus) if bus else f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/default")
+    if None in buses or not buses:
+        yield Statement(("events:PutEvents",), ("*",), "the event bus is computed from the input")
+    else:
+        yield Statement(("events:PutEvents",), tuple(sorted(b for b in buses if b)))
+
+
+def _sqs(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    arn = names.arn(request.get("QueueUrl"))
+    yield Statement(
+        ("sqs:SendMessage",), (arn,) if arn else ("*",), "" if arn else "QueueUrl is computed from the input"
+    )
+
+
+def _sns(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    arn = names.arn(request.get("TopicArn"))
+    yield Statement(("sns:Publish",), (arn,) if arn else ("*",), "" if arn else "TopicArn is computed from the input")
+
+
+def _states_integration(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    machine = request.get("StateMachineArn")
+    arn = names.arn(machine)
+    if not arn:
+        yield Statement(("states:StartExecution",), ("*",), "StateMachineArn is computed from the input")
+        return
+    yield Statement(("states:StartExecution",), (arn,))
+    if suffix in (".sync", ".sync:2"):
+        name = names.machine_names.get(str(machine), "*")
+        executions = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:execution:{name}:*"
+        yield Statement(("states:DescribeExecution", "states:StopExecution"), (executions,))
+        yield _managed_rule("StepFunctionsGetEventsForStepFunctionsExecutionRule")
+
+
+def _batch(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    resources = tuple(a for a in (names.arn(request.get("JobQueue")), names.arn(request.get("JobDefinition"))) if a)
+    yield Statement(("batch:SubmitJob",), resources or ("*",), "" if resources else "the job queue is computed")
+    if suffix == ".sync":
+        yield Statement(("batch:DescribeJobs", "batch:TerminateJob"), ("*",),
+                        "Batch job ids are only known at run time")  # fmt: skip
+        yield _managed_rule("StepFunctionsGetEventsForBatchJobsRule")
+
+
+def _ecs(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    task_definition = names.arn(request.get("TaskDefinition"))
+    yield Statement(("ecs:RunTask",), (task_definition,) if task_definition else ("*",),
+                    "" if task_definition else "the task definition is computed")  # fmt: skip
+    yield Statement(("iam:PassRole",), ("*",), "the task's roles are those of its task definition, set by the stack")
+    if suffix == ".sync":
+        yield Statement(("ecs:DescribeTasks", "ecs:StopTask"), ("*",), "ECS task ids are only known at run time")
+        yield _managed_rule("StepFunctionsGetEventsForECSTaskRule")
+
+
+def _managed_rule(rule: str) -> Statement:
+    return Statement(
+        ("events:DescribeRule", "events:PutRule", "events:PutTargets"),
+        (f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:rule/{rule}",),
+    )
+
+
+_OPTIMIZED = {
+    "lambda": _lambda,
+    "dynamodb": _dynamodb,
+    "events": _events,
+    "sqs": _sqs,
+    "sns": _sns,
+    "states": _states_integration,
+    "batch": _batch,
+    "ecs": _ecs,
+}
+
+#: SDK service names whose IAM prefix differs.
+SDK_SERVICE_PREFIX = {"sfn": "states", "cloudwatchlogs": "logs", "eventbridge": "events", "efs": "elasticfilesystem"}
+#: SDK actions whose IAM action is not the capitalised name.
+SDK_ACTION = {
+    "s3:listObjectsV2": "s3:ListBucket",
+    "s3:headObject": "s3:GetObject",
+    "s3:headBucket": "s3:ListBucket",
+    "s3:createMultipartUpload": "s3:PutObject",
+    "s3:uploadPart": "s3:PutObject",
+    "s3:uploadPartCopy": "s3:PutObject",
+    "s3:completeMultipartUpload": "s3:PutObject",
+    "dynamodb:batchGetItem": "dynamodb:BatchGetItem",
+}
+
+
+def sdk_action(service: str, action: str) -> str:
+    """The IAM action of an `aws-sdk:service:action` integration."""
+    key = f"{service}:{action}"
+    if key in SDK_ACTION:
+        return SDK_ACTION[key]
+    return f"{SDK_SERVICE_PREFIX.get(service, service)}:{action[0].upper()}{action[1:]}"
+
+
+def _sdk(key: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    service, _, action = key.partition(":")
+    iam_action = sdk_action(service, action)
+    if service == "s3":
+        yield from _s3(iam_action, action, request, names)
+        return
+    if service == "dynamodb":
+        arn = names.arn(request.get("TableName"))
+        if arn:
+            yield Statement((iam_action,), (arn, f"{arn}/index/*"))
+            return
+    if service == "sfn":
+        arn = names.arn(request.get("StateMachineArn"))
+        if arn:
+            yield Statement((iam_action,), (arn,))
+            return
+    yield Statement((iam_action,), ("*",), f"aws-sdk:{key} names no resource the definition fixes")
+
+
+def _s3(iam_action: str, action: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    bucket = request.get("Bucket")
+    if not isinstance(bucket, str) or bucket.startswith("{%"):
+        yield Statement((iam_action,), ("*",), "the bucket is computed from the input")
+        return
+    bucket_arn = f"arn:{PARTITION}:s3:::{bucket}"
+    if iam_action == "s3:ListBucket":
+        yield Statement((iam_action,), (bucket_arn,))
+    elif action == "copyObject":
+        source = request.get("CopySource")
+        yield Statement(("s3:PutObject",), (f"{bucket_arn}/*",))
+        yield Statement(("s3:GetObject",), ("*",) if not isinstance(source, str) or source.startswith("{%")
+                        else (f"arn:{PARTITION}:s3:::{source.split('/', 1)[0]}/*",),
+                        "the copy source is computed from the input")  # fmt: skip
+    else:
+        yield Statement((iam_action,), (f"{bucket_arn}/*",))
+
+
+def _distributed_map(state: Mapping[str, Any], names: Names) -> Iterator[Statement]:
+    processor = state.get("ItemProcessor") or {}
+    config = processor.get("ProcessorConfig") or {} if isinstance(processor, Mapping) else {}
+    if config.get("Mode") != "DISTRIBUTED":
+        return
+    # Children run as this machine. Its own ARN is built from its name, not referenced: a reference to the
+    # machine inside its own role's policy would be a circular dependency in CloudFormation.
+    own = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{names.self_name or '*'}"
+    children = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:execution:{names.self_name or '*'}/*"
+    yield Statement(("states:StartExecution",), (own,))
+    yield Statement(("states:DescribeExecution", "states:StopExecution"), (children,))
+    reader = state.get("ItemReader")
+    if isinstance(reader, Mapping) and isinstance(reader.get("Resource"), str):
+        action = "listObjectsV2" if reader["Resource"].endswith("listObjectsV2") else "getObject"
+        yield from _s3(sdk_action("s3", action), action, _request(reader), names)
+    writer = state.get("ResultWriter")
+    if isinstance(writer, Mapping):
+        request = _request(writer)
+        bucket = request.get("Bucket")
+        if isinstance(bucket, str) and not bucket.startswith("{%"):
+            yield Statement(("s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"),
+                            (f"arn:{PARTITION}:s3:::{bucket}/*",))  # fmt: skip
+        else:
+            yield Statement(("s3:PutObject",), ("*",), "the result bucket is computed from the input")
