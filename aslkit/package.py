@@ -41,3 +41,44 @@ def build_zip(root: Path, function: Function) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
     return buffer.getvalue()
+
+
+def requirements_hash(root: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256((root / "tasks" / "requirements.txt").read_bytes()).hexdigest()[:16]
+
+
+def build_layer(root: Path, out: Path, *, python_version: str = "3.13", platform: str = "manylinux2014_x86_64") -> Path:
+    """The shared dependencies layer (`python/` inside), from wheels for the Lambda platform; cached by hash."""
+    import subprocess
+    import sys
+
+    layer = out / f"layer-{requirements_hash(root)}"
+    marker = layer / ".complete"
+    if marker.exists():
+        return layer
+    target = layer / "python"
+    target.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+         "--platform", platform, "--implementation", "cp", "--python-version", python_version,
+         "--only-binary=:all:", "--target", str(target), "-r", str(root / "tasks" / "requirements.txt")],
+        check=True,
+    )  # fmt: skip
+    marker.write_text("")
+    return layer
+
+
+def build_function_dir(root: Path, function: Function, out: Path) -> Path:
+    """A folder with the function's sources (the same files as its zip), for CDK's `Code.from_asset`."""
+    import shutil
+
+    target = out / "functions" / function.name
+    if target.exists():
+        shutil.rmtree(target)
+    for source in function_sources(root, function):
+        destination = target / source.relative_to(root)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)
+    return target

@@ -46,6 +46,37 @@ class Resource:
         return ("arn",)
 
 
+AccessLevel = Literal["read", "write", "read_write", "send", "publish", "put_events", "complete_tasks"]
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a function may do to a resource of its workflow (CDK turns it into grants; LocalStack ignores IAM)."""
+
+    level: AccessLevel
+    resource: str = ""  # the resource's spec name; empty for `complete_tasks` (task tokens are not scoped)
+
+
+def reads(resource: Resource) -> Access:
+    return Access("read", resource.name)
+
+
+def writes(resource: Resource) -> Access:
+    return Access("read_write", resource.name)
+
+
+def sends_to(queue: Resource) -> Access:
+    return Access("send", queue.name)
+
+
+def publishes_to(resource: Resource) -> Access:
+    return Access("put_events" if resource.kind == "bus" else "publish", resource.name)
+
+
+def completes_tasks() -> Access:
+    return Access("complete_tasks")
+
+
 @dataclass(frozen=True)
 class Function(Resource):
     """A task Lambda: `handler` is the dotted path of its handler, `tasks.<process>.<module>.<function>` for the
@@ -59,6 +90,8 @@ class Function(Resource):
     #: Name of a Queue of the workflow whose messages invoke this function (partial batch responses on).
     queue_trigger: str | None = None
     batch_size: int = 10
+    #: What the function may do to the workflow's other resources (least privilege in AWS).
+    access: Sequence[Access] = ()
 
     kind = "function"
 

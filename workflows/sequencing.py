@@ -35,7 +35,18 @@ from aslkit.asl import (
     start_execution,
 )
 from aslkit.events import EventBus, Rule
-from aslkit.resources import Bucket, Function, Queue, Secret, Table
+from aslkit.resources import (
+    Access,
+    Bucket,
+    Function,
+    Queue,
+    Secret,
+    Table,
+    completes_tasks,
+    publishes_to,
+    reads,
+    writes,
+)
 from aslkit.spec import Workflow, machine_arn
 from tasks.sequencing.fake_wes import FakeWes
 
@@ -68,6 +79,7 @@ event_manager = Function(
     timeout=5,
     queue_trigger="ens_ingress",
     environment={**state_env, "DLQ_URL": ens_queue.dlq_url},
+    access=[writes(state_table), publishes_to(bus), completes_tasks(), Access("send", "ens_ingress_dlq")],
     description="ICA ENS messages in, SequenceRunStateChange / WorkflowRunStateChange out, WES callbacks",
 )
 launcher = Function(
@@ -81,6 +93,7 @@ launcher = Function(
         "WES_WORKFLOWS": Placeholder("wes_workflows"),
     },
     description="Record the task token and launch an ICA v1 WES workflow",
+    access=[writes(state_table), publishes_to(bus), completes_tasks(), reads(ica_key)],
 )
 parser = Function("samplesheet_parser", handler="tasks.sequencing.plan.parse_samplesheet")
 pairer = Function("library_pairing", handler="tasks.sequencing.plan.pair_libraries")
@@ -344,6 +357,12 @@ WORKFLOW = Workflow(
         )
     ],
     parameters=PARAMETERS,
+    contracts={
+        name: json.loads(
+            (Path(__file__).resolve().parents[1] / "tasks/sequencing/schemas" / f"{name}.schema.json").read_text()
+        )
+        for name in ("SequenceRunStateChange", "WorkflowRunStateChange", "WesLaunchRequest", "WorkflowRequest")
+    },
     entry="sequencing_orchestrator",
     ingress="ens_ingress",
     local=local_environment,

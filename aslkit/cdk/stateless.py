@@ -1,0 +1,354 @@
+"""The stateless stack: functions, state machines (from the committed ASL), rules, schedules, alarms."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from aslkit.asl.machine import StateMachine
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT
+from aslkit.build import machine_path
+from aslkit.cdk.stage import Stage
+from aslkit.cdk.stateful import StatefulStack
+from aslkit.iam import names_for, statements
+from aslkit.package import build_function_dir, build_layer
+from aslkit.resources import Function, Queue
+from aslkit.spec import Workflow, machine_arn
+
+RUNTIME = "python3.13"
+_JSONATA_NUMBER = re.compile(r'"(TimeoutSeconds|HeartbeatSeconds)": "\{%')
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+}
+#: Why a wildcard is in a policy the stack writes by hand (the derived ones carry their own reasons).
+TASK_TOKEN_REASON = "SendTaskSuccess/Failure/Heartbeat authorise by task token; IAM has no resource to scope them to"
+
+
+class StatelessStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        stage: Stage,
+        workflows: Sequence[Workflow],
+        stateful: StatefulStack,
+        root: Path,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, f"{stage.name}-stateless", **kwargs)
+        self.stage = stage
+        self.stateful = stateful
+        self.root = root
+        self.machines: dict[str, sfn.StateMachine] = {}
+        self.functions: dict[str, lambda_.Function] = {}
+        self.derived: dict[str, list[Any]] = {}
+        self.rule_dlqs: list[sqs.Queue] = []
+        assets = root / "build" / "lambda"
+        self.layer = lambda_.LayerVersion(
+            self,
+            "TaskDependencies",
+            code=lambda_.Code.from_asset(str(build_layer(root, assets))),
+            compatible_runtimes=[lambda_.Runtime(RUNTIME, lambda_.RuntimeFamily.PYTHON)],
+            description="Dependencies of the task Lambdas (tasks/requirements.txt), Lambda-platform wheels",
+        )
+        self.alarms: list[cloudwatch.Alarm] = []
+        for workflow in workflows:
+            self._workflow(workflow, assets)
+
+    # -- values ----------------------------------------------------------------------------------------------------
+    def values(self, workflow: Workflow) -> dict[str, str]:
+        """Every placeholder of the workflow with the CDK value (token) that fills it."""
+        out = dict(self.stateful.values.get(workflow.name, {}))
+        out.update(workflow.parameters)
+        out.update(self.stage.parameters.get(workflow.name, {}))
+        for machine in workflow.machines:
+            physical = self.stage.physical(machine.name)
+            # Built from the name, not referenced: machines may refer to each other (and to themselves).
+            out[machine_arn(machine).name] = self.format_arn(
+                service="states",
+                resource="stateMachine",
+                resource_name=physical,
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+            out[f"{machine.name}_state_machine_name"] = physical
+        for name, function in self.functions.items():
+            if name.startswith(f"{workflow.name}/"):
+                spec_name = name.split("/", 1)[1]
+                out[f"{spec_name}_function_arn"] = function.function_arn
+                out[f"{spec_name}_function_name"] = function.function_name
+        out.update({"AWS::Partition": self.partition, "AWS::Region": self.region, "AWS::AccountId": self.account})
+        return out
+
+    @staticmethod
+    def fill(text: str, values: Mapping[str, str]) -> str:
+        return PLACEHOLDER_IN_TEXT.sub(lambda match: values[match.group(1)], text)
+
+    # -- workflow --------------------------------------------------------------------------------------------------
+    def _workflow(self, workflow: Workflow, assets: Path) -> None:
+        for function in workflow.functions:
+            self._function(workflow, function, assets)
+        values = self.values(workflow)
+        for machine in workflow.machines:
+            self._machine(workflow, machine, values)
+        for rule in workflow.rules:
+            self._rule(workflow, rule)
+        for schedule in workflow.schedules:
+            events.Rule(
+                self,
+                f"{workflow.name}-{schedule.name}",
+                rule_name=self.stage.physical(schedule.name),
+                schedule=events.Schedule.expression(schedule.expression),
+                targets=[
+                    self._target(
+                        workflow, schedule.target, events.RuleTargetInput.from_object(dict(schedule.input)), None
+                    )
+                ],
+            )
+        for queue in [*workflow.queues]:
+            dlq = self.stateful.constructs.get((workflow.name, f"{queue.name}_dlq"))
+            if dlq is not None:
+                self._alarm(
+                    f"{workflow.name}-{queue.name}-dlq",
+                    dlq.metric_approximate_number_of_messages_visible(),
+                    f"messages are waiting in {queue.name}'s DLQ: read their reason attribute",
+                )
+
+    def _function(self, workflow: Workflow, function: Function, assets: Path) -> None:
+        values = {
+            **self.stateful.values.get(workflow.name, {}),
+            **workflow.parameters,
+            **self.stage.parameters.get(workflow.name, {}),
+        }
+        environment = {key: self.fill(str(value), values) for key, value in function.environment.items()}
+        construct = lambda_.Function(
+            self,
+            f"{workflow.name}-{function.name}",
+            function_name=self.stage.physical(function.name),
+            runtime=lambda_.Runtime(RUNTIME, lambda_.RuntimeFamily.PYTHON),
+            handler=function.handler,
+            code=lambda_.Code.from_asset(str(build_function_dir(self.root, function, assets))),
+            layers=[self.layer],
+            timeout=cdk.Duration.seconds(function.timeout),
+            memory_size=function.memory,
+            description=function.description or function.name,
+            tracing=lambda_.Tracing.ACTIVE,
+            environment={"POWERTOOLS_SERVICE_NAME": workflow.name, "POWERTOOLS_LOG_LEVEL": "INFO", **environment},
+            log_group=logs.LogGroup(
+                self,
+                f"{workflow.name}-{function.name}-logs",
+                retention=self._retention(),
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            ),
+        )
+        self.functions[f"{workflow.name}/{function.name}"] = construct
+        for access in function.access:
+            self._grant(workflow, construct, access.level, access.resource)
+        if function.queue_trigger:
+            queue = self.stateful.constructs[(workflow.name, function.queue_trigger)]
+            construct.add_event_source(
+                event_sources.SqsEventSource(queue, batch_size=function.batch_size, report_batch_item_failures=True)
+            )
+        self._alarm(
+            f"{workflow.name}-{function.name}-errors", construct.metric_errors(), f"{function.name} raised errors"
+        )
+
+    def _grant(self, workflow: Workflow, function: lambda_.Function, level: str, resource: str) -> None:
+        if level == "complete_tasks":
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                    resources=["*"],
+                )
+            )
+            return
+        target = self.stateful.constructs[(workflow.name, resource)]
+        grants = {
+            "read": lambda: (
+                target.grant_read_data(function) if hasattr(target, "grant_read_data") else target.grant_read(function)
+            ),
+            "read_write": lambda: (
+                target.grant_read_write_data(function)
+                if hasattr(target, "grant_read_write_data")
+                else target.grant_read_write(function)
+            ),
+            "send": lambda: target.grant_send_messages(function),
+            "publish": lambda: target.grant_publish(function),
+            "put_events": lambda: target.grant_put_events_to(function),
+        }
+        grants[level]()
+
+    def _machine(self, workflow: Workflow, machine: StateMachine, values: Mapping[str, str]) -> None:
+        text = machine_path(self.root / "statemachines", machine.name).read_text()
+        log_group = logs.LogGroup(
+            self,
+            f"{workflow.name}-{machine.name}-logs",
+            log_group_name=f"/aws/vendedlogs/states/{self.stage.physical(machine.name)}",
+            retention=self._retention(),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        construct = sfn.StateMachine(
+            self,
+            f"{workflow.name}-{machine.name}",
+            state_machine_name=self.stage.physical(machine.name),
+            definition_body=sfn.DefinitionBody.from_string(text),
+            definition_substitutions={name: values[name] for name in machine.placeholders},
+            state_machine_type=sfn.StateMachineType[machine.type],
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+        )
+        if _JSONATA_NUMBER.search(text):
+            # cfn-lint's ASL schema (1.58) predates JSONata in TimeoutSeconds/HeartbeatSeconds, which Step Functions
+            # accepts (CDK's own sfn.Timeout.jsonata writes the same). aslkit's linter validates this definition.
+            cfn = construct.node.default_child
+            cfn.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3601"]}})  # type: ignore[union-attr]
+        derived = statements(json.loads(text), names_for(workflow, machine.name))
+        self.derived[machine.name] = derived
+        for statement in derived:
+            construct.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=list(statement.actions), resources=[self.fill(r, values) for r in statement.resources]
+                )
+            )
+        self.machines[f"{workflow.name}/{machine.name}"] = construct
+        if machine.type == "STANDARD":
+            self._alarm(
+                f"{workflow.name}-{machine.name}-failed", construct.metric_failed(), f"{machine.name} executions failed"
+            )
+
+    def _target(
+        self,
+        workflow: Workflow,
+        target: Any,
+        payload: events.RuleTargetInput | None,
+        dlq: sqs.IQueue | None,
+        retries: int = 10,
+        max_age: int = 3600,
+    ) -> events.IRuleTarget:
+        common: dict[str, Any] = {"retry_attempts": retries, "max_event_age": cdk.Duration.seconds(max_age)}
+        if dlq is not None:
+            common["dead_letter_queue"] = dlq
+        if isinstance(target, StateMachine):
+            return targets.SfnStateMachine(self.machines[f"{workflow.name}/{target.name}"], input=payload, **common)
+        if isinstance(target, Function):
+            return targets.LambdaFunction(self.functions[f"{workflow.name}/{target.name}"], event=payload, **common)
+        if isinstance(target, Queue):
+            return targets.SqsQueue(
+                self.stateful.constructs[(workflow.name, target.name)],
+                message=payload,
+                **{k: v for k, v in common.items() if k != "max_event_age"},
+            )
+        raise TypeError(f"unsupported rule target {target!r}")
+
+    def _rule(self, workflow: Workflow, rule: Any) -> None:
+        # Every rule has a DLQ; one the spec did not name is derived as the local deployer derives it. It lives
+        # here, beside its rule: its queue policy names the rule, so in the stateful stack it would be a cycle.
+        dlq_name = rule.dlq.name if rule.dlq else f"{rule.name}_dlq"
+        dlq = sqs.Queue(
+            self,
+            f"{workflow.name}-{dlq_name}",
+            queue_name=self.stage.physical(dlq_name),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        self.rule_dlqs.append(dlq)
+        payload = None
+        if rule.input_path:
+            payload = events.RuleTargetInput.from_event_path(rule.input_path)
+        elif rule.input_transformer:
+            payload = _transformer(rule.input_transformer.template, rule.input_transformer.input_paths)
+        bus = self.stateful.constructs[(workflow.name, rule.bus.name)] if rule.bus else None
+        events.Rule(
+            self,
+            f"{workflow.name}-{rule.name}",
+            rule_name=self.stage.physical(rule.name),
+            event_bus=bus,
+            event_pattern=_pattern(rule.pattern),
+            description=rule.description or None,
+            targets=[
+                self._target(workflow, rule.target, payload, dlq, rule.max_retry_attempts, rule.max_event_age_seconds)
+            ],
+        )
+        self._alarm(
+            f"{workflow.name}-{rule.name}-dlq",
+            dlq.metric_approximate_number_of_messages_visible(),
+            f"events of rule {rule.name} could not be delivered",
+        )
+
+    def _alarm(self, name: str, metric: cloudwatch.Metric, description: str) -> None:
+        self.alarms.append(
+            cloudwatch.Alarm(
+                self,
+                f"alarm-{name}",
+                metric=metric,
+                threshold=0,
+                evaluation_periods=1,
+                alarm_description=description,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+        )
+
+    def _retention(self) -> logs.RetentionDays:
+        days = self.stage.log_retention_days
+        try:
+            return _RETENTION[days]
+        except KeyError:
+            raise ValueError(
+                f"stage {self.stage.name}: log_retention_days must be one of {sorted(_RETENTION)}"
+            ) from None
+
+
+def _transformer(template: str, paths: Mapping[str, str]) -> events.RuleTargetInput:
+    """A JSON input template with `<name>` slots, as CDK wants it: an object whose values are event fields."""
+    sentinel = {key: f"__aslkit_slot_{key}__" for key in paths}
+    text = template
+    for key, marker in sentinel.items():
+        text = text.replace(f"<{key}>", json.dumps(marker))
+    fields = {marker: events.EventField.from_path(paths[key]) for key, marker in sentinel.items()}
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return fields.get(value, value) if isinstance(value, str) else value
+
+    return events.RuleTargetInput.from_object(fill(json.loads(text)))
+
+
+def _pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
+    keys = {
+        "source": "source",
+        "detail-type": "detail_type",
+        "detail": "detail",
+        "account": "account",
+        "region": "region",
+        "resources": "resources",
+        "id": "id",
+        "time": "time",
+        "version": "version",
+    }
+    return events.EventPattern(**{keys[k]: v for k, v in pattern.items()})
