@@ -36,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     lint.add_argument("--rules", action="store_true", help="list the rules and exit")
     lint.set_defaults(run=_lint)
 
+    package = commands.add_parser("package", help="build the Lambda assets CDK deploys (layer + function code)")
+    package.add_argument("--root", type=Path, default=Path.cwd())
+    package.add_argument("--out", type=Path, default=None, help="default: ROOT/build/lambda")
+    package.set_defaults(run=_package)
+
     local = commands.add_parser("local", help="the LocalStack host process: up, down, status, logs")
     local.add_argument("action", choices=("up", "down", "status", "logs"))
     local.add_argument("--root", type=Path, default=Path.cwd())
@@ -122,6 +127,24 @@ def _lint(args: argparse.Namespace) -> int:
         warnings = sum(len(r.warnings) for r in reports)
         print(f"{len(reports)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if any(r.errors for r in reports) else 0
+
+
+def _package(args: argparse.Namespace) -> int:
+    from aslkit.build import discover
+    from aslkit.package import build_function_dir, build_layer, build_zip
+
+    root = args.root.resolve()
+    out = (args.out or root / "build" / "lambda").resolve()
+    layer = build_layer(root, out)
+    print(f"layer      {_rel(layer, root)}  (tasks/requirements.txt, Lambda-platform wheels)")
+    for workflow in discover(root):
+        for function in workflow.functions:
+            folder = build_function_dir(root, function, out)
+            archive = out / "zips" / f"{function.name}.zip"
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            archive.write_bytes(build_zip(root, function))
+            print(f"function   {_rel(folder, root)}  {_rel(archive, root)}")
+    return 0
 
 
 def _local(args: argparse.Namespace) -> int:

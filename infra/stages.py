@@ -13,6 +13,7 @@ STAGES = {
         "prod",
         retain_data=True,
         log_retention_days=365,
+        alarm_email="platform-alerts@example.org",
         parameters={"sequencing": {"wes_base_url": "https://aps2.platform.illumina.com"}},
     ),
 }

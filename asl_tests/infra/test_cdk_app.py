@@ -157,3 +157,21 @@ def test_every_machine_has_a_sample_input_beside_its_asl() -> None:
     ens.check(
         "SequenceRunStateChange", json.loads((ROOT / "statemachines/sequencing_orchestrator.input.json").read_text())
     )
+
+
+def test_prod_stage_synthesizes_clean_with_retained_data_and_alarm_mail(tmp_path: Path) -> None:
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+           "CDK_CONTEXT_JSON": json.dumps({"stage": "prod"})}  # fmt: skip
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT / "infra", env=env, capture_output=True, text=True,
+                            timeout=300, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    stateful = json.loads((tmp_path / "prod-stateful.template.json").read_text())["Resources"]
+    tables = [r for r in stateful.values() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert tables and all(t["DeletionPolicy"] == "Retain" for t in tables)
+    stateless = json.loads((tmp_path / "prod-stateless.template.json").read_text())["Resources"]
+    mail = [r for r in stateless.values() if r["Type"] == "AWS::SNS::Subscription"]
+    assert [m["Properties"]["Protocol"] for m in mail] == ["email"]
+    alarms = [r for r in stateless.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms and all(a["Properties"].get("AlarmActions") for a in alarms)
+    rows = [row for report in tmp_path.glob("AwsSolutions-*-NagReport.csv") for row in csv.DictReader(report.open())]
+    assert rows and not [r for r in rows if r["Compliance"] == "Non-Compliant"]

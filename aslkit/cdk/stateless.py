@@ -10,12 +10,16 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -76,6 +80,17 @@ class StatelessStack(cdk.Stack):
         self.alarms: list[cloudwatch.Alarm] = []
         for workflow in workflows:
             self._workflow(workflow, assets)
+        if stage.alarm_email:
+            topic = sns.Topic(
+                self,
+                "Alarms",
+                topic_name=stage.physical("alarms"),
+                enforce_ssl=True,
+                master_key=kms.Alias.from_alias_name(self, "alarms-key", "alias/aws/sns"),
+            )
+            topic.add_subscription(subscriptions.EmailSubscription(stage.alarm_email))
+            for alarm in self.alarms:
+                alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
 
     # -- values ----------------------------------------------------------------------------------------------------
     def values(self, workflow: Workflow) -> dict[str, str]:
