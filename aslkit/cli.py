@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--root", type=Path, default=Path.cwd())
     run.set_defaults(run=_run)
 
+    _workflow_commands(commands)
     args = parser.parse_args(argv)
     from aslkit.local.launcher import LocalStackError
 
@@ -75,6 +76,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SpecError, AslValidationError, LocalStackError) as error:
         print(f"aslkit: {error}", file=sys.stderr)
         return 2
+
+
+def _workflow_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Commands the catalogue's workflows add (`Workflow.commands`), when run inside a project."""
+    root = Path.cwd()
+    if not (root / "workflows").is_dir():
+        return
+    from aslkit.build import discover
+
+    try:
+        workflows = discover(root)
+    except (SpecError, AslValidationError, ImportError) as error:  # a broken workflow must not break `aslkit lint`
+        print(f"aslkit: workflow commands unavailable: {error}", file=sys.stderr)
+        return
+    for workflow in workflows:
+        if workflow.commands is not None:
+            workflow.commands(commands)
 
 
 def _build(args: argparse.Namespace) -> int:

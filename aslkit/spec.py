@@ -56,6 +56,9 @@ class Workflow:
     #: data): `local(clients, deploy)` is a context manager that calls `deploy(parameters)` and yields the
     #: Deployment. The demo, `aslkit run` and tests use it; AWS never does.
     local: Callable[..., AbstractContextManager[Any]] | None = None
+    #: Extra `aslkit` subcommands of this workflow: `commands(subparsers)` adds parsers whose `run(args)` returns
+    #: an exit code (e.g. `aslkit readset backfill`).
+    commands: Callable[[Any], None] | None = None
 
     def __post_init__(self) -> None:
         check_name("workflow", self.name)

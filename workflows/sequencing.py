@@ -32,6 +32,7 @@ from aslkit.asl import (
     fragment,
     jsonata,
     lambda_invoke,
+    number_parameter,
     start_execution,
 )
 from aslkit.events import EventBus, Rule
@@ -153,8 +154,8 @@ def orchestrator() -> StateMachine:
         "Start",
         assign={
             "run": jsonata("$states.input"),
-            "timeout": jsonata("$number('${wes_timeout_seconds}')"),
-            "heartbeat": jsonata("$number('${wes_heartbeat_seconds}')"),
+            "timeout": number_parameter("wes_timeout_seconds"),
+            "heartbeat": number_parameter("wes_heartbeat_seconds"),
         },
         comment="Input: a SequenceRunStateChange detail (status SUCCEEDED: the run is ready for analysis)",
     )
@@ -280,7 +281,6 @@ def orchestrator() -> StateMachine:
         start >> read_sheet >> parse >> metadata >> prepare_bcl >> bcl >> after_bcl >> qc >> pair >> somatic >> summary,
         query_language="JSONata",
         comment="One execution per sequencing run: BCL Convert, DRAGEN WGS QC per library, somatic per pair",
-        placeholders=["wes_timeout_seconds", "wes_heartbeat_seconds"],
     )
 
 

@@ -29,7 +29,7 @@ from aslkit.asl.machine import AslValidationError, StateMachine
 from aslkit.asl.map import ItemBatcher, ItemReader, Map, ReaderConfig, ResultWriter
 from aslkit.asl.policies import Catch, Retry
 from aslkit.asl.states import Choice, Fail, Parallel, Pass, State, Succeed, Task, Wait
-from aslkit.asl.values import DISCARD, Intrinsic, Jsonata, JsonPath, Placeholder, jsonata, path
+from aslkit.asl.values import DISCARD, Intrinsic, Jsonata, JsonPath, Placeholder, jsonata, number_parameter, path
 
 __all__ = [
     "DISCARD",
@@ -70,6 +70,7 @@ __all__ = [
     "jsonata",
     "lambda_invoke",
     "name_prefix",
+    "number_parameter",
     "path",
     "put_events",
     "resource_arn",

@@ -46,9 +46,10 @@ class JsonPath:
 
 @dataclass(frozen=True)
 class Jsonata:
-    """A JSONata expression, rendered as `{% expr %}`."""
+    """A JSONata expression, rendered as `{% expr %}`; `placeholders` names the `${...}` it embeds."""
 
     expression: str
+    placeholders: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return "{% " + self.expression.strip() + " %}"
@@ -108,6 +109,14 @@ def jsonata(expression: str) -> Jsonata:
     return Jsonata(expression)
 
 
+def number_parameter(name: str) -> Jsonata:
+    """A deploy-time number (a workflow parameter such as a timeout) inside a JSONata state: `$number('${name}')`.
+
+    The placeholder is filled as text at deploy time; `$number` makes it a number at run time.
+    """
+    return Jsonata(f"$number('{Placeholder(name)}')", placeholders=(name,))
+
+
 def path(p: str) -> JsonPath:
     """Shorthand for `JsonPath(p)`."""
     return JsonPath(p)
@@ -132,7 +141,11 @@ def render_value(value: JsonValue, placeholders: set[str] | None = None) -> obje
         if placeholders is not None:
             placeholders.add(value.name)
         return str(value)
-    if isinstance(value, (JsonPath, Intrinsic, Jsonata)):
+    if isinstance(value, Jsonata):
+        if placeholders is not None:
+            placeholders.update(value.placeholders)
+        return str(value)
+    if isinstance(value, (JsonPath, Intrinsic)):
         return str(value)
     if isinstance(value, Discard):
         return None

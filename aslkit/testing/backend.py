@@ -35,6 +35,9 @@ class ExecutionBackend(Protocol):
 
     def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult: ...
 
+    def run_sync(self, deployment: Deployment, machine: str, input: Any = None, *, name: str | None = None,
+                 test_case: str | None = None) -> ExecutionResult: ...  # fmt: skip
+
     def result(self, execution_arn: str) -> ExecutionResult: ...
 
     def put_events(self, deployment: Deployment, entries: list[dict[str, Any]], *, bus: str | None = None) -> None: ...
@@ -95,6 +98,24 @@ class LocalStackBackend:
         request: dict[str, Any] = {"stateMachineArn": arn, "input": json.dumps({} if input is None else input)}
         request["name"] = name or f"t-{uuid.uuid4().hex[:20]}"
         return str(self.aws.stepfunctions.start_execution(**request)["executionArn"])
+
+    def run_sync(
+        self,
+        deployment: Deployment,
+        machine: str,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        test_case: str | None = None,
+    ) -> ExecutionResult:
+        """Run an EXPRESS machine synchronously: its result, without a history (EXPRESS keeps none to read)."""
+        arn = deployment.machine_arn(machine) + (f"#{test_case}" if test_case else "")
+        response = self.aws.sfn_sync.start_sync_execution(
+            stateMachineArn=arn,
+            input=json.dumps({} if input is None else input),
+            name=name or f"t-{uuid.uuid4().hex[:20]}",
+        )
+        return from_history(response["executionArn"], response, [])
 
     def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult:
         deadline = time.monotonic() + timeout

@@ -72,7 +72,10 @@ class Harness:
         test_case: str | None = None,
         timeout: float = 60.0,
     ) -> ExecutionResult:
-        """Start an execution and wait for it to end."""
+        """Start an execution and wait for it to end (EXPRESS machines run synchronously, without a history)."""
+        target = machine or next(iter(deployment.machines))
+        if deployment.machine_types.get(target) == "EXPRESS":
+            return self.backend.run_sync(deployment, target, input, name=name, test_case=test_case)
         arn = self.start(deployment, input, machine=machine, name=name, test_case=test_case)
         return self.backend.wait(arn, timeout)
 

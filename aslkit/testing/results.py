@@ -80,7 +80,10 @@ class ExecutionResult:
 
     def explain(self) -> str:
         """A one-paragraph account, for assertion messages."""
-        lines = [f"{self.status}: {' -> '.join(self.states)}"]
+        states = self.states
+        if len(states) > 40:
+            states = [*states[:20], f"... {len(states) - 30} more ...", *states[-10:]]
+        lines = [f"{self.status}: {' -> '.join(states)}"]
         if self.error or self.cause:
             lines.append(f"error {self.error} in {self.failed_state!r}: {self.cause}")
         if self.output is not None:

@@ -1,0 +1,1 @@
+"""Tasks of the HealthOmics read-set metadata sync."""

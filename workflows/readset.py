@@ -1,0 +1,423 @@
+"""HealthOmics read-set status handling: keep a table of read-set metadata in step with status events, and a
+backfill that pages through a sequence store.
+
+Events come straight from EventBridge to an EXPRESS state machine (no queue: one bad event fails its own
+execution and blocks nothing). Every write is conditional on the event time, so duplicates and reordering
+converge on the latest event, and a deletion (a tombstone kept for TOMBSTONE_DAYS) is not undone by a late,
+older event. A status update for a read set never seen describes it in full instead of leaving a sparse item.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from typing import Any
+
+from aslkit.asl import (
+    Catch,
+    Choice,
+    Condition,
+    Fail,
+    Map,
+    Parallel,
+    Pass,
+    Retry,
+    StateMachine,
+    Succeed,
+    Wait,
+    aws_sdk,
+    dynamodb,
+    jsonata,
+    lambda_invoke,
+    number_parameter,
+)
+from aslkit.asl.errors import LAMBDA_TRANSIENT
+from aslkit.events import Rule
+from aslkit.resources import Function, Table
+from aslkit.spec import Workflow
+from tasks.readset.item import TOMBSTONE_DAYS
+
+table = Table("readset_metadata", partition_key=("set_arn", "S"), ttl_attribute="expires_at")
+builder = Function(
+    "readset_item_builder",
+    handler="tasks.readset.item.handler",
+    timeout=10,
+    description="Build a read set's metadata item from HealthOmics responses",
+)
+
+OMICS_RETRY = Retry(
+    ["Omics.ThrottlingException", "Omics.InternalServerException", "Omics.ServiceQuotaExceededException"],
+    interval_seconds=1,
+    max_attempts=5,
+    backoff_rate=2,
+    max_delay_seconds=20,
+    jitter_strategy="FULL",
+)
+LAMBDA_RETRY = Retry(LAMBDA_TRANSIENT, interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
+CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
+NEWER_ONLY = "attribute_not_exists(set_arn) OR event_time <= :t"
+UPDATE_STATUSES = ("ACTIVATING", "ARCHIVED", "DELETING")
+
+
+def result(action: str) -> dict[str, object]:
+    return {"action": action, "set_arn": jsonata("$arn"), "status": jsonata("$status"), "event_time": jsonata("$time")}
+
+
+def status_machine() -> StateMachine:
+    stale = Succeed(
+        "Stale event ignored", output=result("stale"), comment="a newer event (or the deletion) is already recorded"
+    )
+    build = lambda_invoke(
+        "Build item",
+        function=builder.arn,
+        payload={
+            "read_set": {"arn": jsonata("$arn"), "id": jsonata("$id"), "sequenceStoreId": jsonata("$store")},
+            "event_time": jsonata("$time"),
+            "status": jsonata("$status"),
+            "metadata": jsonata("$states.input[0]"),
+            "tags": jsonata("$states.input[1]"),
+            "store": jsonata("$states.input[2]"),
+        },
+        output=jsonata("$states.result.Payload.item"),
+        retry=[LAMBDA_RETRY],
+    )
+    write = dynamodb(
+        "Write item",
+        "putItem",
+        {
+            "TableName": table.name_ref,
+            "Item": jsonata("$states.input"),
+            "ConditionExpression": NEWER_ONLY,
+            "ExpressionAttributeValues": {":t": {"S": jsonata("$time")}},
+        },
+        output=result("written"),
+        catch=[Catch([CONDITIONAL], stale)],
+    )
+    describe = Parallel(
+        "Describe read set",
+        branches=[
+            aws_sdk(
+                "Get read set metadata",
+                "omics",
+                "getReadSetMetadata",
+                {"SequenceStoreId": jsonata("$store"), "Id": jsonata("$id")},
+                retry=[OMICS_RETRY],
+            ),
+            aws_sdk("List tags", "omics", "listTagsForResource", {"ResourceArn": jsonata("$arn")}, retry=[OMICS_RETRY]),
+            aws_sdk("Get sequence store", "omics", "getSequenceStore", {"Id": jsonata("$store")}, retry=[OMICS_RETRY]),
+        ],
+        comment="independent calls, side by side",
+    )
+    describe >> build >> write
+    seen = Choice("Ever seen?").when(Condition.jsonata("$exists($states.input.Item)"), stale).otherwise(describe)
+    read_current = dynamodb(
+        "Read current item",
+        "getItem",
+        {"TableName": table.name_ref, "Key": {"set_arn": {"S": jsonata("$arn")}}, "ProjectionExpression": "set_arn"},
+    )
+    read_current >> seen
+    update = dynamodb(
+        "Update status",
+        "updateItem",
+        {
+            "TableName": table.name_ref,
+            "Key": {"set_arn": {"S": jsonata("$arn")}},
+            "UpdateExpression": "SET set_status = :s, event_time = :t",
+            "ConditionExpression": "attribute_exists(set_arn) AND event_time <= :t",
+            "ExpressionAttributeValues": {":s": {"S": jsonata("$status")}, ":t": {"S": jsonata("$time")}},
+        },
+        output=result("status_updated"),
+        catch=[Catch([CONDITIONAL], read_current, comment="stale, or never seen: the item tells which")],
+    )
+    tombstone = dynamodb(
+        "Record deletion",
+        "putItem",
+        {
+            "TableName": table.name_ref,
+            "Item": {
+                "set_arn": {"S": jsonata("$arn")},
+                "set_id": {"S": jsonata("$id")},
+                "set_status": {"S": "DELETED"},
+                "event_time": {"S": jsonata("$time")},
+                "expires_at": {"N": jsonata(f"$string($floor($toMillis($time) / 1000) + {TOMBSTONE_DAYS * 86400})")},
+            },
+            "ConditionExpression": NEWER_ONLY,
+            "ExpressionAttributeValues": {":t": {"S": jsonata("$time")}},
+        },
+        output=result("deleted"),
+        catch=[Catch([CONDITIONAL], stale)],
+        comment="the metadata goes; a tombstone keeps late, older events from bringing it back",
+    )
+    which = (
+        Choice("Which status?")
+        .when("$status = 'ACTIVE'", describe)
+        .when(f"$status in {list(UPDATE_STATUSES)}", update)
+        .when("$status = 'DELETED'", tombstone)
+        .otherwise(
+            Succeed(
+                "Not recorded",
+                output={
+                    **result("ignored"),
+                    "reason": jsonata("'status ' & $status & ' changes nothing in the table'"),
+                },
+            )
+        )
+    )
+    start = Pass(
+        "Read event",
+        assign={
+            "arn": jsonata("$states.input.detail.arn"),
+            "id": jsonata("$states.input.detail.id"),
+            "store": jsonata("$states.input.detail.sequenceStoreId"),
+            "status": jsonata("$states.input.detail.status"),
+            "time": jsonata("$states.input.time"),
+        },
+    )
+    valid = (
+        Choice("Valid event?")
+        .when(
+            "$exists($states.input.detail.arn) and $exists($states.input.detail.id)"
+            " and $exists($states.input.detail.sequenceStoreId) and $exists($states.input.detail.status)"
+            " and $exists($states.input.time)",
+            start >> which,
+        )
+        .otherwise(
+            Fail(
+                "Invalid event",
+                error="InvalidReadSetEvent",
+                cause="{% 'not a Read Set Status Change event: ' & $string($states.input) %}",
+            )
+        )
+    )
+    return StateMachine(
+        "readset_status",
+        valid,
+        query_language="JSONata",
+        type="EXPRESS",
+        comment="Keep the read-set metadata table in step with one Read Set Status Change event",
+    )
+
+
+def backfill_machine() -> StateMachine:
+    start = Pass(
+        "Start",
+        assign={
+            "store": jsonata("$states.input.sequence_store_id"),
+            "time": jsonata("$now()"),
+            "pages": 0,
+            "written": 0,
+            "token": None,
+            "concurrency": number_parameter("backfill_max_concurrency"),
+            "wait": number_parameter("backfill_page_wait_seconds"),
+            "max_pages": number_parameter("backfill_max_pages"),
+        },
+        comment='Input: {"sequence_store_id": "..."}',
+    )
+    store = aws_sdk(
+        "Get sequence store",
+        "omics",
+        "getSequenceStore",
+        {"Id": jsonata("$store")},
+        retry=[OMICS_RETRY],
+        assign={"store_info": jsonata("$states.result")},
+    )
+    list_page = aws_sdk(
+        "List read sets",
+        "omics",
+        "listReadSets",
+        jsonata(
+            "$token ? {'SequenceStoreId': $store, 'MaxResults': 100, 'NextToken': $token}"
+            " : {'SequenceStoreId': $store, 'MaxResults': 100}"
+        ),
+        retry=[OMICS_RETRY],
+        # the last page has no NextToken: assigning undefined is an error, so say null
+        assign={
+            "token": jsonata("$exists($states.result.NextToken) ? $states.result.NextToken : null"),
+            "pages": jsonata("$pages + 1"),
+        },
+        output=jsonata("$states.result.ReadSets"),
+    )
+    put = dynamodb(
+        "Put backfilled item",
+        "putItem",
+        {
+            "TableName": table.name_ref,
+            "Item": jsonata("$states.input"),
+            "ConditionExpression": NEWER_ONLY,
+            "ExpressionAttributeValues": {":t": {"S": jsonata("$states.input.event_time.S")}},
+        },
+        output={"action": "written"},
+        catch=[Catch([CONDITIONAL], Succeed("Newer data kept", output={"action": "kept"}))],
+    )
+    build = lambda_invoke(
+        "Build backfilled item",
+        function=builder.arn,
+        payload=jsonata("$states.input"),
+        output=jsonata("$states.result.Payload.item"),
+        retry=[LAMBDA_RETRY],
+    )
+    build >> put
+    describe = Parallel(
+        "Get metadata and tags",
+        branches=[
+            aws_sdk(
+                "Get backfill metadata",
+                "omics",
+                "getReadSetMetadata",
+                {
+                    "SequenceStoreId": jsonata("$states.input.read_set.SequenceStoreId"),
+                    "Id": jsonata("$states.input.read_set.Id"),
+                },
+                retry=[OMICS_RETRY],
+            ),
+            aws_sdk(
+                "List backfill tags",
+                "omics",
+                "listTagsForResource",
+                {"ResourceArn": jsonata("$states.input.read_set.Arn")},
+                retry=[OMICS_RETRY],
+            ),
+        ],
+        output=jsonata("$merge([$states.input, {'metadata': $states.result[0], 'tags': $states.result[1]}])"),
+    )
+    archived_tags = aws_sdk(
+        "List archived tags",
+        "omics",
+        "listTagsForResource",
+        {"ResourceArn": jsonata("$states.input.read_set.Arn")},
+        retry=[OMICS_RETRY],
+        output=jsonata("$merge([$states.input, {'tags': $states.result}])"),
+        comment="an archived read set gets no file information",
+    )
+    describe >> build
+    archived_tags >> build
+    per_read_set = (
+        Choice("Archived?").when("$states.input.read_set.Status = 'ARCHIVED'", archived_tags).otherwise(describe)
+    )
+    write_page = Map(
+        "Write page",
+        items=jsonata("$states.input"),
+        max_concurrency=jsonata("$concurrency"),
+        item_selector={
+            "read_set": jsonata("$states.context.Map.Item.Value"),
+            "status": jsonata("$states.context.Map.Item.Value.Status"),
+            "event_time": jsonata("$time"),
+            "store": jsonata("$store_info"),
+        },
+        processor=per_read_set,
+        assign={"written": jsonata("$written + $count($states.result[action = 'written'])")},
+        output=jsonata(
+            "{'page': $pages, 'read_sets': $count($states.result),"
+            " 'written': $count($states.result[action = 'written']), 'kept': $count($states.result[action = 'kept'])}"
+        ),
+    )
+    wait = Wait("Wait between pages", seconds=jsonata("$wait"), comment="stays under GetReadSetMetadata's TPS limit")
+    done = Succeed("Done", output=jsonata("{'sequence_store_id': $store, 'pages': $pages, 'written': $written}"))
+    more = (
+        Choice("More pages?")
+        .when(
+            "$token != null and $pages >= $max_pages",
+            Fail(
+                "Too many pages",
+                error="BackfillPageLimit",
+                cause="{% 'stopped after ' & $string($pages) & ' pages: raise backfill_max_pages' %}",
+            ),
+        )
+        .when("$token != null", wait)
+        .otherwise(done)
+    )
+    wait >> list_page
+    start >> store >> list_page >> write_page >> more
+    return StateMachine(
+        "readset_backfill",
+        start,
+        query_language="JSONata",
+        comment="Write an item for every read set of a sequence store, rate-limited",
+    )
+
+
+# -- `aslkit readset backfill` ------------------------------------------------------------------------------------
+def add_commands(commands: Any) -> None:
+    readset = commands.add_parser("readset", help="HealthOmics read-set metadata: backfill a sequence store")
+    actions = readset.add_subparsers(dest="readset_command", required=True, metavar="ACTION")
+    backfill = actions.add_parser("backfill", help="write an item for every read set of a sequence store")
+    backfill.add_argument("--seq-store-id", required=True, help="the HealthOmics sequence store id")
+    backfill.add_argument("--table", required=True, help="the metadata table the deployed backfill must write to")
+    backfill.add_argument("--region", required=True)
+    backfill.add_argument("--profile", default=None, help="AWS profile (default: the environment's credentials)")
+    backfill.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. LocalStack")
+    backfill.add_argument("--test-case", default=None, help=argparse.SUPPRESS)  # LocalStack mocked integrations
+    backfill.set_defaults(run=run_backfill)
+
+
+def run_backfill(args: Any) -> int:
+    import boto3
+
+    from aslkit.spec import SpecError
+
+    session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"} if args.endpoint_url else {}
+    sfn = session.client("stepfunctions", endpoint_url=args.endpoint_url, **local)
+    machines = [m for m in sfn.list_state_machines()["stateMachines"]
+                if m["name"].replace("-", "_").endswith("readset_backfill")]  # fmt: skip
+    if not machines:
+        raise SpecError(f"no readset backfill state machine in {args.region}: deploy the readset workflow first")
+    chosen, targets = None, []
+    for machine in machines:
+        definition = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]
+        tables = sorted(set(re.findall(r'"TableName": "([^"]+)"', definition)))
+        targets.extend(tables)
+        if args.table in tables:
+            chosen = machine
+    if chosen is None:
+        raise SpecError(f"the backfill deployed here writes to {', '.join(targets)}, not {args.table}")
+    arn = chosen["stateMachineArn"] + (f"#{args.test_case}" if args.test_case else "")
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"sequence_store_id": args.seq_store_id}))
+    print(f"started {execution['executionArn']}", flush=True)
+    seen = 0
+    while True:
+        events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+        for event in events[seen:]:
+            details = event.get("stateExitedEventDetails") or {}
+            if event["type"] == "MapStateExited" and details.get("name") == "Write page":
+                page = json.loads(details["output"])
+                print(f"page {page['page']}: {page['read_sets']} read set(s), {page['written']} written, "
+                      f"{page['kept']} kept (newer data)", flush=True)  # fmt: skip
+        seen = len(events)
+        status = sfn.describe_execution(executionArn=execution["executionArn"])
+        if status["status"] != "RUNNING":
+            break
+        time.sleep(0.5)
+    if status["status"] != "SUCCEEDED":
+        print(f"backfill {status['status'].lower()}: {status.get('error')}: {status.get('cause')}", file=sys.stderr)
+        return 1
+    out = json.loads(status["output"])
+    store, pages, written = out["sequence_store_id"], out["pages"], out["written"]
+    print(f"backfill of sequence store {store}: {pages} page(s), {written} item(s) written")
+    return 0
+
+
+STATUS = status_machine()
+BACKFILL = backfill_machine()
+
+WORKFLOW = Workflow(
+    "readset",
+    "HealthOmics read-set status handling: a metadata table that stays right, and a backfill",
+    machines=[STATUS, BACKFILL],
+    functions=[builder],
+    tables=[table],
+    rules=[
+        Rule(
+            "readset_status_change",
+            pattern={"source": ["aws.omics"], "detail-type": ["Read Set Status Change"]},
+            target=STATUS,
+            description="Every read-set status event updates the metadata table",
+        )
+    ],
+    parameters={"backfill_max_concurrency": "10", "backfill_page_wait_seconds": "1", "backfill_max_pages": "1000"},
+    entry="readset_status",
+    commands=add_commands,
+)
