@@ -35,7 +35,7 @@ from aslkit.resources import Function, Queue
 from aslkit.spec import Workflow, machine_arn
 
 RUNTIME = "python3.13"
-_JSONATA_NUMBER = re.compile(r'"(TimeoutSeconds|HeartbeatSeconds)": "\{%')
+_JSONATA_NUMBER = re.compile(r'"(TimeoutSeconds|HeartbeatSeconds|MaxConcurrency|Seconds|ToleratedFailure\w*)": "\{%')
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
     3: logs.RetentionDays.THREE_DAYS,
@@ -234,8 +234,9 @@ class StatelessStack(cdk.Stack):
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
         )
         if _JSONATA_NUMBER.search(text):
-            # cfn-lint's ASL schema (1.58) predates JSONata in TimeoutSeconds/HeartbeatSeconds, which Step Functions
-            # accepts (CDK's own sfn.Timeout.jsonata writes the same). aslkit's linter validates this definition.
+            # cfn-lint's ASL schema (1.58) predates JSONata in numeric fields (TimeoutSeconds, HeartbeatSeconds,
+            # MaxConcurrency, Seconds ...), which Step Functions accepts (CDK's own sfn.Timeout.jsonata writes the
+            # same). aslkit's linter validates this definition in full.
             cfn = construct.node.default_child
             cfn.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3601"]}})  # type: ignore[union-attr]
         derived = statements(json.loads(text), names_for(workflow, machine.name))

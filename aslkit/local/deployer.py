@@ -46,6 +46,9 @@ class Deployment:
     buses: dict[str, str] = field(default_factory=dict)  # spec name -> physical name ("default" included)
     secrets: dict[str, str] = field(default_factory=dict)  # spec name -> ARN
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # spec name -> (bus, physical rule name)
+    #: LocalStack mocked-integration case to start executions with (set by a workflow's local stand-ins when a
+    #: service it calls exists in neither LocalStack nor moto, such as HealthOmics).
+    test_case: str | None = None
 
     @property
     def standard_machines(self) -> list[str]:

@@ -23,6 +23,22 @@ from aslkit.spec import SpecError, Workflow
 DISCOVERY_TIMEOUT_S = 15.0
 
 
+def _run_express(
+    clients: AwsClients, deployment: Deployment, machine: str, input: Any, emit: Callable[[str], None]
+) -> int:
+    """EXPRESS executions keep no history to follow: run synchronously and report the outcome."""
+    from aslkit.testing.backend import LocalStackBackend
+
+    result = LocalStackBackend(clients, Path.cwd()).run_sync(deployment, machine, input, test_case=deployment.test_case)
+    emit(f"\n{machine} (EXPRESS, synchronous: no per-state history)")
+    if result.succeeded:
+        emit(f"output: {json.dumps(result.output)}")
+    else:
+        emit(f"error: {result.error}\ncause: {result.cause}")
+    emit(f"\n1 execution(s): {result.status}")
+    return 0 if result.succeeded else 1
+
+
 def trigger(
     clients: AwsClients,
     workflow: Workflow,
@@ -33,7 +49,9 @@ def trigger(
 ) -> list[str]:
     """Deliver the trigger and return the ARNs of the executions it started."""
     if input is not None:
-        arn = deployment.machine_arn(workflow.entry_machine.name)
+        arn = deployment.machine_arn(workflow.entry_machine.name) + (
+            f"#{deployment.test_case}" if deployment.test_case else ""
+        )
         name = f"run-{uuid.uuid4().hex[:12]}"
         return [
             clients.stepfunctions.start_execution(stateMachineArn=arn, name=name, input=json.dumps(input))[
@@ -143,6 +161,9 @@ def _trigger_and_follow(
     timeout: float,
     emit: Callable[[str], None],
 ) -> int:
+    entry = workflow.entry_machine
+    if input is not None and entry.type == "EXPRESS":
+        return _run_express(clients, deployment, entry.name, input, emit)
     arns = trigger(clients, workflow, deployment, event=event, input=input)
     if not arns:
         emit(
