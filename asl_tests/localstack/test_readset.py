@@ -241,4 +241,5 @@ def test_backfill_cli_prints_progress_per_page(harness: Harness, readset, locals
     assert lines[-1] == f"backfill of sequence store {STORE_ID}: 2 page(s), 5 item(s) written"
     wrong = subprocess.run([*command[:8], "other_table", *command[9:]], capture_output=True, text=True, timeout=60,
                            check=False)  # fmt: skip
-    assert wrong.returncode == 2 and "writes to readset_metadata, not other_table" in wrong.stderr
+    assert wrong.returncode == 2 and "not other_table" in wrong.stderr, wrong.stderr
+    assert "readset_metadata" in wrong.stderr, "it names the table(s) the deployed backfills write to"

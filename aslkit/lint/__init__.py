@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from aslkit.lint.findings import Finding, Report, Severity, pointer
+from aslkit.lint.findings import Finding, Report, Severity
 from aslkit.lint.model import build
 from aslkit.lint.rules import CHECKS, RULES
 from aslkit.lint.schema import ASL_SCHEMA, schema_findings
@@ -87,9 +87,15 @@ def lint_file(
 
 
 def _apply_waivers(findings: list[Finding], document: dict[str, Any]) -> list[Finding]:
-    """Drop findings waived by an `aslkit:ignore=rule[,rule]` Comment on the top level or an enclosing state."""
+    """Drop findings waived by an `aslkit:ignore=rule[,rule]` Comment on a graph (the top level, a branch, a
+    processor) or on a state, for everything at or below it."""
     waivers: list[tuple[str, set[str]]] = []
-    _collect_waivers(document, "", waivers)
+    doc = build(document)
+    places = [(graph.ptr, graph.body) for graph in doc.graphs] + [(state.ptr, state.body) for state in doc.states()]
+    for ptr, body in places:
+        comment = body.get("Comment")
+        if isinstance(comment, str):
+            waivers.extend((ptr, set(match.group(1).split(","))) for match in _IGNORE.finditer(comment))
     if not waivers:
         return findings
     return [
@@ -97,24 +103,3 @@ def _apply_waivers(findings: list[Finding], document: dict[str, Any]) -> list[Fi
         for f in findings
         if not any(f.rule in rules and (f.pointer == ptr or f.pointer.startswith(ptr + "/")) for ptr, rules in waivers)
     ]
-
-
-def _collect_waivers(graph: dict[str, Any], ptr: str, out: list[tuple[str, set[str]]]) -> None:
-    comment = graph.get("Comment")
-    if isinstance(comment, str):
-        for match in _IGNORE.finditer(comment):
-            out.append((ptr, set(match.group(1).split(","))))
-    states = graph.get("States")
-    if not isinstance(states, dict):
-        return
-    for name, state in states.items():
-        if not isinstance(state, dict):
-            continue
-        state_ptr = ptr + pointer("States", name)
-        _collect_waivers(state, state_ptr, out)
-        for index, branch in enumerate(state.get("Branches") or []):
-            if isinstance(branch, dict):
-                _collect_waivers(branch, state_ptr + pointer("Branches", index), out)
-        for key in ("ItemProcessor", "Iterator"):
-            if isinstance(state.get(key), dict):
-                _collect_waivers(state[key], state_ptr + pointer(key), out)

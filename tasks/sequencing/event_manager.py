@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from tasks.sequencing import ens
+from tasks.sequencing.bus import put_event
 from tasks.sequencing.status import UnknownRunStatus
 
 logger = Logger()
@@ -52,13 +53,7 @@ class Effects:
         self.table.delete_item(Key={"pk": pk, "sk": sk})
 
     def emit(self, detail_type: str, detail: dict[str, Any]) -> None:
-        response = self.events.put_events(
-            Entries=[
-                {"Source": SOURCE, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": self.bus}
-            ]
-        )
-        if response.get("FailedEntryCount"):
-            raise RuntimeError(f"EventBridge rejected {detail_type}: {response['Entries']}")
+        put_event(self.events, self.bus, SOURCE, detail_type, detail)
 
     def launch(self, workflow_run_name: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": f"WFR#{workflow_run_name}", "sk": "LAUNCH"}).get("Item")

@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.sequencing import ens
+from tasks.sequencing.bus import put_event
 
 logger = Logger()
 SOURCE = "sequencing.wes_launcher"
@@ -74,11 +75,7 @@ class Clients:
         return self._api_key
 
     def emit(self, detail_type: str, detail: dict[str, Any]) -> None:
-        self.events.put_events(
-            Entries=[
-                {"Source": SOURCE, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": self.bus}
-            ]
-        )
+        put_event(self.events, self.bus, SOURCE, detail_type, detail)
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(

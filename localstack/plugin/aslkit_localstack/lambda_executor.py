@@ -69,8 +69,12 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
             raise StatusErrorException(error["errorMessage"], json.dumps(error).encode())
 
     def _spawn(self) -> dict[str, Any] | None:
-        """Start a worker and wait for its handler import; returns the init error payload, if any."""
-        self.replies = queue.Queue()
+        """Start a worker and wait for its handler import; returns the init error payload, if any.
+
+        Each worker has its own reply queue, handed to its reader thread: the end-of-stream marker of a worker
+        being replaced must never reach the queue of the one replacing it."""
+        replies: queue.Queue[str | None] = queue.Queue()
+        self.replies = replies
         self.source_stamp = self._source_mtime()
         self.process = subprocess.Popen(
             [handler_python(), str(WORKER)],
@@ -82,16 +86,16 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
             cwd=self.env["ASLKIT_CODE_DIR"],
             start_new_session=True,
         )
-        threading.Thread(target=self._read_replies, args=(self.process,), daemon=True).start()
+        threading.Thread(target=self._read_replies, args=(self.process, replies), daemon=True).start()
         threading.Thread(target=self._read_stderr, args=(self.process,), daemon=True).start()
         try:
-            line = self.replies.get(timeout=STARTUP_TIMEOUT_S)
+            line = replies.get(timeout=STARTUP_TIMEOUT_S)
         except queue.Empty:
             self._kill()
             return {"errorType": "Runtime.Unknown", "errorMessage": "the handler worker did not start in time",
                     "requestId": "", "stackTrace": []}  # fmt: skip
         if line is None:
-            code = self.process.wait()
+            code = _exit_code(self.process)
             return {
                 "errorType": "Runtime.ExitError",
                 "errorMessage": f"RequestId: Error: Runtime exited with error: exit status {code}. "
@@ -107,11 +111,12 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
         self.log_path = message.get("log_path")
         return None
 
-    def _read_replies(self, process: subprocess.Popen[str]) -> None:
+    @staticmethod
+    def _read_replies(process: subprocess.Popen[str], replies: queue.Queue[str | None]) -> None:
         assert process.stdout is not None
         for line in process.stdout:
-            self.replies.put(line)
-        self.replies.put(None)
+            replies.put(line)
+        replies.put(None)
 
     def _read_stderr(self, process: subprocess.Popen[str]) -> None:
         assert process.stderr is not None
@@ -162,7 +167,7 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
             except BrokenPipeError:
                 line = None
             if line is None:
-                code = self.process.wait() if self.process else -1
+                code = _exit_code(self.process) if self.process else -1
                 logs = self._kill()
                 message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}"
                 error = {"errorType": "Runtime.ExitError", "errorMessage": message}
@@ -247,6 +252,14 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
     @classmethod
     def validate_environment(cls) -> bool:
         return True
+
+
+def _exit_code(process: subprocess.Popen[str]) -> int | str:
+    """The exit status of a worker whose output ended; it is never waited for without bound."""
+    try:
+        return process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        return "unknown (its output closed while it kept running)"
 
 
 class SubprocessRuntimeExecutorPlugin(RuntimeExecutorPlugin):
