@@ -41,6 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     package.add_argument("--out", type=Path, default=None, help="default: ROOT/build/lambda")
     package.set_defaults(run=_package)
 
+    graph = commands.add_parser("graph", help="draw a state machine: Mermaid or Graphviz dot")
+    graph.add_argument("machine", help="a state machine name (statemachines/NAME.asl.json) or an ASL file")
+    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    graph.add_argument("--root", type=Path, default=Path.cwd())
+    graph.set_defaults(run=_graph)
+
     local = commands.add_parser("local", help="the LocalStack host process: up, down, status, logs")
     local.add_argument("action", choices=("up", "down", "status", "logs"))
     local.add_argument("--root", type=Path, default=Path.cwd())
@@ -111,7 +117,8 @@ def _build(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"{len(results)} state machine(s), all lint-clean")
+    machines = sum(1 for r in results if r.workflow not in ("*", "-"))
+    print(f"{machines} state machine(s), all lint-clean; diagrams in {_rel(out / 'DIAGRAMS.md', root)}")
     return 0
 
 
@@ -145,6 +152,19 @@ def _lint(args: argparse.Namespace) -> int:
         warnings = sum(len(r.warnings) for r in reports)
         print(f"{len(reports)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if any(r.errors for r in reports) else 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from aslkit.render.diagram import dot, mermaid
+
+    candidate = Path(args.machine)
+    path = candidate if candidate.suffix == ".json" else args.root / "statemachines" / f"{args.machine}.asl.json"
+    if not path.exists():
+        raise SpecError(f"no state machine {args.machine!r}: expected {path} (run `aslkit build` first?)")
+    document = json.loads(path.read_text())
+    title = path.name.removesuffix(".asl.json")
+    print((mermaid if args.format == "mermaid" else dot)(document, title), end="")
+    return 0
 
 
 def _package(args: argparse.Namespace) -> int:

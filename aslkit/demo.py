@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     workflows = discover(root)
     results = build(workflows, root / "statemachines")
     errors = show_machines(root, workflows, quiet=args.quiet)
-    print(f"  {len(workflows)} workflow(s), {len(results)} state machine(s), {errors} lint error(s)")
+    machines = sum(1 for r in results if r.workflow != "*")
+    print(f"  {len(workflows)} workflow(s), {machines} state machine(s), {errors} lint error(s)")
 
     launcher = Launcher(root)
     already = launcher.status()
