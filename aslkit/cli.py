@@ -41,6 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     package.add_argument("--out", type=Path, default=None, help="default: ROOT/build/lambda")
     package.set_defaults(run=_package)
 
+    watch = commands.add_parser("watch", help="follow an execution live, a line per state (LocalStack or AWS)")
+    watch.add_argument("execution_arn")
+    watch.add_argument("--profile", default=None, help="AWS profile: watch in AWS instead of LocalStack")
+    watch.add_argument("--region", default=None)
+    watch.add_argument("--endpoint-url", default=None, help="another endpoint (default: the running LocalStack)")
+    watch.add_argument("--timeout", type=float, default=3600.0)
+    watch.add_argument("--root", type=Path, default=Path.cwd())
+    watch.set_defaults(run=_watch)
+
     graph = commands.add_parser("graph", help="draw a state machine: Mermaid or Graphviz dot")
     graph.add_argument("machine", help="a state machine name (statemachines/NAME.asl.json) or an ASL file")
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
@@ -152,6 +161,31 @@ def _lint(args: argparse.Namespace) -> int:
         warnings = sum(len(r.warnings) for r in reports)
         print(f"{len(reports)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if any(r.errors for r in reports) else 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from aslkit.local.clients import AwsClients
+    from aslkit.local.follow import Follower
+    from aslkit.local.launcher import Launcher, LocalStackError
+
+    region = args.region or args.execution_arn.split(":")[3]
+    if args.profile or (args.region and not args.endpoint_url):
+        import boto3
+
+        sfn = boto3.Session(profile_name=args.profile, region_name=region).client("stepfunctions")
+        clients: object = type("Clients", (), {"stepfunctions": sfn})()
+    else:
+        endpoint = args.endpoint_url or getattr(Launcher(args.root).status(), "url", None)
+        if endpoint is None:
+            raise LocalStackError("no LocalStack is running here: start one (`aslkit local up`) or give --profile")
+        clients = AwsClients(endpoint, region)
+    print(args.execution_arn.split(":", 6)[-1])
+    description = Follower(clients, args.execution_arn).follow(args.timeout)  # type: ignore[arg-type]
+    if description["status"] == "SUCCEEDED":
+        print(f"output: {description.get('output', '')}")
+        return 0
+    print(f"{description['status']}: {description.get('error', '')} {description.get('cause', '')}")
+    return 1
 
 
 def _graph(args: argparse.Namespace) -> int:

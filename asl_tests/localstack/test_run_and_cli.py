@@ -86,3 +86,13 @@ def test_eventbridge_event_file_starts_the_rule_target(harness: Harness, checks,
     arns = trigger(aws, CHECKS, checks, event=event)
     assert len(arns) == 1
     assert harness.wait(arns[0]).output == {"got": {"from": "file"}}
+
+
+def test_watch_follows_an_execution_live(harness: Harness, localstack) -> None:
+    deployment = harness.deploy("example")
+    arn = harness.start(deployment, {"runId": "W1", "libraries": [{"id": "L1", "type": "WGS"}]})
+    result = aslkit("watch", arn, "--endpoint-url", localstack.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "  ▶ Summarise run  (Task)" in lines and "  ● succeeded" in lines
+    assert lines[-1].startswith("output: ") and '"runId":"W1"' in lines[-1]
