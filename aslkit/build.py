@@ -59,15 +59,7 @@ def build(workflows: list[Workflow], out_dir: Path, *, check: bool = False) -> l
     for workflow, machine, text in render_all(workflows):
         path = machine_path(out_dir, machine)
         expected.add(path)
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            status: Status = "unchanged"
-        elif check:
-            status = "missing" if current is None else "stale"
-        else:
-            path.write_text(text, encoding="utf-8")
-            status = "written"
-        results.append(BuildResult(workflow, machine, path, status))
+        results.append(BuildResult(workflow, machine, path, sync(path, text, check=check)))
     results.append(_diagrams(workflows, out_dir, check))
     if out_dir.is_dir():
         for path in sorted(out_dir.glob("*.asl.json")):
@@ -96,16 +88,18 @@ def diagrams_text(workflows: list[Workflow]) -> str:
 
 def _diagrams(workflows: list[Workflow], out_dir: Path, check: bool) -> BuildResult:
     path = out_dir / DIAGRAMS
-    text = diagrams_text(workflows)
+    return BuildResult("*", "diagrams", path, sync(path, diagrams_text(workflows), check=check))
+
+
+def sync(path: Path, text: str, *, check: bool) -> Status:
+    """Make `path` hold `text` (or, with `check`, only say whether it does)."""
     current = path.read_text(encoding="utf-8") if path.exists() else None
     if current == text:
-        status: Status = "unchanged"
-    elif check:
-        status = "missing" if current is None else "stale"
-    else:
-        path.write_text(text, encoding="utf-8")
-        status = "written"
-    return BuildResult("*", "diagrams", path, status)
+        return "unchanged"
+    if check:
+        return "missing" if current is None else "stale"
+    path.write_text(text, encoding="utf-8")
+    return "written"
 
 
 def render_all(workflows: list[Workflow]) -> Iterator[tuple[str, str, str]]:

@@ -4,7 +4,6 @@ Input: `{"runId": "...", "libraries": [{"id": "L1", "type": "WGS"}, ...]}`.
 """
 
 from aslkit.asl import (
-    LAMBDA_TRANSIENT,
     Catch,
     Choice,
     Condition,
@@ -32,7 +31,7 @@ summary = lambda_invoke(
     payload=path("$"),
     result_selector={"summary": path("$.Payload")},
     result_path="$.result",
-    retry=[Retry(LAMBDA_TRANSIENT, interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")],
+    retry=[Retry.lambda_transient()],
     catch=[Catch(["InvalidRun"], invalid, result_path="$.error")],
 )
 per_library = Map(

@@ -37,7 +37,6 @@ from aslkit.asl import (
     lambda_invoke,
     number_parameter,
 )
-from aslkit.asl.errors import LAMBDA_TRANSIENT
 from aslkit.events import Rule
 from aslkit.resources import Function, Table
 from aslkit.spec import Workflow
@@ -59,7 +58,7 @@ OMICS_RETRY = Retry(
     max_delay_seconds=20,
     jitter_strategy="FULL",
 )
-LAMBDA_RETRY = Retry(LAMBDA_TRANSIENT, interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
+LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
 NEWER_ONLY = "attribute_not_exists(set_arn) OR event_time <= :t"
 UPDATE_STATUSES = ("ACTIVATING", "ARCHIVED", "DELETING")

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from aslkit.asl import (
-    LAMBDA_TRANSIENT,
     Catch,
     Chain,
     Fail,
@@ -99,7 +98,7 @@ launcher = Function(
 parser = Function("samplesheet_parser", handler="tasks.sequencing.plan.parse_samplesheet")
 pairer = Function("library_pairing", handler="tasks.sequencing.plan.pair_libraries")
 
-LAMBDA_RETRY = Retry(LAMBDA_TRANSIENT, interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
+LAMBDA_RETRY = Retry.lambda_transient()
 
 
 # -- the WES fragment ---------------------------------------------------------------------------------------------

@@ -32,6 +32,14 @@ class Retry:
         if isinstance(self.errors, str):
             self.errors = (self.errors,)
 
+    @classmethod
+    def lambda_transient(cls) -> Retry:
+        """The retrier AWS recommends on every `lambda:invoke` task: the service's transient errors, 3 attempts
+        from 1 s, doubling, with full jitter."""
+        from aslkit.asl.errors import LAMBDA_TRANSIENT
+
+        return cls(LAMBDA_TRANSIENT, interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
+
     def render(self) -> dict[str, object]:
         fields: dict[str, object] = {
             "Comment": self.comment,
