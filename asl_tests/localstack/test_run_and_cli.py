@@ -47,7 +47,7 @@ def test_run_reports_a_failure_with_its_state_and_exit_code(localstack, tmp_path
     assert "error: InvalidRun" in result.stdout
 
 
-def test_deploy_and_teardown(localstack, aws) -> None:
+def test_deploy_and_teardown(localstack, aws, harness: Harness) -> None:
     deployed = aslkit("deploy", "example", "--local")
     assert deployed.returncode == 0, deployed.stderr
     assert "state machine example_run_summary" in deployed.stdout
@@ -55,6 +55,7 @@ def test_deploy_and_teardown(localstack, aws) -> None:
     assert again.returncode == 0, "deploying twice updates in place"
     removed = aslkit("deploy", "example", "--local", "--teardown")
     assert removed.returncode == 0
+    harness.forget_deployments()  # what the session had deployed unprefixed is gone: later tests deploy again
     names = [m["name"] for m in aws.stepfunctions.list_state_machines()["stateMachines"]]
     assert "example_run_summary" not in names
 
@@ -89,7 +90,7 @@ def test_eventbridge_event_file_starts_the_rule_target(harness: Harness, checks,
 
 
 def test_watch_follows_an_execution_live(harness: Harness, localstack) -> None:
-    deployment = harness.deploy("example")
+    deployment = harness.deploy("example", prefix="watch_")
     arn = harness.start(deployment, {"runId": "W1", "libraries": [{"id": "L1", "type": "WGS"}]})
     result = aslkit("watch", arn, "--endpoint-url", localstack.url)
     assert result.returncode == 0, result.stdout + result.stderr
