@@ -45,6 +45,18 @@ class Resource:
     def attributes(self) -> tuple[str, ...]:
         return ("arn",)
 
+    @property
+    def arn(self) -> Placeholder:
+        """The resource's ARN inside a definition."""
+        return self.placeholder("arn")
+
+    @property
+    def name_ref(self) -> Placeholder:
+        """The resource's deploy-time name inside a definition (tables, buckets, buses, functions, secrets)."""
+        if "name" not in self.attributes():
+            raise SpecError(f"a {self.kind} has no name placeholder: refer to {self.name!r} by its .arn")
+        return self.placeholder("name")
+
 
 AccessLevel = Literal["read", "write", "read_write", "send", "publish", "put_events", "complete_tasks"]
 
@@ -103,10 +115,6 @@ class Function(Resource):
                 "'tasks.<process>.<module>.<function>'"
             )
 
-    @property
-    def arn(self) -> Placeholder:
-        return self.placeholder("arn")
-
     def attributes(self) -> tuple[str, ...]:
         return ("arn", "name")
 
@@ -122,14 +130,6 @@ class Table(Resource):
 
     kind = "table"
 
-    @property
-    def name_ref(self) -> Placeholder:
-        return self.placeholder("name")
-
-    @property
-    def arn(self) -> Placeholder:
-        return self.placeholder("arn")
-
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")
 
@@ -141,14 +141,6 @@ class Bucket(Resource):
     event_bridge: bool = False
 
     kind = "bucket"
-
-    @property
-    def name_ref(self) -> Placeholder:
-        return self.placeholder("name")
-
-    @property
-    def arn(self) -> Placeholder:
-        return self.placeholder("arn")
 
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")
@@ -169,10 +161,6 @@ class Queue(Resource):
         return self.placeholder("url")
 
     @property
-    def arn(self) -> Placeholder:
-        return self.placeholder("arn")
-
-    @property
     def dlq_url(self) -> Placeholder:
         return self.placeholder("dlq_url")
 
@@ -190,10 +178,6 @@ class Secret(Resource):
 
     kind = "secret"
 
-    @property
-    def arn(self) -> Placeholder:
-        return self.placeholder("arn")
-
     def attributes(self) -> tuple[str, ...]:
         return ("arn", "name")
 
@@ -205,7 +189,3 @@ class Topic(Resource):
     subscribe_queues: Sequence[str] = ()
 
     kind = "topic"
-
-    @property
-    def arn(self) -> Placeholder:
-        return self.placeholder("arn")

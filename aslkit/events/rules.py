@@ -18,14 +18,6 @@ class EventBus(Resource):
 
     kind = "bus"
 
-    @property
-    def name_ref(self) -> Any:
-        return self.placeholder("name")
-
-    @property
-    def arn(self) -> Any:
-        return self.placeholder("arn")
-
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")
 
