@@ -22,7 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aslkit.build import build  # noqa: E402
 from aslkit.local.clients import AwsClients  # noqa: E402
 from aslkit.local.launcher import Launcher  # noqa: E402
 from aslkit.testing.backend import LocalStackBackend  # noqa: E402
@@ -69,11 +68,9 @@ def measure(endpoint, start_s: float) -> int:
     from localstack.checks_workflow import WORKFLOW  # type: ignore[import-not-found]
 
     aws = AwsClients(endpoint.url)
-    asl_dir = Path(tempfile.mkdtemp(prefix="aslkit-bench-asl-"))
-    build([WORKFLOW], asl_dir)
     harness = Harness(LocalStackBackend(aws, ROOT, Path(endpoint.mock_config)), ROOT)
     t0 = time.perf_counter()
-    deployment = harness.deploy(WORKFLOW, statemachines_dir=asl_dir)
+    deployment = harness.deploy(WORKFLOW)
     deploy_s = time.perf_counter() - t0
 
     lam = aws.client("lambda")
@@ -104,7 +101,7 @@ def measure(endpoint, start_s: float) -> int:
     overhead = []
     for n in range(10):
         t0 = time.perf_counter()
-        cached = harness.deploy(WORKFLOW, statemachines_dir=asl_dir)
+        cached = harness.deploy(WORKFLOW)
         arn = harness.start(cached, {"scenario": "echo", "n": n}, machine="checks_errors")
         harness.wait(arn)
         total = time.perf_counter() - t0

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from aslkit.asl import Pass, StateMachine, path
-from aslkit.build import build
 from aslkit.events import InputTransformer, Rule, Schedule
 from aslkit.resources import Bucket, Queue, Table, Topic
 from aslkit.spec import Workflow
@@ -52,16 +51,9 @@ SPEC = Workflow(
 )
 
 
-@pytest.fixture(scope="module")
-def spec_asl(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    asl = tmp_path_factory.mktemp("deployer_asl")
-    build([SPEC], asl)
-    return asl
-
-
 @pytest.fixture
-def deployed(harness: Harness, spec_asl: Path):
-    return harness.deploy(SPEC, statemachines_dir=spec_asl)  # deployed once per session, then cached
+def deployed(harness: Harness):
+    return harness.deploy(SPEC)  # built and deployed once per session, then cached
 
 
 def test_table_has_keys_stream_and_ttl(deployed, aws) -> None:

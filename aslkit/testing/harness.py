@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from aslkit.build import discover
+from aslkit.build import build, discover
 from aslkit.local.deployer import CodeMode, Deployment
 from aslkit.spec import SpecError, Workflow
 from aslkit.testing.backend import ExecutionBackend
@@ -21,16 +24,20 @@ class Harness:
         self.root = root
         self._workflows: dict[str, Workflow] | None = None
         self._deployments: dict[tuple[Any, ...], Deployment] = {}
+        self._built: Path | None = None
         self.mocks = MockConfig()
 
     # -- workflows -------------------------------------------------------------------------------------------------
-    def workflow(self, name: str) -> Workflow:
+    def _catalogue(self) -> dict[str, Workflow]:
         if self._workflows is None:
             self._workflows = {w.name: w for w in discover(self.root)}
+        return self._workflows
+
+    def workflow(self, name: str) -> Workflow:
         try:
-            return self._workflows[name]
+            return self._catalogue()[name]
         except KeyError:
-            raise SpecError(f"no workflow {name!r} in workflows/: {sorted(self._workflows)}") from None
+            raise SpecError(f"no workflow {name!r} in workflows/: {sorted(self._catalogue())}") from None
 
     def deploy(
         self,
@@ -39,20 +46,30 @@ class Harness:
         prefix: str = "",
         parameters: Mapping[str, str] | None = None,
         code: CodeMode = "hot-reload",
-        statemachines_dir: Path | None = None,
         fresh: bool = False,
     ) -> Deployment:
         """Deploy once per session per (workflow, prefix, parameters, code); `fresh=True` deploys again.
 
-        Definitions come from the committed `statemachines/`, or from `statemachines_dir` for workflows that
-        are not in the catalogue (tests build those with `aslkit.build.build`)."""
+        A catalogue workflow runs its committed `statemachines/`; a workflow that is not in `workflows/` (a test's
+        own) is built first, with the code `aslkit build` uses, into a folder of the harness's."""
         spec = self.workflow(workflow) if isinstance(workflow, str) else workflow
         key = (spec.name, prefix, tuple(sorted((parameters or {}).items())), code)
         if fresh or key not in self._deployments:
             self._deployments[key] = self.backend.deploy(
-                spec, prefix=prefix, parameters=parameters, code=code, statemachines_dir=statemachines_dir
+                spec, prefix=prefix, parameters=parameters, code=code, statemachines_dir=self._definitions(spec)
             )
         return self._deployments[key]
+
+    def _definitions(self, spec: Workflow) -> Path | None:
+        """None for the catalogue's committed definitions; a built folder for any other workflow."""
+        catalogue = self._catalogue()
+        if catalogue.get(spec.name) is spec:
+            return None
+        if self._built is None:
+            self._built = Path(tempfile.mkdtemp(prefix="aslkit-harness-asl-"))
+            atexit.register(shutil.rmtree, self._built, True)
+        build([spec], self._built)
+        return self._built
 
     def forget_deployments(self) -> None:
         self._deployments.clear()
