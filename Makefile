@@ -13,10 +13,10 @@ PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install localstack build check-build lint typecheck test demo bench clean
+.PHONY: help install localstack system-packages build check-build lint typecheck test demo bench clean
 
 help:
-	@echo "make demo    build, lint and show every workflow's state machines"
+	@echo "make demo    run every workflow on a local LocalStack: summary table and build/demo/report.html"
 	@echo "make test    lint, type-check, check statemachines/ is fresh, run the test suite"
 	@echo "make build   regenerate statemachines/ from workflows/"
 	@echo "make bench   print build/lint and LocalStack harness timings"
@@ -47,6 +47,10 @@ $(LS_STAMP): localstack/constraints.txt localstack/requirements-slim.in localsta
 
 localstack: $(LS_STAMP)
 
+# Graphviz draws diagrams (SVG/PNG, the report); Chromium runs the page tests. Best effort: see the script.
+system-packages:
+	@bash scripts/system-packages.sh graphviz chromium
+
 build: install
 	$(VENV)/bin/aslkit build
 
@@ -60,10 +64,11 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-test: lint typecheck check-build localstack
+test: lint typecheck check-build localstack system-packages
 	$(PY) -m pytest
 
 demo: install localstack
+	@bash scripts/system-packages.sh graphviz
 	$(PY) -m aslkit.demo
 
 bench: install localstack

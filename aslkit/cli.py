@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aslkit.asl.machine import AslValidationError
 from aslkit.spec import SpecError, Workflow
@@ -50,9 +51,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     watch.add_argument("--root", type=Path, default=Path.cwd())
     watch.set_defaults(run=_watch)
 
-    graph = commands.add_parser("graph", help="draw a state machine: Mermaid or Graphviz dot")
+    report = commands.add_parser("report", help="an HTML report of executions: path taken, timeline, cost")
+    report.add_argument("execution_arns", nargs="+", metavar="EXECUTION_ARN")
+    report.add_argument("-o", "--output", type=Path, default=Path("report.html"))
+    report.add_argument("--profile", default=None, help="AWS profile: read the executions in AWS")
+    report.add_argument("--region", default=None, help="the executions' region (and whose prices to use)")
+    report.add_argument("--endpoint-url", default=None, help="another endpoint (default: the running LocalStack)")
+    report.add_argument("--root", type=Path, default=Path.cwd())
+    report.set_defaults(run=_report)
+
+    graph = commands.add_parser("graph", help="draw a state machine: Mermaid, Graphviz dot, SVG or PNG")
     graph.add_argument("machine", help="a state machine name (statemachines/NAME.asl.json) or an ASL file")
-    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid",
+                       help="svg and png need Graphviz (apt-get install graphviz)")  # fmt: skip
+    graph.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
     graph.add_argument("--root", type=Path, default=Path.cwd())
     graph.set_defaults(run=_graph)
 
@@ -163,24 +175,29 @@ def _lint(args: argparse.Namespace) -> int:
     return 1 if any(r.errors for r in reports) else 0
 
 
-def _watch(args: argparse.Namespace) -> int:
+def _stepfunctions(args: argparse.Namespace, execution_arn: str) -> Any:
+    """A Step Functions client: AWS with --profile (or --region alone), else --endpoint-url or the local LocalStack."""
     from aslkit.local.clients import AwsClients
-    from aslkit.local.follow import Follower
     from aslkit.local.launcher import Launcher, LocalStackError
 
-    region = args.region or args.execution_arn.split(":")[3]
+    region = args.region or execution_arn.split(":")[3]
     if args.profile or (args.region and not args.endpoint_url):
         import boto3
 
-        sfn = boto3.Session(profile_name=args.profile, region_name=region).client("stepfunctions")
-        clients: object = type("Clients", (), {"stepfunctions": sfn})()
-    else:
-        endpoint = args.endpoint_url or getattr(Launcher(args.root).status(), "url", None)
-        if endpoint is None:
-            raise LocalStackError("no LocalStack is running here: start one (`aslkit local up`) or give --profile")
-        clients = AwsClients(endpoint, region)
+        return boto3.Session(profile_name=args.profile, region_name=region).client("stepfunctions")
+    endpoint = args.endpoint_url or getattr(Launcher(args.root).status(), "url", None)
+    if endpoint is None:
+        raise LocalStackError("no LocalStack is running here: start one (`aslkit local up`) or give --profile")
+    return AwsClients(endpoint, region).stepfunctions
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from aslkit.local.follow import Follower
+
+    sfn = _stepfunctions(args, args.execution_arn)
+    clients = type("Clients", (), {"stepfunctions": sfn})()
     print(args.execution_arn.split(":", 6)[-1])
-    description = Follower(clients, args.execution_arn).follow(args.timeout)  # type: ignore[arg-type]
+    description = Follower(clients, args.execution_arn).follow(args.timeout)
     if description["status"] == "SUCCEEDED":
         print(f"output: {description.get('output', '')}")
         return 0
@@ -188,7 +205,31 @@ def _watch(args: argparse.Namespace) -> int:
     return 1
 
 
+def _report(args: argparse.Namespace) -> int:
+    from aslkit.cost import Prices, estimate
+    from aslkit.render.report import ReportEntry, write_report
+    from aslkit.testing.results import fetch_result
+
+    entries = []
+    for arn in args.execution_arns:
+        if ":express:" in arn:
+            raise SpecError(f"{arn} is an EXPRESS execution: they keep no history to report (only CloudWatch logs)")
+        sfn = _stepfunctions(args, arn)
+        result = fetch_result(sfn, arn)
+        machine = sfn.describe_state_machine(stateMachineArn=result.machine_arn)
+        prices = Prices.for_region(args.region or arn.split(":")[3])
+        cost = estimate(result, machine["type"], prices)
+        document = json.loads(machine["definition"])
+        entries.append(ReportEntry(arn.split(":")[-1], machine["name"], machine["type"], document, result, cost,
+                                   expected=result.status))  # fmt: skip
+        print(f"{result.status:<9} {machine['name']}: {len(result.visits)} state(s), {cost.describe()}")
+    path = write_report(args.output, entries, f"{len(entries)} execution(s)")
+    print(f"wrote {path} ({path.resolve().as_uri()})")
+    return 0
+
+
 def _graph(args: argparse.Namespace) -> int:
+    from aslkit.render import graphviz
     from aslkit.render.diagram import dot, mermaid
 
     candidate = Path(args.machine)
@@ -197,7 +238,20 @@ def _graph(args: argparse.Namespace) -> int:
         raise SpecError(f"no state machine {args.machine!r}: expected {path} (run `aslkit build` first?)")
     document = json.loads(path.read_text())
     title = path.name.removesuffix(".asl.json")
-    print((mermaid if args.format == "mermaid" else dot)(document, title), end="")
+    if args.format == "mermaid":
+        data = mermaid(document, title).encode()
+    elif args.format == "dot":
+        data = dot(document, title).encode()
+    else:
+        if args.output is None and sys.stdout.isatty():
+            raise SpecError(f"{args.format.upper()} is binary or long: give -o {title}.{args.format}")
+        data = graphviz.render(dot(document, title), args.format)
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        args.output.write_bytes(data)
+        print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 

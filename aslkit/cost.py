@@ -1,15 +1,22 @@
 """What runs cost at AWS's published on-demand prices (a dated table; region-specific where it differs).
 
     price = Prices.for_region("ap-southeast-2")
-    price.standard(transitions=12) + price.lambda_(invocations=2, gb_seconds=0.05)
+    price.standard(transitions=12) + price.lambda_(invocations=2, duration_ms=120, memory_mb=256)
+    estimate(result, "STANDARD", memory_mb={"my_function": 256}).total_usd   # from an execution's history
 
 Prices change: the table says when it was read, and estimates are for comparing designs, not for invoices.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from aslkit.testing.results import ExecutionResult
 
 PRICES_AS_OF: Final = "2026-11-01"
 
@@ -76,3 +83,117 @@ _PRICES: Final[dict[str, Prices]] = {
         eventbridge_event=0.000001,
     ),
 }
+
+
+DEFAULT_LAMBDA_MEMORY_MB: Final = 128
+
+
+@dataclass(frozen=True)
+class RunCost:
+    """One execution's billable usage and what it costs. Lambda work is what the history shows: Lambda tasks of a
+    STANDARD execution (an EXPRESS execution keeps no history, so its Lambda tasks are not counted)."""
+
+    machine_type: str
+    region: str
+    transitions: int = 0  # STANDARD: billed state transitions, retries included
+    express_requests: int = 0
+    express_ms: float = 0.0
+    lambda_invocations: int = 0
+    lambda_gb_seconds: float = 0.0
+    step_functions_usd: float = 0.0
+    lambda_usd: float = 0.0
+
+    @property
+    def total_usd(self) -> float:
+        return self.step_functions_usd + self.lambda_usd
+
+    def describe(self) -> str:
+        if self.machine_type == "EXPRESS":
+            usage = f"1 request, {self.express_ms:.0f} ms"
+        else:
+            usage = f"{self.transitions} transitions"
+        if self.lambda_invocations:
+            usage += f", {self.lambda_invocations} Lambda invocation(s), {self.lambda_gb_seconds:.4f} GB-s"
+        return f"${self.total_usd:.6f} ({usage}; {self.region} prices of {PRICES_AS_OF})"
+
+
+def estimate(
+    result: ExecutionResult,
+    machine_type: str,
+    prices: Prices | None = None,
+    memory_mb: Mapping[str, int] | None = None,
+) -> RunCost:
+    """What an execution costs, from its history: transitions (STANDARD) or request and duration (EXPRESS), plus
+    each Lambda task's invocations and GB-seconds at the function's memory (`memory_mb` by function name or ARN;
+    128 MB otherwise). Durations are task start to end, an upper bound of Lambda's billed duration."""
+    prices = prices or Prices.for_region()
+    invocations, gb_seconds, lambda_usd = 0, 0.0, 0.0
+    for function, duration_ms in lambda_tasks(result.history):
+        memory = _memory(function, memory_mb or {})
+        invocations += 1
+        gb_seconds += duration_ms / 1000 * memory / 1024
+        lambda_usd += prices.lambda_(1, duration_ms, memory)
+    if machine_type == "EXPRESS":
+        duration = result.duration_ms or 0.0
+        return RunCost(machine_type, prices.region, express_requests=1, express_ms=duration,
+                       lambda_invocations=invocations, lambda_gb_seconds=gb_seconds,
+                       step_functions_usd=prices.express(1, duration), lambda_usd=lambda_usd)  # fmt: skip
+    task_visits = sum(1 for visit in result.visits if visit.type == "Task")
+    scheduled = sum(1 for event in result.history if event["type"] in ("TaskScheduled", "LambdaFunctionScheduled"))
+    transitions = result.transitions + max(0, scheduled - task_visits)
+    return RunCost(machine_type, prices.region, transitions=transitions, lambda_invocations=invocations,
+                   lambda_gb_seconds=gb_seconds, step_functions_usd=prices.standard(transitions),
+                   lambda_usd=lambda_usd)  # fmt: skip
+
+
+def lambda_tasks(history: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    """(function name or ARN, milliseconds) for every Lambda invocation in an execution history, retries included."""
+    by_id = {event["id"]: event for event in history}
+    found: list[tuple[str, float]] = []
+    for event in history:
+        kind = event["type"]
+        if kind not in ("TaskSucceeded", "TaskFailed", "TaskTimedOut", "LambdaFunctionSucceeded",
+                        "LambdaFunctionFailed", "LambdaFunctionTimedOut"):  # fmt: skip
+            continue
+        started = _walk_back(by_id, event, ("TaskStarted", "LambdaFunctionStarted"))
+        scheduled = _walk_back(by_id, event, ("TaskScheduled", "LambdaFunctionScheduled"))
+        if scheduled is None or started is None:
+            continue
+        details = scheduled.get("taskScheduledEventDetails") or {}
+        if kind.startswith("Task") and details.get("resourceType") != "lambda":
+            continue
+        function = _function_name(scheduled)
+        found.append((function, _ms(started["timestamp"], event["timestamp"])))
+    return found
+
+
+def _walk_back(
+    by_id: dict[int, dict[str, Any]], event: dict[str, Any], kinds: tuple[str, ...]
+) -> dict[str, Any] | None:
+    seen = 0
+    current: dict[str, Any] | None = event
+    while current is not None and seen < 10:
+        if current["type"] in kinds:
+            return current
+        current = by_id.get(current.get("previousEventId", 0))
+        seen += 1
+    return None
+
+
+def _function_name(scheduled: dict[str, Any]) -> str:
+    if "lambdaFunctionScheduledEventDetails" in scheduled:
+        return str(scheduled["lambdaFunctionScheduledEventDetails"].get("resource", ""))
+    try:
+        parameters = json.loads(scheduled["taskScheduledEventDetails"].get("parameters") or "{}")
+    except ValueError:
+        return ""
+    return str(parameters.get("FunctionName", ""))
+
+
+def _memory(function: str, memory_mb: Mapping[str, int]) -> int:
+    name = function.split(":function:", 1)[-1].split(":", 1)[0]
+    return memory_mb.get(function) or memory_mb.get(name) or DEFAULT_LAMBDA_MEMORY_MB
+
+
+def _ms(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() * 1000)

@@ -3,6 +3,8 @@
 For every workflow, each file in `samples/<workflow>/` is a trigger: `*.input.json` starts the entry state
 machine, `*.event.json` is put on the bus (or on the ingress queue, for an SQS `Records[]` envelope). A name
 containing `.fails.` expects the executions to fail (a named error on bad input), anything else to succeed.
+Every execution goes into an HTML report (`build/demo/report.html`): its diagram with the path taken, a timeline,
+input and output, and its estimated AWS cost.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aslkit.build import build, discover
+from aslkit.cost import PRICES_AS_OF, Prices, RunCost, estimate
 from aslkit.lint import lint_file
 from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import Deployment
@@ -23,8 +26,12 @@ from aslkit.local.follow import short_cause
 from aslkit.local.launcher import Launcher
 from aslkit.local.run import stood_up, trigger
 from aslkit.render.outline import outline
+from aslkit.render.report import ReportEntry, write_report
 from aslkit.spec import Workflow
 from aslkit.testing.backend import LocalStackBackend
+from aslkit.testing.results import ExecutionResult
+
+REPORT = Path("build") / "demo" / "report.html"
 
 
 @dataclass
@@ -36,6 +43,7 @@ class Row:
     expected: str
     states: int
     seconds: float
+    cost_usd: float  # estimated AWS cost per execution
 
     @property
     def ok(self) -> bool:
@@ -46,9 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
     parser.add_argument("--keep", action="store_true", help="leave LocalStack running afterwards")
     parser.add_argument("--quiet", action="store_true", help="no state machine outlines")
+    parser.add_argument("--region", default="us-east-1", help="whose AWS prices the cost estimates use")
+    parser.add_argument("--report", type=Path, default=REPORT, help=f"where to write the HTML report ({REPORT})")
     args = parser.parse_args(argv)
     root = Path.cwd().resolve()
-    started = time.perf_counter()
+    global _STARTED
+    _STARTED = started = time.perf_counter()
 
     step("building and linting every workflow")
     workflows = discover(root)
@@ -63,21 +74,27 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     endpoint = already or launcher.up()
     print(f"  {endpoint.url} ready in {time.perf_counter() - t0:.1f} s")
+    entries: list[ReportEntry] = []
     try:
-        rows = run_samples(root, workflows, AwsClients(endpoint.url))
+        rows = run_samples(root, workflows, AwsClients(endpoint.url), entries, Prices.for_region(args.region))
     finally:
         if already is None and not args.keep:
             step("stopping LocalStack")
             launcher.down()
     print_summary(rows)
+    report = write_report(root / args.report, entries, "aslkit demo")
+    print(f"\n  report: {report.as_uri()}  ({len(entries)} execution(s); open it in a browser)")
     total = time.perf_counter() - started
     good = errors == 0 and rows and all(row.ok for row in rows)
     print(f"\n{'all green' if good else 'FAILED'} in {total:.1f} s")
     return 0 if good else 1
 
 
+_STARTED = time.perf_counter()
+
+
 def step(message: str) -> None:
-    print(f"\n» {message}", flush=True)
+    print(f"\n» {time.perf_counter() - _STARTED:5.1f} s  {message}", flush=True)
 
 
 def show_machines(root: Path, workflows: list[Workflow], *, quiet: bool) -> int:
@@ -95,7 +112,9 @@ def show_machines(root: Path, workflows: list[Workflow], *, quiet: bool) -> int:
     return errors
 
 
-def run_samples(root: Path, workflows: list[Workflow], aws: AwsClients) -> list[Row]:
+def run_samples(
+    root: Path, workflows: list[Workflow], aws: AwsClients, entries: list[ReportEntry], prices: Prices
+) -> list[Row]:
     backend = LocalStackBackend(aws, root)
     prefix = f"demo{uuid.uuid4().hex[:4]}_"
     rows: list[Row] = []
@@ -109,15 +128,16 @@ def run_samples(root: Path, workflows: list[Workflow], aws: AwsClients) -> list[
         with stood_up(aws, root, workflow, prefix=prefix) as deployment:
             print(f"  {len(deployment.machines)} state machine(s), {len(deployment.functions)} function(s) "
                   f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
-            rows += run_workflow_samples(root, workflow, deployment, samples, aws, backend)
+            rows += run_workflow_samples(root, workflow, deployment, samples, aws, backend, entries, prices)
     return rows
 
 
 def run_workflow_samples(
     root: Path, workflow: Workflow, deployment: Deployment, samples: list[Path], aws: AwsClients,
-    backend: LocalStackBackend,
+    backend: LocalStackBackend, entries: list[ReportEntry], prices: Prices,
 ) -> list[Row]:  # fmt: skip
     rows: list[Row] = []
+    memory = {deployment.functions[f.name]: f.memory for f in workflow.functions if f.name in deployment.functions}
     for sample in samples:
         payload = json.loads(sample.read_text())
         is_input = sample.name.endswith(".input.json")
@@ -138,23 +158,48 @@ def run_workflow_samples(
                 print(f"            {result.error}: {short_cause(result.cause or '')}")
             elif result.output is not None:
                 print(f"            output: {short_cause(json.dumps(result.output), 300)}")
+        costs = []
+        for result in results:
+            machine = machine_of(deployment, result)
+            cost = estimate(result, deployment.machine_types.get(machine, "STANDARD"), prices, memory)
+            costs.append(cost)
+            entries.append(report_entry(root, f"{workflow.name} / {sample.name}", machine, result, cost, expected))
         statuses = {r.status for r in results}
         status = statuses.pop() if len(statuses) == 1 else ("MIXED" if statuses else "NONE")
         rows.append(Row(workflow.name, sample.name, len(results), status, expected,
-                        sum(len(r.states) for r in results), seconds))  # fmt: skip
+                        sum(len(r.states) for r in results), seconds,
+                        sum(c.total_usd for c in costs) / max(1, len(costs))))  # fmt: skip
     return rows
+
+
+def machine_of(deployment: Deployment, result: ExecutionResult) -> str:
+    """The spec name of the machine an execution ran (its ARN names the deployed machine)."""
+    deployed = result.arn.split(":")[6] if result.arn.count(":") >= 7 else ""
+    by_physical = {arn.rsplit(":", 1)[-1]: name for name, arn in deployment.machines.items()}
+    return by_physical.get(deployed, deployed)
+
+
+def report_entry(root: Path, title: str, machine: str, result: ExecutionResult, cost: RunCost,
+                 expected: str) -> ReportEntry:  # fmt: skip
+    definition = root / "statemachines" / f"{machine}.asl.json"
+    document = json.loads(definition.read_text()) if definition.exists() else {"StartAt": "", "States": {}}
+    return ReportEntry(title, machine, cost.machine_type, document, result, cost, expected)
 
 
 def print_summary(rows: list[Row]) -> None:
     step("summary")
-    header = f"  {'workflow':<14} {'trigger':<34} {'runs':>4}  {'status':<18} {'states':>6} {'seconds':>8}"
+    header = (
+        f"  {'workflow':<14} {'trigger':<34} {'runs':>4}  {'status':<18} {'states':>6} {'seconds':>8} {'$ per run':>10}"
+    )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for row in rows:
         verdict = "✓" if row.ok else "✗"
         status = row.status + ("" if row.status == "SUCCEEDED" else " (expected)" if row.ok else "")
         print(f"  {row.workflow:<14} {row.trigger:<34} {row.executions:>4}  {status:<18} {row.states:>6} "
-              f"{row.seconds:>8.2f} {verdict}")  # fmt: skip
+              f"{row.seconds:>8.2f} {row.cost_usd:>10.6f} {verdict}")  # fmt: skip
+    print(f"  estimated AWS cost per execution: Step Functions and the Lambda tasks in its history, {PRICES_AS_OF} "
+          "prices (the report breaks each down)")  # fmt: skip
 
 
 if __name__ == "__main__":

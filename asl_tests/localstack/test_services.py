@@ -6,6 +6,9 @@ import json
 import time
 import uuid
 
+import pytest
+
+from aslkit.cost import Prices, estimate
 from aslkit.testing.harness import Harness
 from aslkit.testing.mocks import Return, Throw
 
@@ -96,3 +99,9 @@ def test_mocked_integration_returns_and_throws(harness: Harness, checks) -> None
     assert missing.error == "ReadSetNotFound"
     assert missing.states == ["Get read set", "No such read set"]
     assert len(missing.events("TaskFailed")) == 2, "the throttle was retried once, then the not-found was caught"
+    first = missing.visits[0]
+    assert (first.attempts, first.error, first.cause) == (2, "Omics.ResourceNotFoundException", "gone")
+    assert missing.steps == {("Get read set", "No such read set")}, "the catch is the one transition made"
+    cost = estimate(missing, "STANDARD")
+    assert cost.transitions == 4, "start, two states, and the retry are billed"
+    assert cost.lambda_invocations == 0 and cost.total_usd == pytest.approx(4 * Prices.for_region().standard_transition)

@@ -2,6 +2,9 @@
 
 Parallel branches and Map processors are nested groups; Choice edges carry their conditions; Catch edges are
 dashed and name their errors; retries and timeouts are noted on the state; the start and the ends are marked.
+Given the path an execution took (`ExecutionPath`), the states it visited and the edges it followed are
+highlighted and the state it failed in is marked; in dot (and so SVG) each state is a node with
+`id="state:<name>"` and the classes `state`, `visited`, `failed`, for pages that style or script it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ class Node:
     type: str
     label: str
     terminal: bool = False
+    visits: int = 0
+    failed: bool = False
 
 
 @dataclass
@@ -30,6 +35,16 @@ class Edge:
     target: str
     kind: EdgeKind
     label: str = ""
+    taken: bool = False
+
+
+@dataclass(frozen=True)
+class ExecutionPath:
+    """What one execution did: visits per state name, the (from, to) transitions it made, the state it failed in."""
+
+    visits: dict[str, int] = field(default_factory=dict)
+    transitions: frozenset[tuple[str, str]] = frozenset()
+    failed: str | None = None
 
 
 @dataclass
@@ -46,11 +61,36 @@ class Diagram:
     edges: list[Edge] = field(default_factory=list)
 
 
-def diagram(document: dict[str, Any], title: str = "") -> Diagram:
+def diagram(document: dict[str, Any], title: str = "", path: ExecutionPath | None = None) -> Diagram:
     counter = iter(range(1_000_000))
     result = Diagram(Group("root", title))
     _graph(document, result.root, result, counter, start_marker=True)
+    if path is not None:
+        _highlight(result, path)
     return result
+
+
+def _nodes(group: Group) -> Iterator[Node]:
+    yield from group.nodes
+    for sub in group.groups:
+        yield from _nodes(sub)
+
+
+def _highlight(model: Diagram, path: ExecutionPath) -> None:
+    by_id = {node.id: node for node in _nodes(model.root)}
+    for node in by_id.values():
+        node.visits = path.visits.get(node.name, 0)
+        node.failed = node.name == path.failed and node.type != "start"
+        if node.type == "start":
+            node.visits = 1 if path.visits else 0
+        elif node.visits > 1:
+            node.label += f"\n{node.visits} visits"
+    for edge in model.edges:
+        source, target = by_id[edge.source], by_id[edge.target]
+        if edge.kind in ("start", "group"):
+            edge.taken = source.visits > 0 and target.visits > 0
+        else:
+            edge.taken = (source.name, target.name) in path.transitions
 
 
 def _graph(graph: dict[str, Any], group: Group, out: Diagram, counter: Iterator[int], *, start_marker: bool) -> str:
@@ -181,8 +221,8 @@ def _mermaid_text(text: str) -> str:
 
 
 # -- Graphviz dot ---------------------------------------------------------------------------------------------------
-def dot(document: dict[str, Any], title: str = "") -> str:
-    model = diagram(document, title)
+def dot(document: dict[str, Any], title: str = "", path: ExecutionPath | None = None) -> str:
+    model = diagram(document, title, path)
     lines = [
         "digraph statemachine {",
         '  graph [rankdir=TB, fontname="Helvetica", label="' + _dot_text(title) + '", labelloc=t];',
@@ -197,7 +237,10 @@ def dot(document: dict[str, Any], title: str = "") -> str:
             "default": "style=solid",
         }.get(edge.kind, "")
         label = f'label="{_dot_text(edge.label)}"' if edge.label else ""
-        joined = ", ".join(a for a in (label, attributes) if a)
+        taken = 'penwidth=2.5, color="#1f6feb", class="taken"' if edge.taken else ""
+        if edge.taken and edge.kind == "catch":
+            taken = 'penwidth=2.5, class="taken"'
+        joined = ", ".join(a for a in (label, attributes, taken) if a)
         lines.append(f"  {edge.source} -> {edge.target}" + (f" [{joined}];" if joined else ";"))
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -219,6 +262,10 @@ def _dot_group(group: Group, indent: str, top: bool = False) -> list[str]:
 
 
 def _dot_shape(node: Node) -> str:
+    return ", ".join([_dot_base_shape(node), *_dot_path_attributes(node)])
+
+
+def _dot_base_shape(node: Node) -> str:
     label = f'label="{_dot_text(node.label)}"'
     if node.type == "start":
         return 'label="start", shape=circle, style=filled, fillcolor="#222222", fontcolor=white'
@@ -230,6 +277,19 @@ def _dot_shape(node: Node) -> str:
         fill = ', style="rounded,filled", fillcolor="#e3f6e5"' if node.type == "Succeed" else ", peripheries=2"
         return label + fill
     return label
+
+
+def _dot_path_attributes(node: Node) -> list[str]:
+    if node.type == "start":
+        return []
+    classes = ["state"] + (["visited"] if node.visits else []) + (["failed"] if node.failed else [])
+    attributes = [f'id="state:{_dot_text(node.name)}"', f'class="{" ".join(classes)}"']
+    if node.failed:
+        attributes.append('style="rounded,filled,bold", fillcolor="#f8b4b0", color="#c0392b", penwidth=3')
+    elif node.visits:
+        shape_style = "filled" if node.type == "Choice" else "rounded,filled"
+        attributes.append(f'style="{shape_style}", fillcolor="#cfe3ff", color="#1f6feb", penwidth=2')
+    return attributes
 
 
 def _dot_text(text: str) -> str:

@@ -15,7 +15,7 @@ from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
 from aslkit.spec import Workflow
 from aslkit.testing.mocks import MockConfig
-from aslkit.testing.results import ExecutionResult, from_history
+from aslkit.testing.results import ExecutionResult, from_history, read_history
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
@@ -139,14 +139,7 @@ class LocalStackBackend:
         return from_history(arn, description, self.history(arn))
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        request: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000, "includeExecutionData": True}
-        while True:
-            page = self.aws.stepfunctions.get_execution_history(**request)
-            events.extend(page["events"])
-            if not page.get("nextToken"):
-                return events
-            request["nextToken"] = page["nextToken"]
+        return read_history(self.aws.stepfunctions, execution_arn)
 
     def executions(self, deployment: Deployment, machine: str) -> list[str]:
         paginator = self.aws.stepfunctions.get_paginator("list_executions")

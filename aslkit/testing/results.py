@@ -18,6 +18,9 @@ class StateVisit:
     exited: datetime | None = None
     input: Any = None
     output: Any = None
+    error: str | None = None  # the last error raised in this state (caught, retried or fatal)
+    cause: str | None = None
+    attempts: int = 0  # task attempts: more than 1 means the state was retried
 
     @property
     def duration_ms(self) -> float | None:
@@ -38,6 +41,7 @@ class ExecutionResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     started: datetime | None = None
     stopped: datetime | None = None
+    machine_arn: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -67,6 +71,18 @@ class ExecutionResult:
         """State transitions as AWS bills them for STANDARD workflows: one per state entered, plus the start."""
         return len(self.visits) + 1
 
+    @property
+    def steps(self) -> set[tuple[str, str]]:
+        """The (from, to) state transitions made: a state left, then the next one entered because of it."""
+        by_id = {event["id"]: event for event in self.history}
+        taken: set[tuple[str, str]] = set()
+        for event in self.history:
+            if event["type"].endswith("StateEntered"):
+                exited = _nearest(by_id, event, "StateExited", stop="StateEntered")
+                if exited is not None:
+                    taken.add((exited["stateExitedEventDetails"]["name"], event["stateEnteredEventDetails"]["name"]))
+        return taken
+
     def durations(self) -> dict[str, float]:
         """Total milliseconds spent per state name."""
         totals: dict[str, float] = {}
@@ -91,6 +107,23 @@ class ExecutionResult:
         return "\n".join(lines)
 
 
+def fetch_result(stepfunctions: Any, execution_arn: str) -> ExecutionResult:
+    """Describe an execution and read its whole history (with a boto3 Step Functions client)."""
+    return from_history(execution_arn, stepfunctions.describe_execution(executionArn=execution_arn),
+                        read_history(stepfunctions, execution_arn))  # fmt: skip
+
+
+def read_history(stepfunctions: Any, execution_arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000, "includeExecutionData": True}
+    while True:
+        page = stepfunctions.get_execution_history(**request)
+        events.extend(page["events"])
+        if not page.get("nextToken"):
+            return events
+        request["nextToken"] = page["nextToken"]
+
+
 def from_history(arn: str, description: dict[str, Any], history: list[dict[str, Any]]) -> ExecutionResult:
     result = ExecutionResult(
         arn=arn,
@@ -102,8 +135,11 @@ def from_history(arn: str, description: dict[str, Any], history: list[dict[str, 
         history=history,
         started=description.get("startDate"),
         stopped=description.get("stopDate"),
+        machine_arn=description.get("stateMachineArn", ""),
     )
     open_by_name: dict[str, list[StateVisit]] = {}
+    by_id = {event["id"]: event for event in history if "id" in event}
+    visit_of: dict[int, StateVisit] = {}  # StateEntered event id -> visit
     for event in history:
         kind = event["type"]
         if kind.endswith("StateEntered"):
@@ -112,6 +148,15 @@ def from_history(arn: str, description: dict[str, Any], history: list[dict[str, 
                                input=_json(details.get("input")))  # fmt: skip
             result.visits.append(visit)
             open_by_name.setdefault(visit.name, []).append(visit)
+            visit_of[event.get("id", -1)] = visit
+        elif not kind.startswith("Execution") and kind.endswith(("Scheduled", *_FAILURES)):
+            entered = _nearest(by_id, event, "StateEntered", limit=64)
+            owner = visit_of.get(entered["id"]) if entered else None
+            if owner is not None and kind.endswith("Scheduled"):
+                owner.attempts += 1
+            elif owner is not None:
+                failure: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+                owner.error, owner.cause = failure.get("error", kind), failure.get("cause")
         elif kind.endswith("StateExited"):
             details = event["stateExitedEventDetails"]
             pending = open_by_name.get(details["name"])
@@ -123,6 +168,25 @@ def from_history(arn: str, description: dict[str, Any], history: list[dict[str, 
             details = event.get("executionFailedEventDetails", {})
             result.error, result.cause = details.get("error"), details.get("cause")
     return result
+
+
+_FAILURES = ("Failed", "TimedOut", "StartFailed", "SubmitFailed")
+
+
+def _nearest(
+    by_id: dict[int, dict[str, Any]], event: dict[str, Any], suffix: str, *, stop: str = "", limit: int = 8
+) -> dict[str, Any] | None:
+    """Walk back along previousEventId to the nearest event whose type ends with `suffix` (not past `stop`)."""
+    current = by_id.get(event.get("previousEventId", 0))
+    for _ in range(limit):
+        if current is None:
+            return None
+        if current["type"].endswith(suffix):
+            return current
+        if stop and current["type"].endswith(stop):
+            return None
+        current = by_id.get(current.get("previousEventId", 0))
+    return None
 
 
 def _json(text: str | None) -> Any:
