@@ -30,6 +30,18 @@ def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) 
                     )
                 ],
             )
+    if any(child.node.id.startswith("BucketNotificationsHandler") for child in stateful.node.children):
+        NagSuppressions.add_stack_suppressions(
+            stateful,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM4",
+                    applies_to=[BASIC_EXECUTION],
+                    reason="CDK's BucketNotificationsHandler (it turns on EventBridge notifications of the "
+                    "workflows' buckets) only writes its own CloudWatch logs with AWSLambdaBasicExecutionRole",
+                )
+            ],
+        )
     for name, function in stateless.functions.items():
         NagSuppressions.add_resource_suppressions(
             function, [NagPackSuppression(id="AwsSolutions-L1", reason=RUNTIME_REASON)]
@@ -52,6 +64,15 @@ def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) 
                     id="AwsSolutions-IAM5",
                     applies_to=[{"regex": "/^Resource::<.*\\.Arn>\\/index\\/\\*$/g"}],
                     reason="a table grant covers the table's own indexes",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    applies_to=[
+                        {"regex": "/^Action::s3:[A-Za-z]*\\*$/g"},
+                        {"regex": "/^Resource::<.*\\.Arn>\\/\\*$/g"},
+                    ],
+                    reason=f"{name}: CDK's bucket grants (read, read_write) name S3 action groups (s3:GetObject*, "
+                    "s3:List* ...) on the objects of the workflow's own buckets, whose keys come from events",
                 ),
             ],
             apply_to_children=True,

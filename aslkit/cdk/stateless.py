@@ -128,7 +128,7 @@ class StatelessStack(cdk.Stack):
         for machine in workflow.machines:
             self._machine(workflow, machine, values)
         for rule in workflow.rules:
-            self._rule(workflow, rule)
+            self._rule(workflow, rule, values)
         for schedule in workflow.schedules:
             events.Rule(
                 self,
@@ -277,7 +277,7 @@ class StatelessStack(cdk.Stack):
             )
         raise TypeError(f"unsupported rule target {target!r}")
 
-    def _rule(self, workflow: Workflow, rule: Any) -> None:
+    def _rule(self, workflow: Workflow, rule: Any, values: Mapping[str, str]) -> None:
         # Every rule has a DLQ; one the spec did not name is derived as the local deployer derives it. It lives
         # here, beside its rule: its queue policy names the rule, so in the stateful stack it would be a cycle.
         dlq_name = rule.dlq.name if rule.dlq else f"{rule.name}_dlq"
@@ -301,7 +301,7 @@ class StatelessStack(cdk.Stack):
             f"{workflow.name}-{rule.name}",
             rule_name=self.stage.physical(rule.name),
             event_bus=bus,
-            event_pattern=_pattern(rule.pattern),
+            event_pattern=_pattern(json.loads(self.fill(json.dumps(rule.pattern), values))),
             description=rule.description or None,
             targets=[
                 self._target(workflow, rule.target, payload, dlq, rule.max_retry_attempts, rule.max_event_age_seconds)

@@ -339,7 +339,9 @@ class LocalDeployer:
         bus = out.buses[rule.bus.name] if rule.bus else "default"
         name = self.physical(rule.name)
         events = self.aws.events
-        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(rule.pattern), State="ENABLED",
+        # A pattern may name the workflow's resources (a bucket's ${..._bucket_name}): filled like the definitions.
+        pattern = substitute(json.dumps(rule.pattern), out.substitutions, source=f"rule {rule.name}")
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=pattern, State="ENABLED",
                         Description=rule.description)  # fmt: skip
         dlq = rule.dlq or Queue(f"{rule.name}_dlq", max_receive_count=None)
         target: dict[str, Any] = {

@@ -12,11 +12,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aslkit.local.clients import AwsClients
-from aslkit.local.deployer import Deployment, LocalDeployer
+from aslkit.local.deployer import Deployment, LocalDeployer, substitute
 from aslkit.local.follow import Follower
 from aslkit.spec import SpecError, Workflow
 
@@ -60,13 +61,16 @@ def trigger(
         ]
     watched = deployment.standard_machines
     before = {arn for machine in watched for arn in _executions(clients, deployment, machine)}
+    # A trigger file may name the deployment's resources by placeholder (`${edp_landing_bucket_name}`).
+    event = json.loads(substitute(json.dumps(event), deployment.substitutions, source="the event"))
     if isinstance(event, dict) and "Records" in event:
         send_records(clients, workflow, deployment, event["Records"])
-    elif isinstance(event, dict) and "detail-type" in event and "source" in event:
-        _put_event(clients, deployment, event)
+    elif _is_event(event) or (isinstance(event, list) and event and all(_is_event(e) for e in event)):
+        put_events(clients, workflow, deployment, event if isinstance(event, list) else [event])
     else:
         raise SpecError(
-            "the --event file must hold an EventBridge event (source, detail-type, detail) or an SQS Records[] envelope"
+            "the --event file must hold an EventBridge event (source, detail-type, detail), a list of them, "
+            "or an SQS Records[] envelope"
         )
     deadline = time.monotonic() + DISCOVERY_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -97,18 +101,40 @@ def send_records(
         clients.sqs.send_message(QueueUrl=url, MessageBody=record["body"], MessageAttributes=attributes)
 
 
-def _put_event(clients: AwsClients, deployment: Deployment, event: dict[str, Any]) -> None:
+def _is_event(event: Any) -> bool:
+    return isinstance(event, dict) and "detail-type" in event and "source" in event
+
+
+def bus_for(workflow: Workflow, deployment: Deployment, source: str) -> str:
+    """The bus an event goes on: AWS services (`aws.*`) emit on the default bus; otherwise the bus of the
+    workflow's rule that listens to the source, or its only custom bus."""
+    if source.startswith("aws."):
+        return "default"
+    for rule in workflow.rules:
+        if source in rule.pattern.get("source", []):
+            return deployment.buses[rule.bus.name] if rule.bus else "default"
     custom = [name for key, name in deployment.buses.items() if key != "default"]
-    entry = {
-        "Source": event["source"],
-        "DetailType": event["detail-type"],
-        "Detail": json.dumps(event.get("detail", {})),
-        "EventBusName": custom[0] if len(custom) == 1 else "default",
-        "Resources": event.get("resources", []),
-    }
-    response = clients.events.put_events(Entries=[entry])
-    if response.get("FailedEntryCount"):
-        raise SpecError(f"EventBridge rejected the event: {response['Entries']}")
+    return custom[0] if len(custom) == 1 else "default"
+
+
+def put_events(clients: AwsClients, workflow: Workflow, deployment: Deployment, events: list[dict[str, Any]]) -> None:
+    """Put events as their producers would, ten per request (EventBridge's limit), with their own time."""
+    entries = []
+    for event in events:
+        entry = {
+            "Source": event["source"],
+            "DetailType": event["detail-type"],
+            "Detail": json.dumps(event.get("detail", {})),
+            "EventBusName": bus_for(workflow, deployment, event["source"]),
+            "Resources": event.get("resources", []),
+        }
+        if "time" in event:
+            entry["Time"] = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+        entries.append(entry)
+    for start in range(0, len(entries), 10):
+        response = clients.events.put_events(Entries=entries[start : start + 10])
+        if response.get("FailedEntryCount"):
+            raise SpecError(f"EventBridge rejected events: {response['Entries']}")
 
 
 @contextmanager

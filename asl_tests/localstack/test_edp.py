@@ -1,0 +1,288 @@
+"""Event-driven packaging on LocalStack: real S3 uploads and deletes, thresholds shrunk by parameters, the
+exactly-once flush under races and a 500-event burst, and the Quilt packages (registry or quarantine + SNS)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aslkit.local.deployer import Deployment
+from aslkit.testing.harness import Harness
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "edp"
+FAST = {"edp_landing_threshold_count": "20", "edp_landing_threshold_seconds": "300"}
+
+
+class Announcements:
+    """Every package-objects-ready put on the deployment's bus, collected by a rule into a queue of the test's."""
+
+    def __init__(self, aws: Any, deployment: Deployment) -> None:
+        self.aws = aws
+        name = f"edp_seen_{uuid.uuid4().hex[:8]}"
+        self.url = aws.sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = aws.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.bus = deployment.buses["edp_bus"]
+        self.rule = name
+        aws.events.put_rule(Name=name, EventBusName=self.bus, State="ENABLED",
+                            EventPattern=json.dumps({"source": ["com.quiltdata.edp"]}))  # fmt: skip
+        aws.events.put_targets(Rule=name, EventBusName=self.bus, Targets=[{"Id": "q", "Arn": arn}])
+        self.seen: list[dict[str, Any]] = []
+
+    def collect(self, settle: float = 1.5, until: int | None = None, timeout: float = 60.0) -> list[dict[str, Any]]:
+        """Drain the queue until nothing new arrives for `settle` seconds (and at least `until` have arrived)."""
+        deadline, quiet_since = time.monotonic() + timeout, time.monotonic()
+        while time.monotonic() < deadline:
+            messages = self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            for message in messages.get("Messages", []):
+                self.seen.append(json.loads(message["Body"])["detail"])
+                self.aws.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+            if messages.get("Messages"):
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= settle and (until is None or len(self.seen) >= until):
+                break
+            else:
+                time.sleep(0.1)
+        return self.seen
+
+    def close(self) -> None:
+        self.aws.events.remove_targets(Rule=self.rule, EventBusName=self.bus, Ids=["q"])
+        self.aws.events.delete_rule(Name=self.rule, EventBusName=self.bus)
+        self.aws.sqs.delete_queue(QueueUrl=self.url)
+
+
+@pytest.fixture
+def edp(harness: Harness) -> Deployment:
+    return harness.deploy("edp", prefix="edpt_", parameters=FAST)
+
+
+@pytest.fixture
+def announced(aws, edp: Deployment) -> Iterator[Announcements]:
+    collector = Announcements(aws, edp)
+    yield collector
+    collector.close()
+
+
+def s3_event(bucket: str, key: str, *, sequencer: str | None = None, kind: str = "Object Created") -> dict[str, Any]:
+    name = "s3_object_created.event.json" if kind == "Object Created" else "s3_object_deleted.event.json"
+    event = copy.deepcopy(json.loads((DATA / name).read_text()))
+    event["detail"]["bucket"]["name"] = bucket
+    event["detail"]["object"]["key"] = key
+    event["detail"]["object"]["sequencer"] = sequencer or uuid.uuid4().hex[:18].upper()
+    return event
+
+
+def batch(aws, edp: Deployment, bucket: str, prefix: str) -> dict[str, Any]:
+    item = aws.dynamodb.get_item(TableName=edp.tables["edp_batches"], Key={"batch_id": {"S": f"{bucket}/{prefix}"}},
+                                 ConsistentRead=True).get("Item", {})  # fmt: skip
+    return {key: (int(value["N"]) if "N" in value else value.get("S")) for key, value in item.items()}
+
+
+def wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.2)
+
+
+def without_schedule(aws, deployment: Deployment) -> Deployment:
+    """The every-minute sweep would race a test that sweeps by hand: the test drives the sweeper itself."""
+    bus, rule = deployment.rules["edp_sweep"]
+    aws.events.disable_rule(Name=rule, EventBusName=bus)
+    return deployment
+
+
+def record(harness: Harness, edp: Deployment, event: dict[str, Any]) -> dict[str, Any]:
+    result = harness.run(edp, event, machine="edp_recorder")
+    assert result.succeeded, result.explain()
+    return result.output
+
+
+def test_twenty_uploads_flush_once_at_the_twentieth_and_become_a_package(harness, aws, edp, announced) -> None:
+    bucket, run = edp.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
+    for i in range(19):
+        aws.s3.put_object(Bucket=bucket, Key=f"{run}/L001/R{i:02d}.fastq.gz", Body=f"reads {i}".encode())
+    wait_for(lambda: batch(aws, edp, bucket, f"{run}/").get("pending") == 19, "the 19 uploads are recorded")
+    assert announced.collect(settle=1.0) == [], "19 objects: below the threshold, nothing is announced"
+    aws.s3.put_object(Bucket=bucket, Key=f"{run}/L001/R19.fastq.gz", Body=b"reads 19")
+    (ready,) = announced.collect(until=1)
+    assert {k: ready[k] for k in ("version", "bucket", "prefix", "count", "epoch")} == {
+        "version": "0.1", "bucket": bucket, "prefix": f"{run}/", "count": 20, "epoch": 0}  # fmt: skip
+    assert ready["window"]["first"] <= ready["window"]["last"]
+    after = batch(aws, edp, bucket, f"{run}/")
+    assert (after["pending"], after["received"], after["epoch"], after["flushes"]) == (0, 20, 1, 1)
+    assert "first_event" not in after, "a flush clears the window"
+
+    # The announcement started the packager: a Quilt package of the prefix, with the files EDP adds.
+    executions = harness.backend.executions(edp, "edp_packager")
+    results = [harness.backend.wait(arn, timeout=120) for arn in executions]
+    mine = [r for r in results if r.input["detail"]["prefix"] == f"{run}/"]
+    assert len(mine) == 1 and mine[0].succeeded, mine[0].explain() if mine else "no packager execution"
+    package = mine[0].output
+    assert package["status"] == "pushed" and package["objects"] == 20
+    assert sorted(package["added"]) == [".quiltignore", "README.md", "quilt_summarize.json"]
+    manifest = read_manifest(aws, edp.buckets["edp_registry"], package["package"], package["top_hash"])
+    keys = sorted(entry["logical_key"] for entry in manifest[1:])
+    assert keys == sorted([f"L001/R{i:02d}.fastq.gz" for i in range(20)] + [".quiltignore", "README.md",
+                                                                             "quilt_summarize.json"])  # fmt: skip
+    assert manifest[0]["user_meta"]["edp"] == {"bucket": bucket, "prefix": f"{run}/", "objects": 20, "epoch": 0,
+                                               "window": ready["window"]}  # fmt: skip
+
+
+def read_manifest(aws, registry: str, name: str, top_hash: str) -> list[dict[str, Any]]:
+    latest = aws.s3.get_object(Bucket=registry, Key=f".quilt/named_packages/{name}/latest")["Body"].read().decode()
+    assert latest.strip() == top_hash, "the package's latest revision is the one pushed"
+    body = aws.s3.get_object(Bucket=registry, Key=f".quilt/packages/{top_hash}")["Body"].read().decode()
+    return [json.loads(line) for line in body.splitlines() if line.strip()]
+
+
+def test_quiet_prefix_is_flushed_once_by_the_sweeper(harness, aws) -> None:
+    quiet = 4
+    quick = harness.deploy("edp", prefix="edpq_", parameters={**FAST, "edp_landing_threshold_seconds": str(quiet)})
+    without_schedule(aws, quick)
+    collector = Announcements(aws, quick)
+    try:
+        bucket, run = quick.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
+        for i in range(5):
+            record(harness, quick, s3_event(bucket, f"{run}/f{i}.txt"))
+        last = time.monotonic()
+        early = harness.run(quick, {}, machine="edp_sweeper")
+        if time.monotonic() - last < quiet - 1:  # a slow machine may take longer than the quiet period to get here
+            assert early.succeeded and early.output["flushed"] == 0, "not quiet for long enough yet"
+        time.sleep(max(0.0, quiet + 1.1 - (time.monotonic() - last)))
+        swept = harness.run(quick, {}, machine="edp_sweeper")
+        assert swept.succeeded, swept.explain()
+        assert early.output["flushed"] + swept.output["flushed"] == 1, "flushed once the prefix went quiet"
+        again = harness.run(quick, {}, machine="edp_sweeper")
+        assert again.output["flushed"] == 0, "a flushed batch is not flushed again"
+        (ready,) = collector.collect(until=1)
+        assert (ready["prefix"], ready["count"]) == (f"{run}/", 5)
+    finally:
+        collector.close()
+
+
+def test_ignored_root_level_deleted_and_repeated_events(harness, aws, edp) -> None:
+    bucket, run = edp.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
+    ignored = [record(harness, edp, s3_event(bucket, key)) for key in ("raw/a/b.bcl", "scratch/x", "top.txt")]
+    assert [o["action"] for o in ignored] == ["ignored"] * 3
+    assert "ignored prefix" in ignored[0]["reason"] and "bucket root" in ignored[2]["reason"]
+    assert batch(aws, edp, bucket, "raw/a/") == {}, "nothing is recorded for an ignored prefix"
+
+    other = record(harness, edp, s3_event("somebody-elses-bucket", f"{run}/x"))
+    assert other == {"action": "ignored", "reason": "bucket somebody-elses-bucket is not monitored"}
+
+    event = s3_event(bucket, f"{run}/sample+1%2Bv2.fastq.gz")  # S3 encodes keys: "sample 1+v2.fastq.gz"
+    first, second = record(harness, edp, event), record(harness, edp, event)
+    assert first == {"action": "recorded", "batch_id": f"{bucket}/{run}/", "pending": 1}
+    assert second["action"] == "duplicate" and second["event_id"].endswith("sample 1+v2.fastq.gz#" + event["detail"]
+                                                                           ["object"]["sequencer"])  # fmt: skip
+    deleted = record(harness, edp, s3_event(bucket, f"{run}/sample+1%2Bv2.fastq.gz", kind="Object Deleted"))
+    assert deleted["action"] == "delete_noted"
+    state = batch(aws, edp, bucket, f"{run}/")
+    assert (state["pending"], state["received"], state["deletes"]) == (1, 1, 1), "deletes do not count"
+
+    shallow = record(harness, edp, s3_event(bucket, "runs/only-one-level.txt"))
+    assert shallow["batch_id"] == f"{bucket}/runs/", "fewer segments than the depth: batched where it is"
+    flat = record(harness, edp, s3_event(edp.buckets["edp_archive"], "2026/11/22/report.pdf"))
+    assert flat["batch_id"] == f"{edp.buckets['edp_archive']}/2026/", "the archive bucket batches at depth 1"
+
+    invalid = harness.run(edp, {"detail-type": "Object Created", "detail": {}}, machine="edp_recorder")
+    assert (invalid.status, invalid.error) == ("FAILED", "InvalidS3Event")
+
+
+def test_count_path_and_quiet_path_racing_flush_each_batch_exactly_once(harness, aws) -> None:
+    racy = harness.deploy("edp", prefix="edpr_", parameters={"edp_landing_threshold_count": "3",
+                                                              "edp_landing_threshold_seconds": "0"})  # fmt: skip
+    without_schedule(aws, racy)
+    collector = Announcements(aws, racy)
+    try:
+        bucket, prefixes = racy.buckets["edp_landing"], [f"race{i}/{uuid.uuid4().hex[:6]}" for i in range(6)]
+        for prefix in prefixes:
+            for n in range(2):
+                record(harness, racy, s3_event(bucket, f"{prefix}/f{n}"))
+        # Each prefix is due for the sweeper and one event away from its count: both paths flush at once.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            sweeps = [pool.submit(harness.run, racy, {}, machine="edp_sweeper") for _ in range(2)]
+            thirds = [pool.submit(record, harness, racy, s3_event(bucket, f"{p}/f2")) for p in prefixes]
+            outcomes = [f.result() for f in thirds]
+            swept = [f.result() for f in sweeps]
+        assert all(s.succeeded for s in swept), [s.explain() for s in swept]
+        ready = collector.collect(until=len(prefixes))
+        for prefix in prefixes:
+            found = [r for r in ready if r["prefix"] == f"{prefix}/"]
+            assert len(found) == 1, f"{prefix}: epoch 0 flushed once by whichever path won, not twice: {found}"
+            left = batch(aws, racy, bucket, f"{prefix}/")["pending"]
+            assert found[0]["count"] + left == 3, "a third event the sweeper's flush missed waits in epoch 1"
+        assert {o["action"] for o in outcomes} <= {"flushed", "already_flushed", "recorded"}
+        harness.run(racy, {}, machine="edp_sweeper")  # and the next sweep flushes what waits
+        ready = collector.collect(settle=1.5)
+        assert sum(r["count"] for r in ready) == 3 * len(prefixes), "every event in exactly one flush"
+        assert len({(r["prefix"], r["epoch"]) for r in ready}) == len(ready), "no epoch announced twice"
+    finally:
+        collector.close()
+
+
+def test_burst_of_500_events_over_25_prefixes_flushes_exactly_25_batches(harness, aws) -> None:
+    burst = without_schedule(aws, harness.deploy("edp", prefix="edpb_", parameters=FAST))
+    bus, package_rule = burst.rules["edp_package_ready"]
+    aws.events.disable_rule(Name=package_rule, EventBusName=bus)  # the announcements are what is measured here
+    collector = Announcements(aws, burst)
+    try:
+        bucket, run = burst.buckets["edp_landing"], uuid.uuid4().hex[:6]
+        events = [s3_event(bucket, f"burst{run}/p{p:02d}/obj{n:02d}.dat") for p in range(25) for n in range(20)]
+        events += events[:40]  # EventBridge delivers at least once: 40 repeats, counted once
+        entries = [{"Source": "aws.s3", "DetailType": e["detail-type"], "Detail": json.dumps(e["detail"]),
+                    "Time": e["time"], "Resources": e["resources"]} for e in events]  # fmt: skip
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda i: aws.events.put_events(Entries=entries[i : i + 10]), range(0, len(entries), 10)))
+        put_s = time.perf_counter() - started
+        ready = collector.collect(until=25, settle=3.0, timeout=300)
+        flushed_s = time.perf_counter() - started
+        prefixes = sorted(r["prefix"] for r in ready)
+        assert prefixes == [f"burst{run}/p{p:02d}/" for p in range(25)], "one flush per prefix: none lost or doubled"
+        assert {r["count"] for r in ready} == {20}
+        recorded = sum(batch(aws, burst, bucket, f"burst{run}/p{p:02d}/")["received"] for p in range(25))
+        assert recorded == 500
+        print(
+            f"\nEDP burst: {len(entries)} events ({len(entries) - 500} repeats) put in {put_s:.1f} s; "
+            f"{len(ready)} flushes, {recorded} events recorded, last flush {flushed_s:.1f} s after the first put"
+        )
+    finally:
+        aws.events.enable_rule(Name=package_rule, EventBusName=bus)
+        collector.close()
+
+
+def test_invalid_metadata_quarantines_the_package_and_notifies(harness, aws, edp) -> None:
+    topic = edp.topics["edp_alerts"]
+    inbox = aws.sqs.create_queue(QueueName=f"edp_alerts_{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    inbox_arn = aws.sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+    bucket, run = edp.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
+    aws.s3.put_object(Bucket=bucket, Key=f"{run}/data.csv", Body=b"a,b\n1,2\n")
+    aws.s3.put_object(Bucket=bucket, Key=f"{run}/metadata.json", Body=json.dumps({"project": "not a project id"}))
+    ready = json.loads((DATA / "package_objects_ready.event.json").read_text())
+    ready["detail"].update({"bucket": bucket, "prefix": f"{run}/"})
+    (result,) = harness.put_event(edp, source=ready["source"], detail_type=ready["detail-type"],
+                                  detail=ready["detail"], expect=1)  # fmt: skip
+    assert (result.status, result.error) == ("FAILED", "PackageMetadataInvalid"), result.explain()
+    name = run  # package_name("runs/<id>/")
+    assert result.cause.startswith(f"{name}: project: 'not a project id' does not match")
+    assert result.states == ["Build and push package", "Metadata valid?", "Notify quarantine", "Quarantined"]
+    quarantined = aws.s3.list_objects_v2(Bucket=edp.buckets["edp_quarantine"], Prefix=f".quilt/named_packages/{name}/")
+    assert quarantined.get("KeyCount", 0) >= 1, "the package is kept in quarantine"
+    registry = aws.s3.list_objects_v2(Bucket=edp.buckets["edp_registry"], Prefix=f".quilt/named_packages/{name}/")
+    assert registry.get("KeyCount", 0) == 0, "and not in the registry"
+    deadline, messages = time.monotonic() + 20, []
+    while time.monotonic() < deadline and not messages:
+        messages = aws.sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=1).get("Messages", [])
+    assert messages, "an SNS notification was published"
+    body = messages[0]["Body"]
+    assert f"Package {name} (s3://{bucket}/{run}/) failed metadata validation" in body and "project:" in body
