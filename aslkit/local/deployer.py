@@ -46,6 +46,7 @@ class Deployment:
     buses: dict[str, str] = field(default_factory=dict)  # spec name -> physical name ("default" included)
     secrets: dict[str, str] = field(default_factory=dict)  # spec name -> ARN
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # spec name -> (bus, physical rule name)
+    source_buses: dict[str, str] = field(default_factory=dict)  # event source -> bus a rule listens on it
     #: LocalStack mocked-integration case to start executions with (set by a workflow's local stand-ins when a
     #: service it calls exists in neither LocalStack nor moto, such as HealthOmics).
     test_case: str | None = None
@@ -54,6 +55,16 @@ class Deployment:
     def standard_machines(self) -> list[str]:
         """Machines whose executions can be listed (EXPRESS executions are not, on AWS or LocalStack)."""
         return [name for name in self.machines if self.machine_types.get(name, "STANDARD") == "STANDARD"]
+
+    def bus_for(self, source: str) -> str:
+        """The bus an event of `source` goes on: AWS services (`aws.*`) emit on the default bus; otherwise the bus
+        of a rule listening to the source, or the workflow's only custom bus."""
+        if source.startswith("aws."):
+            return "default"
+        if source in self.source_buses:
+            return self.source_buses[source]
+        custom = [name for key, name in self.buses.items() if key != "default"]
+        return custom[0] if len(custom) == 1 else "default"
 
     def machine_arn(self, name: str) -> str:
         try:
@@ -362,6 +373,8 @@ class LocalDeployer:
             }
         events.put_targets(Rule=name, EventBusName=bus, Targets=[target])
         out.rules[rule.name] = (bus, name)
+        for source in rule.pattern.get("source", []):
+            out.source_buses.setdefault(str(source), bus)
 
     def _deploy_schedule(self, workflow: Workflow, schedule: Schedule, out: Deployment) -> None:
         name = self.physical(schedule.name)

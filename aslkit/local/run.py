@@ -66,7 +66,7 @@ def trigger(
     if isinstance(event, dict) and "Records" in event:
         send_records(clients, workflow, deployment, event["Records"])
     elif _is_event(event) or (isinstance(event, list) and event and all(_is_event(e) for e in event)):
-        put_events(clients, workflow, deployment, event if isinstance(event, list) else [event])
+        put_events(clients, deployment, event if isinstance(event, list) else [event])
     else:
         raise SpecError(
             "the --event file must hold an EventBridge event (source, detail-type, detail), a list of them, "
@@ -105,19 +105,7 @@ def _is_event(event: Any) -> bool:
     return isinstance(event, dict) and "detail-type" in event and "source" in event
 
 
-def bus_for(workflow: Workflow, deployment: Deployment, source: str) -> str:
-    """The bus an event goes on: AWS services (`aws.*`) emit on the default bus; otherwise the bus of the
-    workflow's rule that listens to the source, or its only custom bus."""
-    if source.startswith("aws."):
-        return "default"
-    for rule in workflow.rules:
-        if source in rule.pattern.get("source", []):
-            return deployment.buses[rule.bus.name] if rule.bus else "default"
-    custom = [name for key, name in deployment.buses.items() if key != "default"]
-    return custom[0] if len(custom) == 1 else "default"
-
-
-def put_events(clients: AwsClients, workflow: Workflow, deployment: Deployment, events: list[dict[str, Any]]) -> None:
+def put_events(clients: AwsClients, deployment: Deployment, events: list[dict[str, Any]]) -> None:
     """Put events as their producers would, ten per request (EventBridge's limit), with their own time."""
     entries = []
     for event in events:
@@ -125,7 +113,7 @@ def put_events(clients: AwsClients, workflow: Workflow, deployment: Deployment, 
             "Source": event["source"],
             "DetailType": event["detail-type"],
             "Detail": json.dumps(event.get("detail", {})),
-            "EventBusName": bus_for(workflow, deployment, event["source"]),
+            "EventBusName": deployment.bus_for(event["source"]),
             "Resources": event.get("resources", []),
         }
         if "time" in event:

@@ -150,13 +150,11 @@ class LocalStackBackend:
 
     # -- events ----------------------------------------------------------------------------------------------------
     def put_events(self, deployment: Deployment, entries: list[dict[str, Any]], *, bus: str | None = None) -> None:
-        """Put events on the deployment's bus (`bus` is the spec name; default: its only custom bus, or default)."""
-        custom = [name for key, name in deployment.buses.items() if key != "default"]
-        bus_name = deployment.buses[bus] if bus else (custom[0] if len(custom) == 1 else "default")
+        """Put events on the deployment's bus (`bus` is the spec name; default: `Deployment.bus_for` the source)."""
         prepared = []
         for entry in entries:
             item = dict(entry)
-            item.setdefault("EventBusName", bus_name)
+            item.setdefault("EventBusName", deployment.buses[bus] if bus else deployment.bus_for(item["Source"]))
             if not isinstance(item.get("Detail"), str):
                 item["Detail"] = json.dumps(item.get("Detail", {}))
             prepared.append(item)
