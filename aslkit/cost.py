@@ -13,10 +13,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-if TYPE_CHECKING:
-    from aslkit.testing.results import ExecutionResult
+from aslkit.testing.results import ExecutionResult, nearest_event
 
 PRICES_AS_OF: Final = "2026-11-01"
 
@@ -155,8 +154,8 @@ def lambda_tasks(history: list[dict[str, Any]]) -> list[tuple[str, float]]:
         if kind not in ("TaskSucceeded", "TaskFailed", "TaskTimedOut", "LambdaFunctionSucceeded",
                         "LambdaFunctionFailed", "LambdaFunctionTimedOut"):  # fmt: skip
             continue
-        started = _walk_back(by_id, event, ("TaskStarted", "LambdaFunctionStarted"))
-        scheduled = _walk_back(by_id, event, ("TaskScheduled", "LambdaFunctionScheduled"))
+        started = nearest_event(by_id, event, ("TaskStarted", "LambdaFunctionStarted"), limit=10)
+        scheduled = nearest_event(by_id, event, ("TaskScheduled", "LambdaFunctionScheduled"), limit=10)
         if scheduled is None or started is None:
             continue
         details = scheduled.get("taskScheduledEventDetails") or {}
@@ -165,19 +164,6 @@ def lambda_tasks(history: list[dict[str, Any]]) -> list[tuple[str, float]]:
         function = _function_name(scheduled)
         found.append((function, _ms(started["timestamp"], event["timestamp"])))
     return found
-
-
-def _walk_back(
-    by_id: dict[int, dict[str, Any]], event: dict[str, Any], kinds: tuple[str, ...]
-) -> dict[str, Any] | None:
-    seen = 0
-    current: dict[str, Any] | None = event
-    while current is not None and seen < 10:
-        if current["type"] in kinds:
-            return current
-        current = by_id.get(current.get("previousEventId", 0))
-        seen += 1
-    return None
 
 
 def _function_name(scheduled: dict[str, Any]) -> str:

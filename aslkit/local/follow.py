@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from aslkit.local.clients import AwsClients
+from aslkit.testing.results import read_history
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 _FAILURE_SUFFIXES = ("Failed", "TimedOut", "StartFailed", "SubmitFailed")
@@ -41,14 +42,7 @@ class Follower:
             time.sleep(interval)
 
     def _drain(self) -> None:
-        events: list[dict[str, Any]] = []
-        request: dict[str, Any] = {"executionArn": self.arn, "maxResults": 1000}
-        while True:
-            page = self.sfn.get_execution_history(**request)
-            events.extend(page["events"])
-            if not page.get("nextToken"):
-                break
-            request["nextToken"] = page["nextToken"]
+        events = read_history(self.sfn, self.arn)
         for event in events[self.seen :]:
             line = self.describe(event)
             if line:

@@ -78,7 +78,7 @@ class ExecutionResult:
         taken: set[tuple[str, str]] = set()
         for event in self.history:
             if event["type"].endswith("StateEntered"):
-                exited = _nearest(by_id, event, "StateExited", stop="StateEntered")
+                exited = nearest_event(by_id, event, "StateExited", stop="StateEntered")
                 if exited is not None:
                     taken.add((exited["stateExitedEventDetails"]["name"], event["stateEnteredEventDetails"]["name"]))
         return taken
@@ -114,6 +114,7 @@ def fetch_result(stepfunctions: Any, execution_arn: str) -> ExecutionResult:
 
 
 def read_history(stepfunctions: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every event of an execution's history, page after page, with state inputs and outputs."""
     events: list[dict[str, Any]] = []
     request: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000, "includeExecutionData": True}
     while True:
@@ -150,7 +151,7 @@ def from_history(arn: str, description: dict[str, Any], history: list[dict[str, 
             open_by_name.setdefault(visit.name, []).append(visit)
             visit_of[event.get("id", -1)] = visit
         elif not kind.startswith("Execution") and kind.endswith(("Scheduled", *_FAILURES)):
-            entered = _nearest(by_id, event, "StateEntered", limit=64)
+            entered = nearest_event(by_id, event, "StateEntered", limit=64)
             owner = visit_of.get(entered["id"]) if entered else None
             if owner is not None and kind.endswith("Scheduled"):
                 owner.attempts += 1
@@ -173,10 +174,16 @@ def from_history(arn: str, description: dict[str, Any], history: list[dict[str, 
 _FAILURES = ("Failed", "TimedOut", "StartFailed", "SubmitFailed")
 
 
-def _nearest(
-    by_id: dict[int, dict[str, Any]], event: dict[str, Any], suffix: str, *, stop: str = "", limit: int = 8
+def nearest_event(
+    by_id: dict[int, dict[str, Any]],
+    event: dict[str, Any],
+    suffix: str | tuple[str, ...],
+    *,
+    stop: str = "",
+    limit: int = 8,
 ) -> dict[str, Any] | None:
-    """Walk back along previousEventId to the nearest event whose type ends with `suffix` (not past `stop`)."""
+    """Walk back along previousEventId from `event` (`by_id`: the history by event id) to the nearest earlier event
+    whose type ends with `suffix` (one of them, for a tuple), at most `limit` steps and never past a `stop` type."""
     current = by_id.get(event.get("previousEventId", 0))
     for _ in range(limit):
         if current is None:
