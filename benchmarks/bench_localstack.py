@@ -9,12 +9,9 @@ start <= 3 s, a Lambda-task execution <= 200 ms warm, harness overhead per test 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aslkit.local.clients import AwsClients  # noqa: E402
-from aslkit.local.launcher import Launcher  # noqa: E402
+from aslkit.local.launcher import private_localstack  # noqa: E402
 from aslkit.testing.backend import LocalStackBackend  # noqa: E402
 from aslkit.testing.harness import Harness  # noqa: E402
 
@@ -46,21 +43,9 @@ def rss_mb(pid: int) -> float:
 
 
 def main() -> int:
-    for var in ("LOCALSTACK_ENDPOINT", "AWS_ENDPOINT_URL"):
-        os.environ.pop(var, None)
-    # A private copy of the project's .localstack home so this never touches a running `aslkit local up`.
-    work = Path(tempfile.mkdtemp(prefix="aslkit-bench-"))
-    (work / ".localstack").mkdir()
-    (work / ".localstack" / "venv").symlink_to(ROOT / ".localstack" / "venv")
-    launcher = Launcher(work)
     t0 = time.perf_counter()
-    endpoint = launcher.start()
-    start_s = time.perf_counter() - t0
-    try:
-        return measure(endpoint, start_s)
-    finally:
-        launcher.down()
-        shutil.rmtree(work, ignore_errors=True)
+    with private_localstack(ROOT) as endpoint:
+        return measure(endpoint, time.perf_counter() - t0)
 
 
 def measure(endpoint, start_s: float) -> int:

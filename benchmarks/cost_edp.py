@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -28,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from aslkit.cost import PRICES_AS_OF, Prices  # noqa: E402
 from aslkit.local.clients import AwsClients  # noqa: E402
 from aslkit.local.deployer import substitute  # noqa: E402
-from aslkit.local.launcher import Launcher  # noqa: E402
+from aslkit.local.launcher import private_localstack  # noqa: E402
 from aslkit.testing.backend import LocalStackBackend  # noqa: E402
 from aslkit.testing.harness import Harness  # noqa: E402
 from workflows.edp import WORKFLOW  # noqa: E402
@@ -38,18 +35,8 @@ COUNT = 20  # events per batch (the default threshold): one flush per 20 events
 
 
 def main() -> int:
-    for var in ("LOCALSTACK_ENDPOINT", "AWS_ENDPOINT_URL"):
-        os.environ.pop(var, None)
-    work = Path(tempfile.mkdtemp(prefix="aslkit-cost-"))
-    (work / ".localstack").mkdir()
-    (work / ".localstack" / "venv").symlink_to(ROOT / ".localstack" / "venv")
-    launcher = Launcher(work)
-    endpoint = launcher.start()
-    try:
+    with private_localstack(ROOT) as endpoint:
         return measure(AwsClients(endpoint.url))
-    finally:
-        launcher.down()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def measure(aws: AwsClients) -> int:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -216,3 +219,20 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def private_localstack(root: Path) -> Iterator[Endpoint]:
+    """A LocalStack of its own (benchmarks): started from the project's LocalStack venv in a scratch home, so it
+    never touches a running `aslkit local up` nor a user's endpoint, and stopped and removed afterwards."""
+    for var in ("LOCALSTACK_ENDPOINT", "AWS_ENDPOINT_URL"):
+        os.environ.pop(var, None)
+    work = Path(tempfile.mkdtemp(prefix="aslkit-private-"))
+    (work / ".localstack").mkdir()
+    (work / ".localstack" / "venv").symlink_to(root / ".localstack" / "venv")
+    launcher = Launcher(work)
+    try:
+        yield launcher.start()
+    finally:
+        launcher.down()
+        shutil.rmtree(work, ignore_errors=True)
