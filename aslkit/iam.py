@@ -230,6 +230,7 @@ SDK_ACTION = {
     "s3:uploadPart": "s3:PutObject",
     "s3:uploadPartCopy": "s3:PutObject",
     "s3:completeMultipartUpload": "s3:PutObject",
+    "s3:copyObject": "s3:PutObject",
     "dynamodb:batchGetItem": "dynamodb:BatchGetItem",
 }
 
@@ -263,18 +264,18 @@ def _sdk(key: str, request: Mapping[str, Any], names: Names) -> Iterator[Stateme
 
 def _s3(iam_action: str, action: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
     bucket = request.get("Bucket")
+    if action in ("copyObject", "uploadPartCopy"):  # a copy also reads its source
+        source = request.get("CopySource")
+        if isinstance(source, str) and not source.startswith("{%"):
+            yield Statement(("s3:GetObject",), (f"arn:{PARTITION}:s3:::{source.split('/', 1)[0]}/*",))
+        else:
+            yield Statement(("s3:GetObject",), ("*",), "the copy source is computed from the input")
     if not isinstance(bucket, str) or bucket.startswith("{%"):
         yield Statement((iam_action,), ("*",), "the bucket is computed from the input")
         return
     bucket_arn = f"arn:{PARTITION}:s3:::{bucket}"
     if iam_action == "s3:ListBucket":
         yield Statement((iam_action,), (bucket_arn,))
-    elif action == "copyObject":
-        source = request.get("CopySource")
-        yield Statement(("s3:PutObject",), (f"{bucket_arn}/*",))
-        yield Statement(("s3:GetObject",), ("*",) if not isinstance(source, str) or source.startswith("{%")
-                        else (f"arn:{PARTITION}:s3:::{source.split('/', 1)[0]}/*",),
-                        "the copy source is computed from the input")  # fmt: skip
     else:
         yield Statement((iam_action,), (f"{bucket_arn}/*",))
 

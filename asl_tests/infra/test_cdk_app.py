@@ -116,7 +116,9 @@ def test_event_contracts_are_in_the_schema_registry(cdk_out: Path) -> None:
     schemas = resources(cdk_out, "stateful", "AWS::EventSchemas::Schema")
     names = sorted(s["Properties"]["SchemaName"] for s in schemas.values())
     contracts = ("SequenceRunStateChange", "WesLaunchRequest", "WorkflowRequest", "WorkflowRunStateChange")
-    assert names == [f"sequencing.{n}" for n in contracts]
+    assert names == [f"sequencing.{n}" for n in contracts] + [
+        f"sharing.{n}" for n in ("ReadSetsAdded", "job", "package_request")
+    ]
     for schema in schemas.values():
         content = json.loads(schema["Properties"]["Content"])
         assert schema["Properties"]["Type"] == "JSONSchemaDraft4"

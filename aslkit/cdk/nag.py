@@ -96,6 +96,12 @@ def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) 
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
+                    applies_to=[{"regex": "/^Resource::arn:<AWS::Partition>:states:.*:execution:.*[:/]\\*$/g"}],
+                    reason="states:DescribeExecution/StopExecution on the executions of the machines it starts "
+                    "(.sync children, Distributed Map children): their names come from the input",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
                     applies_to=[{"regex": "/^Resource::arn:<AWS::Partition>:s3:::<.*>\\/\\*$/g"}],
                     reason="the definition reads objects of its own bucket under keys that come from the "
                     "input (one per run); the bucket is fixed",

@@ -182,11 +182,24 @@ def _attribute(key: tuple[str, str]) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=key[0], type=kinds[key[1]])
 
 
+DRAFT4_NAMES = {"$id": "id", "$defs": "definitions"}
+
+
 def as_draft4(schema: Any) -> Any:
-    """The EventBridge schema registry takes OpenAPI 3 or JSON Schema draft 4: our 2020-12 contracts use only
-    keywords draft 4 knows, so the translation renames `$id` and points `$schema` at draft 4."""
+    """The EventBridge schema registry takes OpenAPI 3 or JSON Schema draft 4. Our 2020-12 contracts keep to what
+    draft 4 can say, so the translation is a renaming: `$id` -> `id`, `$defs` -> `definitions` (and the `$ref`s
+    into it), `const: x` -> `enum: [x]`, and `$schema` points at draft 4."""
     if isinstance(schema, dict):
-        out = {("id" if key == "$id" else key): as_draft4(value) for key, value in schema.items() if key != "$schema"}
+        out: dict[str, Any] = {}
+        for key, value in schema.items():
+            if key == "$schema":
+                continue
+            if key == "const":
+                out["enum"] = [value]
+            elif key == "$ref" and isinstance(value, str):
+                out[key] = value.replace("#/$defs/", "#/definitions/")
+            else:
+                out[DRAFT4_NAMES.get(key) or key] = as_draft4(value)
         if "$schema" in schema:
             out["$schema"] = "http://json-schema.org/draft-04/schema#"
         return out

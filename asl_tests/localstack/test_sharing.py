@@ -1,0 +1,311 @@
+"""Automatic data sharing on LocalStack: the ReadSetsAdded fixture through the controller (Distributed Map over a real
+jobs.json), packaging with real FASTQ objects, pushes with real S3 copies (multipart included), presigned downloads,
+aborts and refusals, and the `aslkit share` commands."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aslkit.local.deployer import Deployment
+from aslkit.testing.harness import Harness
+from workflows.sharing.local import ensure_bucket, put_jobs, seed_library
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "sharing"
+EVENT = json.loads((DATA / "read_sets_added.event.json").read_text())
+RUN = EVENT["detail"]["instrumentRunId"]
+FAST = {"package_poll_seconds": "1", "package_poll_max_attempts": "30", "multipart_copy_bytes": str(8 * 1024**2),
+        "copy_part_bytes": str(5 * 1024**2)}  # fmt: skip
+
+
+@pytest.fixture
+def sharing(harness: Harness) -> Deployment:
+    return harness.deploy("sharing", prefix="shr_", parameters=FAST)
+
+
+def unique_run() -> str:
+    return f"{RUN[:-4]}{uuid.uuid4().hex[:4].upper()}"
+
+
+def seed_run(aws: Any, deployment: Deployment, run: str, projects: dict[str, str]) -> dict[str, list[str]]:
+    """Libraries (id -> project) of a fresh run, each with R1/R2 FASTQs; returns library -> its FASTQ keys."""
+    return {
+        library: seed_library(aws, deployment, {"instrument_run_id": run, "library_id": library, "project_id": project,
+                                                "subject_id": f"SBJ{library[-4:]}"})
+        for library, project in projects.items()
+    }  # fmt: skip
+
+
+def destination_keys(aws: Any, bucket: str, prefix: str = "") -> list[str]:
+    pages = aws.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+def test_controller_shares_each_matching_enabled_job_once(harness: Harness, aws: Any, sharing: Deployment) -> None:
+    run = unique_run()
+    libraries = seed_run(aws, sharing, run, {"L9000001": "PROJECT1", "L9000002": "PROJECT1", "L9000003": "PROJECT2",
+                                             "L9000004": "CONTROL"})  # fmt: skip
+    target = f"shr-target-{uuid.uuid4().hex[:8]}"
+    fixture_job = json.loads((DATA / "jobs.json").read_text())[0]
+    jobs = [
+        {**fixture_job, "shareDestination": f"s3://{target}/path/"},
+        {**fixture_job, "jobName": "p2-disabled", "enabled": False, "projectIdList": ["PROJECT2"]},
+        {**fixture_job, "jobName": "p9-absent", "projectIdList": ["PROJECT9"], "shareDestination": f"s3://{target}/p9/"},
+        {**fixture_job, "jobName": "p2-and-control", "projectIdList": ["PROJECT2", "CONTROL"],
+         "shareDestination": f"s3://{target}/p2/"},
+        {**fixture_job, "jobName": "p1-to-icav2", "shareDestination": "icav2://collaborator-project/incoming/"},
+        {"jobName": "broken", "enabled": "yes", "projectIdList": [], "dataTypeList": ["bam"]},
+    ]  # fmt: skip
+    put_jobs(aws, sharing, jobs)
+    event = copy.deepcopy(EVENT)
+    event["detail"]["instrumentRunId"] = run
+    [result] = harness.put_event(sharing, source=event["source"], detail_type=event["detail-type"],
+                                 detail=event["detail"], machine="sharing_controller", timeout=120)  # fmt: skip
+    assert result.succeeded, (result.error, result.cause)
+    outcomes = {job["job"]: job for job in result.output["jobs"]}
+    assert {name: job["outcome"] for name, job in outcomes.items()} == {
+        "project-shortname": "pushed", "p2-disabled": "skipped", "p9-absent": "skipped",
+        "p2-and-control": "pushed", "p1-to-icav2": "failed", "broken": "invalid",
+    }  # fmt: skip
+    assert outcomes["p1-to-icav2"]["error"] == "Icav2DestinationUnsupported"
+    assert "not supported" in outcomes["p1-to-icav2"]["reason"]
+    assert outcomes["p2-disabled"]["reason"] == "job disabled"
+    assert "PROJECT9" in outcomes["p9-absent"]["reason"]
+    assert "enabled" in outcomes["broken"]["reason"] and "dataTypeList" in outcomes["broken"]["reason"]
+    assert result.output["counts"] == {"pushed": 2, "packaged": 0, "skipped": 2, "duplicate": 0, "invalid": 1,
+                                       "failed": 1}  # fmt: skip
+    expected = sorted(f"path/fastq/{run}/{lib}/{key.rsplit('/', 1)[1]}"
+                      for lib in ("L9000001", "L9000002") for key in libraries[lib])  # fmt: skip
+    assert destination_keys(aws, target, "path/") == expected
+    assert len(destination_keys(aws, target, "p2/")) == 4 and destination_keys(aws, target, "p9/") == []
+    source = aws.s3.get_object(Bucket=sharing.buckets["sharing_fastq"], Key=libraries["L9000001"][0])["Body"].read()
+    copied = aws.s3.get_object(Bucket=target, Key=expected[0])["Body"].read()
+    assert copied == source
+    package = outcomes["project-shortname"]["packageId"]
+    record = aws.dynamodb.get_item(TableName=sharing.tables["sharing_jobs"], Key={"id": {"S": package}})["Item"]
+    assert record["status"]["S"] == "SUCCEEDED" and record["file_count"]["N"] == "4"
+
+    # The same trigger again: no second package, no second push.
+    records_before = aws.dynamodb.scan(TableName=sharing.tables["sharing_jobs"], Select="COUNT")["Count"]
+    [again] = harness.put_event(sharing, source=event["source"], detail_type=event["detail-type"],
+                                detail=event["detail"], machine="sharing_controller", timeout=120)  # fmt: skip
+    assert again.succeeded
+    assert {job["job"]: job["outcome"] for job in again.output["jobs"]}["project-shortname"] == "duplicate"
+    # The failed job's execution name is taken too: a failure is retried by hand (aslkit share), not by a replay.
+    assert again.output["counts"]["duplicate"] == 3 and again.output["counts"]["pushed"] == 0
+    assert aws.dynamodb.scan(TableName=sharing.tables["sharing_jobs"], Select="COUNT")["Count"] == records_before
+    print(f"controller transitions: {len(result.steps)} (first run), {len(again.steps)} (repeat)")
+
+
+def test_invalid_trigger_and_unreadable_jobs_file_fail_by_name(harness: Harness, aws: Any, sharing: Deployment) -> None:
+    empty = harness.run(sharing, {"runId": "x"}, machine="sharing_controller")
+    assert (empty.status, empty.error) == ("FAILED", "InvalidTrigger")
+    assert "instrumentRunId" in (empty.cause or "")
+    put_jobs(aws, sharing, '{"jobName": "not-a-list"')
+    try:
+        broken = harness.run(sharing, {"instrumentRunId": unique_run()}, machine="sharing_controller")
+    finally:
+        put_jobs(aws, sharing, [])
+    assert (broken.status, broken.error) == ("FAILED", "JobsFileUnreadable")
+    assert "auto_package_push_jobs/jobs.json" in (broken.cause or "")
+
+
+def test_packaging_failures_are_named_and_recorded(harness: Harness, aws: Any, sharing: Deployment) -> None:
+    invalid = harness.run(sharing, {"packageName": "x", "packageRequest": {"projectIdList": ["P"]}},
+                          machine="sharing_packaging")  # fmt: skip
+    assert (invalid.status, invalid.error) == ("FAILED", "InvalidPackageRequest")
+    assert "instrumentRunIdList" in (invalid.cause or "") and "dataTypeList" in (invalid.cause or "")
+    empty = harness.run(sharing, {"packageName": "nothing", "packageRequest": {
+        "instrumentRunIdList": [unique_run()], "dataTypeList": ["fastq"]}}, machine="sharing_packaging")  # fmt: skip
+    assert (empty.status, empty.error) == ("FAILED", "EmptyPackage")
+    assert "nothing to package" in (empty.cause or "")
+    items = aws.dynamodb.scan(TableName=sharing.tables["sharing_jobs"], FilterExpression="package_name = :n",
+                              ExpressionAttributeValues={":n": {"S": "nothing"}})["Items"]  # fmt: skip
+    assert len(items) == 1
+    assert items[0]["status"]["S"] == "FAILED" and items[0]["failure_error"]["S"] == "EmptyPackage"
+
+
+def test_push_refuses_icav2_by_name_before_any_work(harness: Harness, sharing: Deployment) -> None:
+    push = harness.run(sharing, {"packageId": "pkg.01JBX8Y9Z2S5K3M7N4P6Q8R0T1",
+                                 "shareDestination": "icav2://project/path/"}, machine="sharing_push")  # fmt: skip
+    assert (push.status, push.error) == ("FAILED", "Icav2DestinationUnsupported")
+    assert "s3://" in (push.cause or "") and push.states == ["Push: destination?", "Push: ICAv2 not supported"]
+    request = json.loads((Path(__file__).resolve().parents[2] / "statemachines/sharing_package_push.input.json")
+                         .read_text())  # fmt: skip
+    both = harness.run(sharing, {**request, "shareDestination": "icav2://project/path/"},
+                       machine="sharing_package_push")  # fmt: skip
+    assert (both.status, both.error) == ("FAILED", "Icav2DestinationUnsupported")
+    assert "Package" not in both.states  # refused before packaging: nothing is built that cannot be pushed
+
+
+def test_an_aborted_package_ends_package_push_at_once_naming_it(
+    harness: Harness, aws: Any, sharing: Deployment
+) -> None:
+    """A real abort (`aslkit share abort-package`) of the packaging child while it runs. The abort races the
+    packaging, so a run where packaging finished first is tried again with a fresh run (at most 3 times)."""
+    from aslkit.cli import main
+
+    target = f"shr-target-{uuid.uuid4().hex[:8]}"
+    ensure_bucket(aws, target)
+    sfn = aws.stepfunctions
+    packaging = sharing.machine_arn("sharing_packaging")
+    for _attempt in range(3):
+        run = unique_run()
+        seed_run(aws, sharing, run, {f"L95{n:05d}": "PROJECT1" for n in range(12)})
+        name = f"abort-{run}"
+        request = {"packageName": f"abortable-{run}", "shareDestination": f"s3://{target}/x/",
+                   "packageRequest": {"instrumentRunIdList": [run], "dataTypeList": ["fastq"]}}  # fmt: skip
+        parent = harness.start(sharing, request, machine="sharing_package_push", name=name)
+        child = f"{packaging.replace(':stateMachine:', ':execution:')}:{name}"
+        record = None
+        deadline = time.monotonic() + 20
+        while record is None and time.monotonic() < deadline:
+            items = aws.dynamodb.scan(TableName=sharing.tables["sharing_jobs"], FilterExpression="execution_arn = :e",
+                                      ExpressionAttributeValues={":e": {"S": child}})["Items"]  # fmt: skip
+            record = items[0] if items else None
+        assert record is not None, "the packaging child never registered its package"
+        aborted_at = time.monotonic()
+        code = main(["share", "abort-package", "--package-id", record["id"]["S"], "--endpoint-url", aws.endpoint_url,
+                     "--stage", sharing.prefix])  # fmt: skip
+        result = harness.wait(parent, timeout=60)
+        if code == 0:
+            break
+    else:
+        pytest.fail("packaging always finished before the abort: make the package bigger")
+    assert (result.status, result.error) == ("FAILED", "PackageAborted")
+    assert f"abortable-{run}" in (result.cause or "")
+    assert "Push" not in result.states and destination_keys(aws, target) == []
+    assert result.stopped is not None and (time.monotonic() - aborted_at) < 10
+    assert sfn.describe_execution(executionArn=child)["status"] == "ABORTED"
+    item = aws.dynamodb.get_item(TableName=sharing.tables["sharing_jobs"], Key={"id": record["id"]})["Item"]
+    assert item["status"]["S"] == "ABORTED"
+
+
+def test_push_waiting_for_a_package_ends_at_once_when_it_is_aborted(
+    harness: Harness, aws: Any, sharing: Deployment
+) -> None:
+    """A push started while its package is still being built waits (bounded); ABORTED ends the wait at once."""
+    from aslkit.cli import main
+    from tasks.sharing.ids import new_id
+
+    package = new_id("package")
+    building = harness.start(sharing, {"packageName": "placeholder", "packageRequest": {
+        "instrumentRunIdList": ["none"], "dataTypeList": ["fastq"]}}, machine="sharing_packaging")  # fmt: skip
+    harness.wait(building)
+    aws.dynamodb.put_item(TableName=sharing.tables["sharing_jobs"], Item={
+        "id": {"S": package}, "kind": {"S": "package"}, "status": {"S": "RUNNING"},
+        "package_name": {"S": "still-building"}, "execution_arn": {"S": building}})  # fmt: skip
+    push = harness.start(sharing, {"packageId": package, "shareDestination": "s3://shr-nowhere/x/"},
+                         machine="sharing_push")  # fmt: skip
+    time.sleep(2.5)
+    assert harness.result(push).status == "RUNNING"
+    aborted_at = time.monotonic()
+    assert main(["share", "abort-package", "--package-id", package, "--endpoint-url", aws.endpoint_url,
+                 "--stage", sharing.prefix]) == 0  # fmt: skip
+    result = harness.wait(push, timeout=30)
+    waited = time.monotonic() - aborted_at
+    assert (result.status, result.error) == ("FAILED", "PackageAborted")
+    assert "still-building" in (result.cause or "") and package in (result.cause or "")
+    assert result.states.count("Wait for package") >= 2 and waited < 5
+    pushes = aws.dynamodb.scan(TableName=sharing.tables["sharing_jobs"], FilterExpression="package_id = :p",
+                               ExpressionAttributeValues={":p": {"S": package}})["Items"]  # fmt: skip
+    assert [(p["kind"]["S"], p["status"]["S"], p["failure_error"]["S"]) for p in pushes] == [
+        ("push", "FAILED", "PackageAborted")
+    ]
+
+
+def test_share_commands_generate_view_push_and_presign(
+    harness: Harness, aws: Any, sharing: Deployment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The data-sharing tool's four commands against LocalStack, on a LIMS manifest CSV shaped like the mart's."""
+    import hashlib
+    import os
+    import random
+    import re
+    import urllib.request
+
+    from aslkit.cli import main
+
+    run = unique_run()
+    keys = seed_run(aws, sharing, run, {"L9100001": "PROJECT7", "L9100002": "PROJECT7", "L9100003": "PROJECT8"})
+    fastq_bucket = sharing.buckets["sharing_fastq"]
+    big = f"primary/{run}/L9100001/L9100001_S1_L002_R1_001.fastq.ora"  # 12 MiB: copied in 3 parts of 5 MiB
+    big_body = random.Random(7).randbytes(12 * 1024**2)
+    aws.s3.put_object(Bucket=fastq_bucket, Key=big, Body=big_body, ChecksumAlgorithm="SHA256")
+    manifest_csv = tmp_path / "lims_manifest.csv"
+    manifest_csv.write_text(
+        "sequencing_run_id,sequencing_run_date,library_id,internal_subject_id,project_id,type,phenotype\n"
+        f"{run},2023-10-10,L9100001,SBJ00001,PROJECT7,WGS,tumor\n"
+        f"{run},2023-10-10,L9100002,SBJ00001,PROJECT7,WGS,normal\n"
+    )
+    where = ["--endpoint-url", aws.endpoint_url, "--stage", sharing.prefix]
+
+    assert main(["share", "generate-package", "--package-name", "project7-tn", "--lims-manifest-csv",
+                 str(manifest_csv), "--wait", *where]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    package = re.search(r"Generating package '(pkg\.[0-9A-Z]{26})'", out).group(1)  # type: ignore[union-attr]
+    assert "2 libraries, 5 files" in out and "Collect libraries and files" in out
+    manifest = json.loads(aws.s3.get_object(Bucket=sharing.buckets["sharing_data"],
+                                            Key=f"packages/{package}/manifest.json")["Body"].read())  # fmt: skip
+    assert [lib["library_id"] for lib in manifest["libraries"]] == ["L9100001", "L9100002"]
+    by_path = {row["relative_path"]: row for row in manifest["files"]}
+    big_row = by_path[f"fastq/{run}/L9100001/L9100001_S1_L002_R1_001.fastq.ora"]
+    assert big_row["size"] == len(big_body)
+    assert big_row["checksum"] == {
+        "algorithm": "sha256",
+        "value": __import__("base64").b64encode(hashlib.sha256(big_body).digest()).decode(),
+    }
+
+    opener = tmp_path / "open.sh"
+    opened = tmp_path / "opened.txt"
+    opener.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    opener.chmod(0o755)
+    report_file = tmp_path / "report.html"
+    view = subprocess.run(
+        [str(Path(os.sys.executable).with_name("aslkit")), "share", "view-package-report", "--package-id", package,
+         "-o", str(report_file), *where],
+        capture_output=True, text=True, env={**os.environ, "BROWSER": f"{opener} %s"}, timeout=60,
+    )  # fmt: skip
+    assert view.returncode == 0, view.stderr
+    url = opened.read_text()
+    assert url.startswith("http") and url in view.stdout
+    html = urllib.request.urlopen(url, timeout=10).read().decode()
+    assert html == report_file.read_text()
+    files_table = html.split('id="files"', 1)[1].split("</table>", 1)[0]
+    assert files_table.count("<tr>") == 1 + 5 and all(path in files_table for path in by_path)
+    assert "L9100003" not in html and big_row["checksum"]["value"] in html
+
+    target = f"shr-target-{uuid.uuid4().hex[:8]}"
+    ensure_bucket(aws, target)
+    assert main(["share", "push-package", "--package-id", package, "--share-location", f"s3://{target}/incoming",
+                 "--wait", *where]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert f"5 files, 12.0 MiB copied to s3://{target}/incoming" in out
+    pushed = destination_keys(aws, target)
+    assert pushed == sorted(f"incoming/{path}" for path in by_path)
+    copy_head = aws.s3.head_object(Bucket=target, Key=f"incoming/{big_row['relative_path']}")
+    assert copy_head["ETag"].strip('"').endswith("-3")  # a multipart copy of 3 parts
+    assert aws.s3.get_object(Bucket=target, Key=f"incoming/{big_row['relative_path']}")["Body"].read() == big_body
+
+    assert main(["share", "presign-package", "--package-id", package, *where]) == 0
+    out = capsys.readouterr().out
+    script_url = next(line for line in out.splitlines() if line.startswith("http"))
+    script = urllib.request.urlopen(script_url, timeout=10).read().decode()
+    expiries = {int(v) for v in re.findall(r"X-Amz-Expires=(\d+)", script)}
+    assert expiries == {7 * 24 * 3600} and script.count("\ndownload ") == 5  # valid at least 6 days
+    (tmp_path / "download.sh").write_text(script)
+    fetched = subprocess.run(["bash", str(tmp_path / "download.sh"), str(tmp_path / "received")],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert fetched.returncode == 0, fetched.stderr
+    for path in by_path:
+        source_key = by_path[path]["uri"].split("/", 3)[3]
+        expected = aws.s3.get_object(Bucket=fastq_bucket, Key=source_key)["Body"].read()
+        assert (tmp_path / "received" / path).read_bytes() == expected
+    assert len(keys) == 3

@@ -1,0 +1,176 @@
+"""Build a package: collect the FASTQ files of the requested libraries, write its manifest and its HTML report.
+
+Layout in the sharing bucket, per package: `packages/<id>/manifest.json` (libraries, files, sizes, checksums),
+`packages/<id>/files.json` (the copy list a push reads, one object per file) and `packages/<id>/report.html`.
+In a package a file's path is `fastq/<instrument run>/<library>/<file name>`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tasks.sharing.libraries import libraries_of_run, select
+from tasks.sharing.report import render_report
+
+logger = Logger()
+FASTQ_SUFFIXES = (".fastq.gz", ".fq.gz", ".fastq", ".fq", ".fastq.ora")
+CHECKSUMS = ("ChecksumSHA256", "ChecksumSHA1", "ChecksumCRC64NVME", "ChecksumCRC32C", "ChecksumCRC32")
+
+
+class EmptyPackage(ValueError):
+    """No library of the requested runs matches the request: there is nothing to package."""
+
+
+class UnsupportedDataType(ValueError):
+    """A data type this service cannot package (only `fastq` is)."""
+
+
+def package_prefix(package_id: str) -> str:
+    return f"packages/{package_id}/"
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    parsed = urlparse(uri)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise ValueError(f"{uri!r} is not an s3:// URI")
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+def relative_path(library: dict[str, Any], key: str) -> str:
+    return f"fastq/{library['instrument_run_id']}/{library['library_id']}/{key.rsplit('/', 1)[-1]}"
+
+
+def checksum(head: dict[str, Any]) -> dict[str, str]:
+    """The strongest checksum S3 keeps for an object; its ETag (an MD5 only for single-part uploads) otherwise."""
+    for field in CHECKSUMS:
+        if head.get(field):
+            return {"algorithm": field.removeprefix("Checksum").lower(), "value": head[field]}
+    return {"algorithm": "etag", "value": head.get("ETag", "").strip('"')}
+
+
+def collect_libraries(dynamodb: Any, table: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+    unsupported = sorted(set(request["dataTypeList"]) - {"fastq"})
+    if unsupported:
+        raise UnsupportedDataType(f"data type(s) {', '.join(unsupported)} cannot be packaged: only fastq is supported")
+    libraries: list[dict[str, Any]] = []
+    for run in request["instrumentRunIdList"]:
+        libraries += select(
+            libraries_of_run(dynamodb, table, run),
+            projects=request.get("projectIdList", ()),
+            library_ids=request.get("libraryIdList", ()),
+        )
+    if not libraries:
+        raise EmptyPackage(
+            f"no library of run(s) {', '.join(request['instrumentRunIdList'])} matches projects "
+            f"{request.get('projectIdList') or 'any'} and libraries {request.get('libraryIdList') or 'any'}: "
+            "nothing to package. Check the ids, or that the LIMS sync wrote the run's libraries."
+        )
+    return sorted(libraries, key=lambda lib: (lib["instrument_run_id"], lib["library_id"]))
+
+
+def _fastq_objects(s3: Any, library: dict[str, Any]) -> list[dict[str, Any]]:
+    bucket, prefix = split_uri(library["fastq_uri"])
+    found = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            if item["Key"].endswith(FASTQ_SUFFIXES):
+                found.append({"bucket": bucket, "key": item["Key"], "size": item["Size"]})
+    return found
+
+
+def build_manifest(
+    package_id: str, name: str, request: dict[str, Any], libraries: list[dict[str, Any]],
+    files: dict[str, list[dict[str, Any]]], created_at: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The package's manifest from its libraries and each library's files (with checksums). Pure."""
+    rows, summaries = [], []
+    for library in libraries:
+        own = files.get(f"{library['instrument_run_id']}/{library['library_id']}", [])
+        summaries.append({
+            **{key: library.get(key) for key in ("instrument_run_id", "library_id", "project_id", "owner_id",
+                                                  "subject_id", "sample_id") if library.get(key) is not None},
+            "files": len(own), "bytes": sum(f["size"] for f in own),
+        })  # fmt: skip
+        for item in own:
+            rows.append({
+                "library_id": library["library_id"], "instrument_run_id": library["instrument_run_id"],
+                "relative_path": relative_path(library, item["key"]), "uri": f"s3://{item['bucket']}/{item['key']}",
+                "size": item["size"], "checksum": item["checksum"],
+            })  # fmt: skip
+    return {
+        "packageId": package_id,
+        "packageName": name,
+        "createdAt": created_at,
+        "request": request,
+        "libraries": summaries,
+        "files": rows,
+        "missing": [s["library_id"] for s in summaries if s["files"] == 0],
+        "totals": {"libraries": len(summaries), "files": len(rows), "bytes": sum(r["size"] for r in rows)},
+    }
+
+
+def copy_list(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """files.json: what a push copies, one small object per file (a Distributed Map reads it). Pure."""
+    out = []
+    for row in manifest["files"]:
+        bucket, key = split_uri(row["uri"])
+        out.append({"source_bucket": bucket, "source_key": key, "relative_path": row["relative_path"],
+                    "size": row["size"]})  # fmt: skip
+    return out
+
+
+def collect(event: dict[str, Any], *, s3: Any, dynamodb: Any, table: str, bucket: str) -> dict[str, Any]:
+    package_id, request = event["packageId"], event["packageRequest"]
+    libraries = collect_libraries(dynamodb, table, request)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        listed = list(pool.map(lambda lib: _fastq_objects(s3, lib), libraries))
+
+        def with_checksum(item: dict[str, Any]) -> dict[str, Any]:
+            head = s3.head_object(Bucket=item["bucket"], Key=item["key"], ChecksumMode="ENABLED")
+            return {**item, "checksum": checksum(head)}
+
+        files = {
+            f"{lib['instrument_run_id']}/{lib['library_id']}": list(pool.map(with_checksum, objects))
+            for lib, objects in zip(libraries, listed, strict=True)
+        }
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    manifest = build_manifest(package_id, event["packageName"], request, libraries, files, created)
+    prefix = package_prefix(package_id)
+    s3.put_object(Bucket=bucket, Key=prefix + "manifest.json", Body=json.dumps(manifest, indent=1).encode(),
+                  ContentType="application/json")  # fmt: skip
+    s3.put_object(Bucket=bucket, Key=prefix + "files.json", Body=json.dumps(copy_list(manifest)).encode(),
+                  ContentType="application/json")  # fmt: skip
+    logger.info("package collected", extra={"package": package_id, **manifest["totals"]})
+    return {
+        "manifestKey": prefix + "manifest.json",
+        "filesKey": prefix + "files.json",
+        **manifest["totals"],
+        "missing": manifest["missing"],
+    }
+
+
+def write_report(event: dict[str, Any], *, s3: Any, bucket: str) -> dict[str, Any]:
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=event["manifestKey"])["Body"].read())
+    key = package_prefix(manifest["packageId"]) + "report.html"
+    s3.put_object(Bucket=bucket, Key=key, Body=render_report(manifest).encode(), ContentType="text/html")
+    return {"reportKey": key}
+
+
+@logger.inject_lambda_context
+def collect_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return collect(event, s3=boto3.client("s3"), dynamodb=boto3.client("dynamodb"),
+                   table=os.environ["LIBRARY_TABLE"], bucket=os.environ["SHARING_BUCKET"])  # fmt: skip
+
+
+@logger.inject_lambda_context
+def report_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return write_report(event, s3=boto3.client("s3"), bucket=os.environ["SHARING_BUCKET"])

@@ -1,0 +1,49 @@
+"""Automatic data sharing: package the FASTQ data of a run's libraries per job, push it to S3, or presign it.
+
+A `ReadSetsAdded` event (a run's FASTQs are in) starts the controller; `aslkit share ...` starts the same packaging,
+push and presign machines by hand. See machines.py for the flow and tasks/sharing/ for the task code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aslkit.events import Rule
+from aslkit.spec import Workflow
+
+from .cli import add_commands
+from .local import local_environment
+from .machines import CONTROLLER, MACHINES
+from .resources import FUNCTIONS, PARAMETERS, bus, data, fastq, jobs, libraries, presign_keys
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "tasks" / "sharing" / "schemas"
+
+WORKFLOW = Workflow(
+    "sharing",
+    "Automatic data sharing: per job, package a run's FASTQ data, report on it, push it to S3 or presign it",
+    machines=MACHINES,
+    functions=FUNCTIONS,
+    tables=[libraries, jobs],
+    buckets=[data, fastq],
+    buses=[bus],
+    secrets=[presign_keys],
+    rules=[
+        Rule(
+            "sharing_read_sets_added",
+            pattern={"source": ["orcabus.fastqglue"], "detail-type": ["ReadSetsAdded"]},
+            target=CONTROLLER,
+            bus=bus,
+            input_path="$.detail",
+            description="A run's FASTQs are in: share them for every job whose projects are in the run",
+        )
+    ],
+    parameters=PARAMETERS,
+    contracts={
+        name: json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+        for name in ("ReadSetsAdded", "job", "package_request")
+    },
+    entry="sharing_controller",
+    commands=add_commands,
+    local=local_environment,
+)

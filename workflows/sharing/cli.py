@@ -1,0 +1,278 @@
+"""`aslkit share ...`: the data-sharing tool's commands, starting the deployed packaging, push and presign machines.
+
+    aslkit share generate-package --package-name NAME --lims-manifest-csv FILE [--wait]
+    aslkit share view-package-report --package-id ID [-o FILE]     (opens the report when BROWSER is set)
+    aslkit share push-package --package-id ID --share-location s3://bucket/prefix/ [--wait]
+    aslkit share presign-package --package-id ID
+    aslkit share abort-package --package-id ID
+
+AWS with --profile/--region (the deployment whose names end in sharing_*; --stage picks one of several), otherwise
+--endpoint-url or the LocalStack `aslkit local up` started here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import sys
+import time
+import uuid
+import webbrowser
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from botocore.config import Config
+
+from aslkit.resources import SpecError
+from tasks.sharing.ids import new_id
+from tasks.sharing.report import human_bytes
+
+RUN_COLUMNS = ("instrument_run_id", "sequencing_run_id")
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+class ShareError(SpecError):
+    """A sharing command that cannot go on; the message says what to do."""
+
+
+def add_commands(commands: Any) -> None:
+    share = commands.add_parser("share", help="data sharing: generate, view, push, presign and abort packages")
+    actions = share.add_subparsers(dest="share_command", required=True, metavar="ACTION")
+
+    def action(name: str, help: str, run: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = actions.add_parser(name, help=help)
+        parser.add_argument("--region", default=None, help="AWS region (with --profile: the deployment's)")
+        parser.add_argument("--profile", default=None, help="AWS profile (default: LocalStack when one runs here)")
+        parser.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. a LocalStack")
+        parser.add_argument("--stage", default="", help="name prefix of the deployment, when several are found")
+        parser.set_defaults(run=run)
+        return parser
+
+    generate = action("generate-package", "package the FASTQs of the libraries of a LIMS manifest", generate_package)
+    generate.add_argument("--package-name", required=True)
+    generate.add_argument("--lims-manifest-csv", required=True, type=Path,
+                          help="CSV with library_id and instrument_run_id (or sequencing_run_id) columns")  # fmt: skip
+    generate.add_argument("--wait", action="store_true", help="follow the packaging until it ends")
+    view = action("view-package-report", "print a link to a package's HTML report (open it if BROWSER is set)",
+                  view_package_report)  # fmt: skip
+    view.add_argument("--package-id", required=True)
+    view.add_argument("-o", "--output", type=Path, default=None, help="also save the report to this file")
+    push = action("push-package", "copy every file of a package to an s3:// location", push_package)
+    push.add_argument("--package-id", required=True)
+    push.add_argument("--share-location", required=True, help="s3://bucket/prefix/")
+    push.add_argument("--wait", action="store_true", help="follow the push until it ends")
+    presign = action("presign-package", "a download script of presigned URLs, shared as a 24 h link", presign_package)
+    presign.add_argument("--package-id", required=True)
+    abort = action("abort-package", "abort a package that is still being built", abort_package)
+    abort.add_argument("--package-id", required=True)
+
+
+# -- the deployment -------------------------------------------------------------------------------------------------
+class Sharing:
+    """The deployed sharing workflow: its state machines and its jobs table, found by name."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.client = _client_factory(args)
+        self.sfn = self.client("stepfunctions")
+        self.stage = args.stage.replace("-", "_")
+        self._machines: dict[str, str] | None = None
+        self._table: str | None = None
+
+    def machine(self, name: str) -> str:
+        if self._machines is None:
+            self._machines = {}
+            for page in self.sfn.get_paginator("list_state_machines").paginate():
+                for machine in page["stateMachines"]:
+                    self._machines[machine["name"].replace("-", "_")] = machine["stateMachineArn"]
+        found = [arn for key, arn in self._machines.items() if key.endswith(name) and key.startswith(self.stage)]
+        if not found:
+            raise ShareError(f"no {name} state machine is deployed here: deploy the sharing workflow "
+                             "(aslkit deploy sharing, or the CDK app), or check --region/--endpoint-url")  # fmt: skip
+        if len(found) > 1:
+            names = ", ".join(sorted(arn.rsplit(":", 1)[1] for arn in found))
+            raise ShareError(f"several {name} state machines are deployed ({names}): choose one with --stage PREFIX")
+        return found[0]
+
+    def table(self) -> str:
+        if self._table is None:
+            definition = self.sfn.describe_state_machine(stateMachineArn=self.machine("sharing_packaging"))
+            tables = sorted(set(re.findall(r'"TableName"\s*:\s*"([^"]+)"', definition["definition"])))
+            if len(tables) != 1:
+                raise ShareError(f"cannot tell the jobs table from the packaging machine's definition: {tables}")
+            self._table = tables[0]
+        return self._table
+
+    def record(self, record_id: str) -> dict[str, str]:
+        item = self.client("dynamodb").get_item(TableName=self.table(), Key={"id": {"S": record_id}},
+                                                ConsistentRead=True).get("Item")  # fmt: skip
+        if item is None:
+            raise ShareError(f"no package or push {record_id}: check the id (generate-package and push-package "
+                             "print it)")  # fmt: skip
+        return {key: next(iter(value.values())) for key, value in item.items()}
+
+    def start(self, machine: str, name: str, payload: dict[str, Any]) -> str:
+        arn: str = self.sfn.start_execution(stateMachineArn=self.machine(machine), name=name,
+                                            input=json.dumps(payload))["executionArn"]  # fmt: skip
+        return arn
+
+    def follow(self, execution_arn: str, *, quiet: bool = False) -> dict[str, Any]:
+        """Print the states as the execution goes (unless quiet); return its description once it has ended."""
+        from aslkit.local.follow import Follower
+
+        follower = Follower(SimpleNamespace(stepfunctions=self.sfn), execution_arn,  # type: ignore[arg-type]
+                            emit=(lambda line: None) if quiet else (lambda line: print(line, flush=True)))  # fmt: skip
+        return follower.follow(timeout=float(os.environ.get("ASLKIT_SHARE_TIMEOUT", 6 * 3600)), interval=0.5)
+
+
+def _client_factory(args: argparse.Namespace) -> Any:
+    if args.profile or (args.region and not args.endpoint_url):
+        import boto3
+
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        return lambda service, **config: session.client(service, config=Config(**config) if config else None)
+    from aslkit.local.clients import AwsClients
+    from aslkit.local.launcher import Launcher
+
+    endpoint = args.endpoint_url or getattr(Launcher(Path.cwd()).status(), "url", None)
+    if endpoint is None:
+        raise ShareError("no LocalStack is running here and no AWS profile was given: give --profile and --region, "
+                         "or start LocalStack (aslkit local up)")  # fmt: skip
+    clients = AwsClients(endpoint, args.region or "us-east-1")
+    return clients.client
+
+
+def _failed(description: dict[str, Any], what: str) -> int:
+    print(f"{what} {description['status'].lower()}: {description.get('error', '')}: {description.get('cause', '')}",
+          file=sys.stderr)  # fmt: skip
+    return 1
+
+
+# -- commands -------------------------------------------------------------------------------------------------------
+def read_lims_manifest(path: Path) -> dict[str, Any]:
+    """The package request of a LIMS manifest CSV: its runs and libraries (fastq data)."""
+    if not path.is_file():
+        raise ShareError(f"{path}: no such file (export the LIMS rows of the libraries to share as CSV)")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = [
+            {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)
+        ]
+    columns = set(rows[0]) if rows else set()
+    run_column = next((c for c in RUN_COLUMNS if c in columns), None)
+    if not rows or "library_id" not in columns or run_column is None:
+        raise ShareError(
+            f"{path}: a LIMS manifest needs a header with library_id and instrument_run_id (or "
+            f"sequencing_run_id) and at least one row; found columns {sorted(columns) or 'none'}"
+        )
+    incomplete = [n for n, row in enumerate(rows, start=2) if not row["library_id"] or not row[run_column]]
+    if incomplete:
+        raise ShareError(f"{path}: line(s) {', '.join(map(str, incomplete[:10]))} lack a library_id or a run id")
+    return {
+        "instrumentRunIdList": sorted({row[run_column] for row in rows}),
+        "libraryIdList": sorted({row["library_id"] for row in rows}),
+        "dataTypeList": ["fastq"],
+    }
+
+
+def generate_package(args: argparse.Namespace) -> int:
+    request = read_lims_manifest(args.lims_manifest_csv)
+    sharing = Sharing(args)
+    package_id = new_id("package")
+    arn = sharing.start("sharing_packaging", package_id, {"packageName": args.package_name, "packageRequest": request})
+    print(f"Generating package '{package_id}' ({len(request['libraryIdList'])} libraries of "
+          f"{len(request['instrumentRunIdList'])} run(s))...", flush=True)  # fmt: skip
+    if not args.wait:
+        print(f"execution {arn}: follow it with `aslkit watch {arn}`")
+        return 0
+    description = sharing.follow(arn)
+    if description["status"] != "SUCCEEDED":
+        return _failed(description, f"package {package_id}")
+    out = json.loads(description["output"])
+    print(
+        f"Package {package_id} ({out['packageName']}): {out['libraries']} libraries, {out['files']} files, "
+        f"{human_bytes(out['bytes'])}. Review it: aslkit share view-package-report --package-id {package_id}"
+    )
+    if out.get("missing"):
+        print(f"warning: no FASTQ found for {', '.join(out['missing'])}", file=sys.stderr)
+    return 0
+
+
+def view_package_report(args: argparse.Namespace) -> int:
+    sharing = Sharing(args)
+    record = sharing.record(args.package_id)
+    if record.get("status") != "SUCCEEDED" or "report_uri" not in record:
+        raise ShareError(f"package {args.package_id} is {record.get('status')}: its report is written when it "
+                         "succeeds")  # fmt: skip
+    bucket, key = record["report_uri"][5:].split("/", 1)
+    s3 = sharing.client("s3", signature_version="s3v4")  # not the SigV2 boto3 uses in us-east-1
+    if args.output:
+        args.output.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        print(f"report saved to {args.output}")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=3600)
+    print(f"Report of {args.package_id} ({record['package_name']}), valid 1 h:\n{url}")
+    if os.environ.get("BROWSER"):
+        webbrowser.open(url)
+    return 0
+
+
+def push_package(args: argparse.Namespace) -> int:
+    sharing = Sharing(args)
+    push_id = new_id("push")
+    arn = sharing.start(
+        "sharing_push", push_id, {"packageId": args.package_id, "shareDestination": args.share_location}
+    )
+    print(f"Pushing package '{args.package_id}' to {args.share_location} as '{push_id}'...", flush=True)
+    if not args.wait:
+        print(f"execution {arn}: follow it with `aslkit watch {arn}`")
+        return 0
+    description = sharing.follow(arn)
+    if description["status"] != "SUCCEEDED":
+        return _failed(description, f"push {push_id}")
+    out = json.loads(description["output"])
+    print(f"Push {push_id}: {out['files']} files, {human_bytes(out['bytes'])} copied to {out['destination']}")
+    return 0
+
+
+def presign_package(args: argparse.Namespace) -> int:
+    sharing = Sharing(args)
+    arn = sharing.start("sharing_presign", f"{args.package_id}-presign-{uuid.uuid4().hex[:8]}",
+                        {"packageId": args.package_id})  # fmt: skip
+    description = sharing.follow(arn, quiet=True)
+    if description["status"] != "SUCCEEDED":
+        return _failed(description, f"presign of {args.package_id}")
+    out = json.loads(description["output"])
+    print(f"Download script for {out['files']} file(s) of {args.package_id}:\n{out['scriptUrl']}\n"
+          f"This link works until {out['scriptUrlExpiresAt']}; the links inside the script until "
+          f"{out['filesExpireAt']}. Download the script and send it to its recipient, not this link.")  # fmt: skip
+    return 0
+
+
+def abort_package(args: argparse.Namespace) -> int:
+    sharing = Sharing(args)
+    record = sharing.record(args.package_id)
+    if record.get("status") in TERMINAL:
+        raise ShareError(f"package {args.package_id} has already ended ({record['status']}): nothing to abort")
+    dynamodb = sharing.client("dynamodb")
+    try:
+        dynamodb.update_item(
+            TableName=sharing.table(), Key={"id": {"S": args.package_id}},
+            UpdateExpression="SET #status = :aborted, updated_at = :now",
+            ConditionExpression="#status IN (:pending, :running)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":aborted": {"S": "ABORTED"}, ":pending": {"S": "PENDING"},
+                                       ":running": {"S": "RUNNING"},
+                                       ":now": {"S": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}},
+        )  # fmt: skip
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        raise ShareError(f"package {args.package_id} ended while it was being aborted: check it again") from None
+    execution = sharing.sfn.describe_execution(executionArn=record["execution_arn"])
+    if execution["status"] == "RUNNING":
+        cause = f"package {args.package_id} aborted with aslkit share abort-package"
+        sharing.sfn.stop_execution(executionArn=record["execution_arn"], error="PackageAborted", cause=cause)
+        print(f"Package {args.package_id} aborted; its execution is stopped")
+    else:
+        print(f"Package {args.package_id} aborted (its execution had already ended {execution['status']})")
+    return 0

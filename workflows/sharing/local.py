@@ -1,0 +1,68 @@
+"""Automatic data sharing stood up locally (demo, `aslkit run`, tests): the LIMS sync's library items, FASTQ files
+for them, the jobs file, and the destination buckets the jobs name."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .resources import JOBS_KEY
+
+SEED = Path(__file__).resolve().parents[2] / "samples" / "sharing" / "seed"
+
+
+def fastq(library_id: str, read: int, reads: int = 50) -> bytes:
+    """A small, deterministic gzipped FASTQ for a library and read (1 or 2)."""
+    lines = []
+    for n in range(reads):
+        digest = hashlib.sha256(f"{library_id}:{read}:{n}".encode()).digest()
+        sequence = "".join("ACGT"[b % 4] for b in digest * 3)[:76]
+        lines += [f"@{library_id}:{n + 1} {read}:N:0", sequence, "+", "F" * len(sequence)]
+    return gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
+
+
+def seed_library(clients: Any, deployment: Any, library: dict[str, str], *, reads: int = 50) -> list[str]:
+    """Write a library item and its R1/R2 FASTQ files (with SHA-256 checksums); returns the files' keys."""
+    bucket = deployment.buckets["sharing_fastq"]
+    prefix = f"primary/{library['instrument_run_id']}/{library['library_id']}/"
+    item = {**library, "fastq_uri": f"s3://{bucket}/{prefix}"}
+    clients.dynamodb.put_item(TableName=deployment.tables["sharing_libraries"],
+                              Item={key: {"S": value} for key, value in item.items()})  # fmt: skip
+    keys = []
+    for read in (1, 2):
+        key = f"{prefix}{library['library_id']}_S1_L001_R{read}_001.fastq.gz"
+        clients.s3.put_object(Bucket=bucket, Key=key, Body=fastq(library["library_id"], read, reads),
+                              ChecksumAlgorithm="SHA256")  # fmt: skip
+        keys.append(key)
+    return keys
+
+
+def put_jobs(clients: Any, deployment: Any, jobs: Any) -> None:
+    """Write jobs.json and create the s3:// destination buckets its jobs name (they exist already in AWS)."""
+    body = jobs if isinstance(jobs, str) else json.dumps(jobs, indent=1)
+    clients.s3.put_object(Bucket=deployment.buckets["sharing_data"], Key=JOBS_KEY, Body=body.encode())
+    for job in jobs if isinstance(jobs, list) else []:
+        destination = job.get("shareDestination", "") if isinstance(job, dict) else ""
+        if isinstance(destination, str) and destination.startswith("s3://"):
+            ensure_bucket(clients, destination[5:].split("/", 1)[0])
+
+
+def ensure_bucket(clients: Any, name: str) -> None:
+    try:
+        clients.s3.head_bucket(Bucket=name)
+    except Exception:
+        clients.s3.create_bucket(Bucket=name)
+
+
+@contextmanager
+def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> Iterator[Any]:
+    deployment = deploy({"package_poll_seconds": "1"})
+    for library in json.loads((SEED / "libraries.json").read_text()):
+        seed_library(clients, deployment, library)
+    put_jobs(clients, deployment, json.loads((SEED / "jobs.json").read_text()))
+    yield deployment

@@ -1,0 +1,86 @@
+"""What automatic data sharing declares besides its state machines: stores, functions, the trigger's bus."""
+
+from __future__ import annotations
+
+import json
+
+from aslkit.asl import Retry
+from aslkit.events import EventBus
+from aslkit.resources import Bucket, Function, Secret, Table, reads, writes
+
+#: The library metadata the LIMS sync writes (one item per instrument run and library; see tasks/sharing/libraries).
+libraries = Table("sharing_libraries", partition_key=("instrument_run_id", "S"), sort_key=("library_id", "S"))
+#: Package and push job records: `pkg.<ULID>`, `psh.<ULID>`.
+jobs = Table("sharing_jobs", partition_key=("id", "S"))
+#: Job definitions (`auto_package_push_jobs/jobs.json`), manifests, reports and download scripts.
+data = Bucket("sharing_data")
+#: The primary data (FASTQ) the libraries' `fastq_uri` point into.
+fastq = Bucket("sharing_fastq")
+bus = EventBus("sharing_bus")
+presign_keys = Secret(
+    "sharing_presign_keys",
+    local_value=json.dumps({"aws_access_key_id": "test", "aws_secret_access_key": "test"}),
+    description="Long-term keys of the IAM user that signs package URLs (7-day links outlive role sessions)",
+)
+
+planner = Function(
+    "sharing_job_planner",
+    handler="tasks.sharing.jobs.handler",
+    timeout=30,
+    environment={"LIBRARY_TABLE": libraries.name_ref},
+    access=[reads(libraries)],
+    description="Validate one jobs.json entry and match its projects against the run's libraries",
+)
+registrar = Function(
+    "sharing_registrar",
+    handler="tasks.sharing.records.handler",
+    timeout=10,
+    environment={"JOBS_TABLE": jobs.name_ref},
+    access=[writes(jobs)],
+    description="Validate a package or push request and record it (pkg.<ULID> / psh.<ULID>, PENDING)",
+)
+collector = Function(
+    "sharing_collector",
+    handler="tasks.sharing.packaging.collect_handler",
+    timeout=900,
+    memory=1024,
+    environment={"LIBRARY_TABLE": libraries.name_ref, "SHARING_BUCKET": data.name_ref},
+    access=[reads(libraries), reads(fastq), writes(data)],
+    description="Collect a package's libraries and FASTQ files (sizes, checksums) into its manifest",
+)
+reporter = Function(
+    "sharing_reporter",
+    handler="tasks.sharing.packaging.report_handler",
+    timeout=120,
+    memory=512,
+    environment={"SHARING_BUCKET": data.name_ref},
+    access=[writes(data)],
+    description="Render a package's HTML report from its manifest",
+)
+url_signer = Function(
+    "sharing_url_signer",
+    handler="tasks.sharing.presign.handler",
+    timeout=300,
+    environment={"SHARING_BUCKET": data.name_ref, "PRESIGN_SECRET_ID": presign_keys.arn},
+    access=[writes(data), reads(presign_keys)],
+    description="Presign every file of a package into a download script, and presign the script",
+)
+FUNCTIONS = [planner, registrar, collector, reporter, url_signer]
+
+LAMBDA_RETRY = Retry.lambda_transient()
+CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
+JOBS_KEY = "auto_package_push_jobs/jobs.json"
+
+PARAMETERS = {
+    "jobs_key": JOBS_KEY,
+    "jobs_max_concurrency": "5",
+    # A push waits for its package when packaging is still running (a push started by hand right after
+    # generate-package): every package_poll_seconds, at most package_poll_max_attempts times.
+    "package_poll_seconds": "60",
+    "package_poll_max_attempts": "180",
+    "copy_max_concurrency": "20",
+    # Objects of at least this size are copied in parts (UploadPartCopy) of copy_part_bytes each; CopyObject
+    # takes at most 5 GiB.
+    "multipart_copy_bytes": str(1024**3),
+    "copy_part_bytes": str(256 * 1024**2),
+}
