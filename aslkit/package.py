@@ -49,7 +49,11 @@ def requirements_hash(root: Path) -> str:
     return hashlib.sha256((root / "tasks" / "requirements.txt").read_bytes()).hexdigest()[:16]
 
 
-def build_layer(root: Path, out: Path, *, python_version: str = "3.13", platform: str = "manylinux2014_x86_64") -> Path:
+#: Lambda's python3.13 runtime runs on Amazon Linux 2023 (glibc 2.34): manylinux2014 and manylinux_2_28 wheels work.
+PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
+
+
+def build_layer(root: Path, out: Path, *, python_version: str = "3.13", platforms: tuple[str, ...] = PLATFORMS) -> Path:
     """The shared dependencies layer (`python/` inside), from wheels for the Lambda platform; cached by hash."""
     import subprocess
     import sys
@@ -62,7 +66,8 @@ def build_layer(root: Path, out: Path, *, python_version: str = "3.13", platform
     target.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-         "--platform", platform, "--implementation", "cp", "--python-version", python_version,
+         *(arg for platform in platforms for arg in ("--platform", platform)),
+         "--implementation", "cp", "--python-version", python_version,
          "--only-binary=:all:", "--target", str(target), "-r", str(root / "tasks" / "requirements.txt")],
         check=True,
     )  # fmt: skip

@@ -139,6 +139,10 @@ class Bucket(Resource):
     """An S3 bucket; `event_bridge` sends its object events to the default EventBridge bus."""
 
     event_bridge: bool = False
+    #: A folder of the project (e.g. `web/crackling`) whose files are published in the bucket as a static site,
+    #: with `config.json` holding `site_config` (deploy-time values such as an API's URL) beside them.
+    site: str | None = None
+    site_config: Mapping[str, str | Placeholder] = field(default_factory=dict)
 
     kind = "bucket"
 
@@ -189,3 +193,40 @@ class Topic(Resource):
     subscribe_queues: Sequence[str] = ()
 
     kind = "topic"
+
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """`method path` of an API, answered by one of the workflow's functions (Lambda proxy integration)."""
+
+    method: HttpMethod
+    path: str  # "/submit", "/results/{jobId}"
+    function: str  # the Function's spec name
+
+
+@dataclass(frozen=True)
+class Api(Resource):
+    """A REST API (API Gateway) whose routes call the workflow's functions; `url` is its invoke URL (no trailing
+    slash) for definitions, environments and sites."""
+
+    routes: Sequence[Route] = ()
+    stage: str = "api"
+    description: str = ""
+
+    kind = "api"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for route in self.routes:
+            if not route.path.startswith("/") or (route.path.endswith("/") and route.path != "/"):
+                raise SpecError(f"api {self.name!r}: route path {route.path!r} must start with / and not end with /")
+
+    @property
+    def url(self) -> Placeholder:
+        return self.placeholder("url")
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("url", "id")

@@ -15,10 +15,10 @@ from typing import Any
 from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import Placeholder
 from aslkit.events.rules import EventBus, Rule, Schedule
-from aslkit.resources import Bucket, Function, Queue, Resource, Secret, SpecError, Table, Topic, check_name
+from aslkit.resources import Api, Bucket, Function, Queue, Resource, Route, Secret, SpecError, Table, Topic, check_name
 
-__all__ = ["Bucket", "EventBus", "Function", "Queue", "Rule", "Schedule", "Secret", "SpecError", "Table", "Topic",
-           "Workflow", "machine_arn"]  # fmt: skip
+__all__ = ["Api", "Bucket", "EventBus", "Function", "Queue", "Route", "Rule", "Schedule", "Secret", "SpecError",
+           "Table", "Topic", "Workflow", "machine_arn"]  # fmt: skip
 
 
 def machine_arn(machine: StateMachine | str) -> Placeholder:
@@ -46,6 +46,7 @@ class Workflow:
     topics: Sequence[Topic] = ()
     buses: Sequence[EventBus] = ()
     secrets: Sequence[Secret] = ()
+    apis: Sequence[Api] = ()
     rules: Sequence[Rule] = ()
     schedules: Sequence[Schedule] = ()
     parameters: Mapping[str, str] = field(default_factory=dict)
@@ -79,6 +80,12 @@ class Workflow:
         for function in self.functions:
             if function.queue_trigger is not None and function.queue_trigger not in queues:
                 raise SpecError(f"function {function.name!r}: queue_trigger {function.queue_trigger!r} is not a queue")
+        functions = {f.name for f in self.functions}
+        for api in self.apis:
+            for route in api.routes:
+                if route.function not in functions:
+                    raise SpecError(f"api {api.name!r}: route {route.method} {route.path} names no function of the "
+                                    f"workflow ({route.function!r})")  # fmt: skip
         if self.ingress is not None and self.ingress not in queues:
             raise SpecError(f"workflow {self.name!r}: ingress {self.ingress!r} is not one of its queues")
 
@@ -90,6 +97,10 @@ class Workflow:
         yield from self.topics
         yield from self.buses
         yield from self.secrets
+        yield from self.apis
+
+    def functions_by_name(self) -> dict[str, Function]:
+        return {function.name: function for function in self.functions}
 
     @property
     def entry_machine(self) -> StateMachine:

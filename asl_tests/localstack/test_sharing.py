@@ -122,12 +122,13 @@ def test_packaging_failures_are_named_and_recorded(harness: Harness, aws: Any, s
                           machine="sharing_packaging")  # fmt: skip
     assert (invalid.status, invalid.error) == ("FAILED", "InvalidPackageRequest")
     assert "instrumentRunIdList" in (invalid.cause or "") and "dataTypeList" in (invalid.cause or "")
-    empty = harness.run(sharing, {"packageName": "nothing", "packageRequest": {
+    name = f"nothing-{uuid.uuid4().hex[:8]}"
+    empty = harness.run(sharing, {"packageName": name, "packageRequest": {
         "instrumentRunIdList": [unique_run()], "dataTypeList": ["fastq"]}}, machine="sharing_packaging")  # fmt: skip
     assert (empty.status, empty.error) == ("FAILED", "EmptyPackage")
     assert "nothing to package" in (empty.cause or "")
     items = aws.dynamodb.scan(TableName=sharing.tables["sharing_jobs"], FilterExpression="package_name = :n",
-                              ExpressionAttributeValues={":n": {"S": "nothing"}})["Items"]  # fmt: skip
+                              ExpressionAttributeValues={":n": {"S": name}})["Items"]  # fmt: skip
     assert len(items) == 1
     assert items[0]["status"]["S"] == "FAILED" and items[0]["failure_error"]["S"] == "EmptyPackage"
 
@@ -309,3 +310,14 @@ def test_share_commands_generate_view_push_and_presign(
         expected = aws.s3.get_object(Bucket=fastq_bucket, Key=source_key)["Body"].read()
         assert (tmp_path / "received" / path).read_bytes() == expected
     assert len(keys) == 3
+
+
+def test_push_and_presign_of_an_unknown_package_fail_by_name(harness: Harness, sharing: Deployment) -> None:
+    from tasks.sharing.ids import new_id
+
+    package = new_id("package")
+    push = harness.run(sharing, {"packageId": package, "shareDestination": "s3://shr-nowhere/x/"},
+                       machine="sharing_push")  # fmt: skip
+    assert (push.status, push.error) == ("FAILED", "PackageNotFound") and package in (push.cause or "")
+    presign = harness.run(sharing, {"packageId": package}, machine="sharing_presign")
+    assert (presign.status, presign.error) == ("FAILED", "PackageNotFound") and package in (presign.cause or "")

@@ -109,6 +109,78 @@ def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) 
             ],
             apply_to_children=True,
         )
+    for name, api in stateless.apis.items():
+        NagSuppressions.add_resource_suppressions(
+            api,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-APIG2",
+                    reason=f"{name}: its Lambda validates every request and answers 400 with a message naming the "
+                    "problem; API Gateway's validator would only say that the body is invalid",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-APIG3",
+                    reason="a web ACL is an organisation's own (rules, budget): associate it with the stage",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-APIG4",
+                    reason=f"{name} is public by design, like the tool it re-creates: anyone may submit a job; "
+                    "results are addressed by unguessable job ids",
+                ),
+                NagPackSuppression(id="AwsSolutions-COG4", reason=f"{name} has no users to authenticate (public API)"),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM4",
+                    applies_to=[
+                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+                    ],
+                    reason="the account-level role API Gateway needs to write the stage's execution logs",
+                ),
+            ],
+            apply_to_children=True,
+        )
+    if stateless.sites:
+        NagSuppressions.add_stack_suppressions(
+            stateless,
+            [
+                NagPackSuppression(id="AwsSolutions-L1", reason="CDK's BucketDeployment handler picks its runtime"),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM4",
+                    applies_to=[BASIC_EXECUTION],
+                    reason="CDK's BucketDeployment handler only writes its own logs with the basic execution role",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    applies_to=[
+                        {"regex": "/^Action::s3:[A-Za-z]*\\*$/g"},
+                        {"regex": "/^Resource::.*\\/\\*$/g"},
+                    ],
+                    reason="CDK's BucketDeployment copies the site's files from its asset bucket into the site "
+                    "bucket (object-level actions on those two buckets)",
+                ),
+            ],
+        )
+    for distribution in stateful.distributions:
+        NagSuppressions.add_resource_suppressions(
+            distribution,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-CFR1", reason="a public scientific tool: no geographic restriction"
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-CFR2", reason="a web ACL is an organisation's own: associate it per stage"
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-CFR3",
+                    reason="standard logs need ACLs on the log bucket, which the stack's access-log bucket turns off "
+                    "(BucketOwnerEnforced); the API the page calls keeps access logs",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-CFR4",
+                    reason="without a custom domain the distribution uses CloudFront's default certificate, whose "
+                    "protocol floor CloudFront fixes; give the stage a domain and certificate to raise it",
+                ),
+            ],
+        )
     for queue in stateless.rule_dlqs:
         NagSuppressions.add_resource_suppressions(
             queue,

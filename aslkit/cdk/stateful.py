@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_eventschemas as eventschemas
@@ -32,6 +34,7 @@ class StatefulStack(cdk.Stack):
         self.removal = cdk.RemovalPolicy.RETAIN if stage.retain_data else cdk.RemovalPolicy.DESTROY
         self.values: dict[str, dict[str, str]] = {}
         self.constructs: dict[tuple[str, str], Any] = {}  # (workflow, resource name) -> construct
+        self.distributions: list[cloudfront.Distribution] = []
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
@@ -102,6 +105,21 @@ class StatefulStack(cdk.Stack):
                 bucket_construct,
                 {"name": bucket_construct.bucket_name, "arn": bucket_construct.bucket_arn},
             )
+            if bucket.site:
+                # A static site: CloudFront reads the (private) bucket through origin access control.
+                self.distributions.append(
+                    cloudfront.Distribution(
+                        self,
+                        f"{workflow.name}-{bucket.name}-cdn",
+                        comment=f"{workflow.name}: {bucket.site}",
+                        default_root_object="index.html",
+                        default_behavior=cloudfront.BehaviorOptions(
+                            origin=origins.S3BucketOrigin.with_origin_access_control(bucket_construct),
+                            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                        ),
+                        minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+                    )
+                )
         rule_dlqs = {rule.dlq.name for rule in workflow.rules if rule.dlq is not None}
         for queue in workflow.queues:
             if queue.name not in rule_dlqs:  # a rule's DLQ lives with its rule (its policy names the rule)

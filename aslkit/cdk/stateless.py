@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
@@ -18,6 +19,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -31,7 +33,7 @@ from aslkit.cdk.stage import Stage
 from aslkit.cdk.stateful import StatefulStack
 from aslkit.iam import names_for, statements
 from aslkit.package import build_function_dir, build_layer
-from aslkit.resources import Function, Queue
+from aslkit.resources import Api, Bucket, Function, Queue
 from aslkit.spec import Workflow, machine_arn
 
 RUNTIME = "python3.13"
@@ -69,6 +71,9 @@ class StatelessStack(cdk.Stack):
         self.functions: dict[str, lambda_.Function] = {}
         self.derived: dict[str, list[Any]] = {}
         self.rule_dlqs: list[sqs.Queue] = []
+        self.apis: dict[str, apigateway.RestApi] = {}  # "<workflow>/<api>" -> construct
+        self.api_values: dict[str, dict[str, str]] = {}  # workflow -> placeholder -> value
+        self.sites: list[s3deploy.BucketDeployment] = []
         assets = root / "build" / "lambda"
         self.layer = lambda_.LayerVersion(
             self,
@@ -113,6 +118,7 @@ class StatelessStack(cdk.Stack):
                 spec_name = name.split("/", 1)[1]
                 out[f"{spec_name}_function_arn"] = function.function_arn
                 out[f"{spec_name}_function_name"] = function.function_name
+        out.update(self.api_values.get(workflow.name, {}))
         out.update({"AWS::Partition": self.partition, "AWS::Region": self.region, "AWS::AccountId": self.account})
         return out
 
@@ -124,7 +130,12 @@ class StatelessStack(cdk.Stack):
     def _workflow(self, workflow: Workflow, assets: Path) -> None:
         for function in workflow.functions:
             self._function(workflow, function, assets)
+        for api in workflow.apis:
+            self._api(workflow, api)
         values = self.values(workflow)
+        for bucket in workflow.buckets:
+            if bucket.site:
+                self._site(workflow, bucket, values)
         for machine in workflow.machines:
             self._machine(workflow, machine, values)
         for rule in workflow.rules:
@@ -149,6 +160,52 @@ class StatelessStack(cdk.Stack):
                     dlq.metric_approximate_number_of_messages_visible(),
                     f"messages are waiting in {queue.name}'s DLQ: read their reason attribute",
                 )
+
+    def _api(self, workflow: Workflow, api: Api) -> None:
+        """A REST API: a Lambda proxy integration per route, access logs, execution logs, X-Ray."""
+        access = logs.LogGroup(self, f"{workflow.name}-{api.name}-access", retention=self._retention(),
+                               removal_policy=cdk.RemovalPolicy.DESTROY)  # fmt: skip
+        rest = apigateway.RestApi(
+            self,
+            f"{workflow.name}-{api.name}",
+            rest_api_name=self.stage.physical(api.name),
+            description=api.description or api.name,
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=cdk.RemovalPolicy.DESTROY,
+            deploy_options=apigateway.StageOptions(
+                stage_name=api.stage,
+                access_log_destination=apigateway.LogGroupLogDestination(access),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=False, http_method=True, ip=True, protocol=True, request_time=True, resource_path=True,
+                    response_length=True, status=True, user=False,
+                ),
+                logging_level=apigateway.MethodLoggingLevel.INFO,
+                tracing_enabled=True,
+            ),
+        )  # fmt: skip
+        for route in api.routes:
+            function = self.functions[f"{workflow.name}/{route.function}"]
+            rest.root.resource_for_path(route.path).add_method(route.method, apigateway.LambdaIntegration(function))
+        self.apis[f"{workflow.name}/{api.name}"] = rest
+        url = f"https://{rest.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{api.stage}"
+        values = self.api_values.setdefault(workflow.name, {})
+        values[api.url.name] = url
+        values[api.placeholder("id").name] = rest.rest_api_id
+
+    def _site(self, workflow: Workflow, bucket: Bucket, values: Mapping[str, str]) -> None:
+        """The site's files and its config.json (deploy-time values) into its bucket; CloudFront serves it."""
+        assert bucket.site is not None
+        config = {key: self.fill(str(value), values) for key, value in bucket.site_config.items()}
+        self.sites.append(
+            s3deploy.BucketDeployment(
+                self,
+                f"{workflow.name}-{bucket.name}-site",
+                destination_bucket=self.stateful.constructs[(workflow.name, bucket.name)],
+                sources=[s3deploy.Source.asset(str(self.root / bucket.site)),
+                         s3deploy.Source.json_data("config.json", config)],
+                prune=False,
+            )
+        )  # fmt: skip
 
     def _function(self, workflow: Workflow, function: Function, assets: Path) -> None:
         values = {

@@ -22,7 +22,7 @@ from aslkit.build import machine_path
 from aslkit.events.rules import Rule, Schedule
 from aslkit.local.clients import ACCOUNT, AwsClients
 from aslkit.package import build_zip
-from aslkit.resources import Bucket, Function, Queue, Secret, SpecError, Table, Topic
+from aslkit.resources import Api, Bucket, Function, Queue, Secret, SpecError, Table, Topic
 from aslkit.spec import EventBus, Workflow, machine_arn
 
 CodeMode = Literal["hot-reload", "zip"]
@@ -47,6 +47,8 @@ class Deployment:
     secrets: dict[str, str] = field(default_factory=dict)  # spec name -> ARN
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # spec name -> (bus, physical rule name)
     source_buses: dict[str, str] = field(default_factory=dict)  # event source -> bus a rule listens on it
+    apis: dict[str, str] = field(default_factory=dict)  # spec name -> invoke URL (no trailing slash)
+    sites: dict[str, str] = field(default_factory=dict)  # bucket spec name -> URL of the site's index.html
     #: LocalStack mocked-integration case to start executions with (set by a workflow's local stand-ins when a
     #: service it calls exists in neither LocalStack nor moto, such as HealthOmics).
     test_case: str | None = None
@@ -132,6 +134,11 @@ class LocalDeployer:
             self._deploy_secret(secret, out)
         for function in workflow.functions:
             self._deploy_function(workflow, function, out)
+        for api in workflow.apis:
+            self._deploy_api(workflow, api, out)
+        for bucket in workflow.buckets:
+            if bucket.site:
+                self._publish_site(bucket, out)
         for machine in workflow.machines:
             self._deploy_machine(workflow, machine.name, machine.type, out)
         for rule in workflow.rules:
@@ -202,6 +209,50 @@ class LocalDeployer:
             )
         out.buckets[bucket.name] = name
         self._fill(out, bucket, {"name": name, "arn": f"arn:aws:s3:::{name}"})
+
+    def _deploy_api(self, workflow: Workflow, api: Api, out: Deployment) -> None:
+        """A REST API with a Lambda proxy integration per route, deployed to its stage (again: routes added)."""
+        gateway = self.aws.apigateway
+        name = self.physical(api.name)
+        existing = [item["id"] for item in gateway.get_rest_apis(limit=500)["items"] if item["name"] == name]
+        api_id = existing[0] if existing else gateway.create_rest_api(name=name, description=api.description)["id"]
+        resources = {item["path"]: item["id"] for item in gateway.get_resources(restApiId=api_id, limit=500)["items"]}
+        for route in api.routes:
+            parent = resources["/"]
+            path = ""
+            for part in route.path.strip("/").split("/"):
+                path += "/" + part
+                if path not in resources:
+                    resources[path] = gateway.create_resource(restApiId=api_id, parentId=parent, pathPart=part)["id"]
+                parent = resources[path]
+            function_arn = self._resolve(workflow.functions_by_name()[route.function].arn, out)
+            with contextlib.suppress(ClientError):  # a redeploy keeps the method
+                gateway.put_method(restApiId=api_id, resourceId=parent, httpMethod=route.method,
+                                   authorizationType="NONE")  # fmt: skip
+            gateway.put_integration(
+                restApiId=api_id, resourceId=parent, httpMethod=route.method, type="AWS_PROXY",
+                integrationHttpMethod="POST",
+                uri=f"arn:aws:apigateway:{self.aws.region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+            )  # fmt: skip
+        gateway.create_deployment(restApiId=api_id, stageName=api.stage)
+        url = f"{self.aws.endpoint_url}/restapis/{api_id}/{api.stage}/_user_request_"
+        out.apis[api.name] = url
+        self._fill(out, api, {"url": url, "id": api_id})
+
+    def _publish_site(self, bucket: Bucket, out: Deployment) -> None:
+        """The site's files, and config.json with its deploy-time values, as the CDK app publishes them."""
+        assert bucket.site is not None
+        folder = self.root / bucket.site
+        if not folder.is_dir():
+            raise SpecError(f"bucket {bucket.name!r}: site folder {folder} does not exist")
+        name = out.buckets[bucket.name]
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            key = path.relative_to(folder).as_posix()
+            self.aws.s3.put_object(Bucket=name, Key=key, Body=path.read_bytes(), ContentType=_content_type(path))
+        config = {key: self._resolve(value, out) for key, value in bucket.site_config.items()}
+        self.aws.s3.put_object(Bucket=name, Key="config.json", Body=json.dumps(config).encode(),
+                               ContentType="application/json")  # fmt: skip
+        out.sites[bucket.name] = f"{self.aws.endpoint_url}/{name}/index.html"
 
     def _rule_dlqs(self, workflow: Workflow) -> list[Queue]:
         return [Queue(f"{rule.name}_dlq", max_receive_count=None) for rule in workflow.rules if rule.dlq is None]
@@ -402,6 +453,8 @@ class LocalDeployer:
             _quietly(events.delete_rule, Name=rule, EventBusName=bus)
         for arn in deployment.machines.values():
             _quietly(sfn.delete_state_machine, stateMachineArn=arn)
+        for url in deployment.apis.values():
+            _quietly(self.aws.apigateway.delete_rest_api, restApiId=url.split("/restapis/", 1)[1].split("/", 1)[0])
         for name in deployment.functions.values():
             for mapping in lam.list_event_source_mappings(FunctionName=name).get("EventSourceMappings", []):
                 _quietly(lam.delete_event_source_mapping, UUID=mapping["UUID"])
@@ -430,6 +483,12 @@ def substitute(text: str, substitutions: Mapping[str, str], *, source: str) -> s
     if missing:
         raise SpecError(f"{source}: no value for placeholder(s) {', '.join(missing)}")
     return PLACEHOLDER_IN_TEXT.sub(lambda match: substitutions[match.group(1)], text)
+
+
+def _content_type(path: Path) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def _quietly(call: Any, **kwargs: Any) -> None:

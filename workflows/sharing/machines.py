@@ -323,7 +323,10 @@ def push_machine() -> StateMachine:
         {"TableName": jobs.name_ref, "Key": {"id": {"S": jsonata("$pkg")}}, "ConsistentRead": True},
         retry=[Retry(["DynamoDB.AmazonDynamoDBException", "States.Timeout"], interval_seconds=1, max_attempts=4,
                      backoff_rate=2, jitter_strategy="FULL")],
-        assign={"package": jsonata("$states.result.Item"), "polls": jsonata("$polls + 1")},
+        assign={
+            "package": jsonata("$exists($states.result.Item) ? $states.result.Item : null"),
+            "polls": jsonata("$polls + 1"),
+        },
         catch=[Catch(["States.ALL"], record_failure, output=ERROR)],
     )  # fmt: skip
     wait = Wait("Wait for package", seconds=number_parameter("package_poll_seconds"))
@@ -334,7 +337,7 @@ def push_machine() -> StateMachine:
                        catch=[Catch(["States.ALL"], record_failure, output=ERROR)])  # fmt: skip
     ready = (
         Choice("Package ready?")
-        .when("$not($exists($package))",
+        .when("$package = null",
               refuse("No such package", "PackageNotFound", "'no package ' & $pkg & ': check the id (aslkit share "
                      "generate-package prints it)'"))
         .when("$package.status.S = 'SUCCEEDED'", start)
@@ -417,7 +420,10 @@ def presign_machine() -> StateMachine:
         "Read package",
         "getItem",
         {"TableName": jobs.name_ref, "Key": {"id": {"S": jsonata("$states.input.packageId")}}, "ConsistentRead": True},
-        assign={"package": jsonata("$states.result.Item"), "pkg": jsonata("$states.input.packageId")},
+        assign={
+            "package": jsonata("$exists($states.result.Item) ? $states.result.Item : null"),
+            "pkg": jsonata("$states.input.packageId"),
+        },
     )
     missing = Fail(
         "No such package",
@@ -440,7 +446,7 @@ def presign_machine() -> StateMachine:
     )
     ready = (
         Choice("Package ready?")
-        .when("$not($exists($package))", missing)
+        .when("$package = null", missing)
         .when("$package.status.S = 'SUCCEEDED'", sign)
         .otherwise(not_ready)
     )

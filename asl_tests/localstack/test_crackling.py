@@ -1,0 +1,287 @@
+"""Crackling on LocalStack: jobs through the real HTTP API, genomes from an NCBI stand-in on loopback (byte ranges,
+injected failures), multipart downloads, the single-flight genome cache, the index, scoring, storage, SNS, and the
+page in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aslkit.local.deployer import Deployment
+from aslkit.testing import browser
+from aslkit.testing.harness import Harness
+from tasks.crackling.index import OfftargetIndex
+from workflows.crackling.local import GenomeSource
+
+JOB = json.loads((Path(__file__).resolve().parents[1] / "data/crackling/default_job.json").read_text())
+PART = 5 * 1024**2
+
+
+@pytest.fixture(scope="module")
+def source() -> Iterator[GenomeSource]:
+    with GenomeSource(level=0) as genomes:  # level 0: a 12 Mbp genome is a 3-part download
+        yield genomes
+
+
+@pytest.fixture
+def crackling(harness: Harness, source: GenomeSource) -> Deployment:
+    return harness.deploy("crackling", prefix="crk_", parameters={
+        "genome_source": source.url, "download_part_bytes": str(PART), "genome_poll_seconds": "1",
+        "genome_poll_max_attempts": "120", "score_batch_size": "2"})  # fmt: skip
+
+
+def call(method: str, url: str, body: Any = None, raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def submit(deployment: Deployment, job: dict[str, Any]) -> str:
+    status, answer = call("POST", deployment.apis["crackling_api"] + "/submit", job)
+    assert status == 202, answer
+    return str(answer["jobId"])
+
+
+def finished(deployment: Deployment, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, job = call("GET", f"{deployment.apis['crackling_api']}/results/{job_id}")
+        assert status == 200, job
+        if job["status"] in ("COMPLETE", "FAILED"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
+
+
+def execution_of(harness: Harness, deployment: Deployment, job_id: str) -> Any:
+    for arn in harness.backend.executions(deployment, "crackling_pipeline"):
+        result = harness.result(arn)
+        if (result.input or {}).get("jobId") == job_id:
+            return harness.wait(arn)
+    raise AssertionError(f"no execution for job {job_id}")
+
+
+def fresh_accession() -> str:
+    return f"GCA_{uuid.uuid4().int % 10**9:09d}.1"
+
+
+class Notifications:
+    """The SNS topic's messages, through an SQS queue of the test's."""
+
+    def __init__(self, aws: Any, deployment: Deployment) -> None:
+        self.aws = aws
+        self.url = aws.sqs.create_queue(QueueName=f"crk-notes-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+        arn = aws.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        aws.sns.subscribe(TopicArn=deployment.topics["crackling_notifications"], Protocol="sqs", Endpoint=arn,
+                          Attributes={"RawMessageDelivery": "true"})  # fmt: skip
+
+    def messages(self, wait: float = 5) -> list[str]:
+        found: list[str] = []
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            for message in self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10,
+                                                        WaitTimeSeconds=1).get("Messages", []):  # fmt: skip
+                found.append(message["Body"])
+            if found:
+                break
+        return found
+
+
+def test_the_default_job_runs_end_to_end_through_the_api(
+    harness: Harness, aws: Any, crackling: Deployment, source: GenomeSource
+) -> None:
+    notes = Notifications(aws, crackling)
+    job_id = submit(crackling, {**JOB, "email": "someone@example.org"})
+    job = finished(crackling, job_id)
+    assert job["status"] == "COMPLETE", job
+    guides = [(g["guide"], g["strand"], g["start"], g["end"], g["consensus"]) for g in job["guides"]]
+    assert guides == [
+        ("ATCGATCGATCGATCGATCGAGG", "+", 0, 23, 2),
+        ("ATCGATCGATCGATCGATCGTGG", "+", 23, 46, 2),
+        ("CGATCGATCGATCGATCGATTGG", "-", 46, 69, 1),
+    ]
+    first, second, third = job["guides"]
+    assert first["mit"] == 100.0 and first["offtarget_sites"] == 0 and first["selected"]  # nothing within 4 mm
+    assert second["doench2014"] == pytest.approx(0.117747, abs=1e-6) and second["selected"]
+    assert "mit" not in third and not third["efficient"]  # failed consensus: not scored for off-targets
+    assert (job["candidates"], job["efficient"], job["selected"]) == (3, 2, 2)
+    csv = aws.s3.get_object(Bucket=crackling.buckets["crackling_data"], Key=f"results/{job_id}/guides.csv")
+    rows = csv["Body"].read().decode().splitlines()
+    assert rows[0].startswith("guide,strand,start,end") and len(rows) == 4
+    genome = aws.dynamodb.get_item(TableName=crackling.tables["crackling_genomes"],
+                                   Key={"accession": {"S": JOB["genome"]}})["Item"]  # fmt: skip
+    assert genome["status"]["S"] == "READY"
+    index = OfftargetIndex.from_bytes(aws.s3.get_object(Bucket=crackling.buckets["crackling_data"],
+                                                        Key=genome["index_key"]["S"])["Body"].read())  # fmt: skip
+    assert index.bases == 200_000 and index.sites > 10_000
+    assert any(f"Crackling job {job_id} on {JOB['genome']}: 3 candidate guides, 2 efficient" in m
+               for m in notes.messages())  # fmt: skip
+    # A second job on the same genome uses the cache: nothing is downloaded again.
+    downloads = source.downloads(JOB["genome"])
+    again = finished(crackling, submit(crackling, JOB))
+    assert again["status"] == "COMPLETE" and source.downloads(JOB["genome"]) == downloads
+    assert "Plan download" not in execution_of(harness, crackling, again["job_id"]).states
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"sequence": "ACGTN", "genome": "GCA_000482205.1"}, "'N' at position 5"),
+        ({"sequence": "A" * 20_001, "genome": "GCA_000482205.1"}, "20,001 bases"),
+        ({"sequence": "  \n ", "genome": "GCA_000482205.1"}, "empty"),
+        ({"sequence": "ACGT", "genome": "hg38"}, "NCBI assembly accession"),
+        ({"sequence": "ACGT", "genome": "GCA_000482205.1", "email": "nobody"}, "not an email address"),
+        ({"sequence": "ACGT", "genome": "GCA_000482205.1", "colour": "red"}, "unknown field(s) colour"),
+        ([1, 2], "JSON object"),
+    ],
+)
+def test_invalid_submissions_get_400_naming_the_problem(crackling: Deployment, body: Any, message: str) -> None:
+    status, answer = call("POST", crackling.apis["crackling_api"] + "/submit", body)
+    assert status == 400 and answer["error"] == "InvalidSubmission" and message in answer["message"]
+
+
+def test_not_json_and_unknown_jobs(crackling: Deployment) -> None:
+    assert call("POST", crackling.apis["crackling_api"] + "/submit", raw=b"{oops")[0] == 400
+    status, answer = call("GET", crackling.apis["crackling_api"] + "/results/nope")
+    assert (status, answer["error"]) == (404, "JobNotFound")
+
+
+def test_two_concurrent_jobs_download_and_index_a_genome_once(
+    harness: Harness, aws: Any, crackling: Deployment, source: GenomeSource
+) -> None:
+    accession = fresh_accession()
+    with ThreadPoolExecutor(2) as pool:
+        ids = list(pool.map(lambda _: submit(crackling, {**JOB, "genome": accession}), range(2)))
+    jobs = [finished(crackling, job_id) for job_id in ids]
+    assert [job["status"] for job in jobs] == ["COMPLETE", "COMPLETE"]
+    assert source.downloads(accession) == 1  # 200 kbp: one part
+    runs = [execution_of(harness, crackling, job_id) for job_id in ids]
+    assert sorted(run.states.count("Index (Lambda)") for run in runs) == [0, 1]
+    waiting = next(run for run in runs if "Index (Lambda)" not in run.states)
+    assert "Wait for genome" in waiting.states or "Take genome lock" in waiting.states
+
+
+def test_a_multipart_download_retries_a_failing_part_then_names_one_that_keeps_failing(
+    harness: Harness, aws: Any, crackling: Deployment, source: GenomeSource
+) -> None:
+    flaky, broken = fresh_accession(), fresh_accession()
+    source.sizes[flaky] = source.sizes[broken] = 12_000_000  # about 12 MB at gzip level 0: 3 parts of 5 MiB
+    source.failures[0] = 2  # the first part fails twice, then works
+    job = finished(crackling, submit(crackling, {**JOB, "genome": flaky}))
+    assert job["status"] == "COMPLETE", job
+    path = source.file_path(flaky)
+    ranges = sorted(
+        r for (method, p, r), n in source.requests.items() if p == path and method == "GET" for _ in range(n)
+    )
+    assert ranges.count(f"bytes=0-{PART - 1}") == 3 and len(set(ranges)) == 3
+    stored = aws.s3.get_object(Bucket=crackling.buckets["crackling_data"], Key=f"genomes/{flaky}/genomic.fna.gz")
+    assert stored["Body"].read() == source.genome_file(flaky)  # no part lost or doubled
+
+    source.failures[PART] = -1  # the second part never works
+    failed = finished(crackling, submit(crackling, {**JOB, "genome": broken}))
+    assert failed["status"] == "FAILED" and failed["error"] == "PartDownloadFailed"
+    assert failed["cause"].startswith(f"part 2 (bytes={PART}-{2 * PART - 1} of http")
+    path = source.file_path(broken)
+    assert source.requests[("GET", path, f"bytes={PART}-{2 * PART - 1}")] == 4  # the first try and 3 retries
+    genome = aws.dynamodb.get_item(TableName=crackling.tables["crackling_genomes"],
+                                   Key={"accession": {"S": broken}})["Item"]  # fmt: skip
+    assert genome["status"]["S"] == "FAILED" and "part 2" in genome["failure"]["S"]
+    uploads = aws.s3.list_multipart_uploads(Bucket=crackling.buckets["crackling_data"]).get("Uploads", [])
+    assert [u for u in uploads if broken in u["Key"]] == []  # aborted
+    source.failures.pop(PART)
+
+
+def test_an_unknown_accession_fails_the_job_with_a_named_error(crackling: Deployment, source: GenomeSource) -> None:
+    accession = fresh_accession()
+    source.missing.add(accession)
+    job = finished(crackling, submit(crackling, {**JOB, "genome": accession}))
+    assert job["status"] == "FAILED" and job["error"] == "GenomeNotFound" and accession in job["cause"]
+
+
+needs_chromium = pytest.mark.skipif(
+    browser.find_chromium() is None and not os.environ.get("CI"), reason="needs Chromium (apt-get install chromium)"
+)
+
+
+@needs_chromium
+def test_the_page_shows_a_finished_jobs_guides(crackling: Deployment) -> None:
+    job_id = submit(crackling, JOB)
+    assert finished(crackling, job_id)["status"] == "COMPLETE"
+    page = browser.parse(browser.dump_dom(f"{crackling.sites['crackling_site']}?job={job_id}&once", budget_ms=8000))
+    body = page.find_all("body")[0]
+    assert body.attributes.get("data-state") == "complete"
+    status = page.by_id("status")
+    assert status is not None and f"Job {job_id}: COMPLETE; 3 guide(s), 2 selected" in status.text
+    table = page.by_id("guides")
+    assert table is not None and "hidden" not in table.attributes
+    rows = table.find_all("tr")[1:]
+    cells = [[cell.text for cell in row.find_all("td")] for row in rows]
+    assert [c[:4] for c in cells] == [["ATCGATCGATCGATCGATCGAGG", "+", "0", "23"],
+                                      ["ATCGATCGATCGATCGATCGTGG", "+", "23", "46"],
+                                      ["CGATCGATCGATCGATCGATTGG", "-", "46", "69"]]  # fmt: skip
+    assert [row.classes for row in rows] == [{"selected"}, {"selected"}, set()]
+    assert [c[8] for c in cells] == ["yes", "yes", "no"]
+
+
+@needs_chromium
+def test_the_page_submits_a_job_and_shows_a_refusal(crackling: Deployment) -> None:
+    from urllib.parse import quote
+
+    site = crackling.sites["crackling_site"]
+    refused = browser.parse(browser.dump_dom(f"{site}?submit&sequence=ACGTX&genome=GCA_000482205.1"))
+    error = refused.by_id("error")
+    assert error is not None and "'X' at position 5" in error.text
+    assert refused.find_all("body")[0].attributes.get("data-state") == "error"
+    page = browser.parse(browser.dump_dom(f"{site}?submit&sequence={quote(JOB['sequence'])}&genome={JOB['genome']}",
+                                          budget_ms=3000))  # fmt: skip
+    status = page.by_id("status")
+    assert status is not None and status.text.startswith("Job ")
+    job_id = status.text.split()[1].rstrip(":")
+    assert finished(crackling, job_id)["status"] == "COMPLETE"  # the page's submission really ran
+
+
+def _genome_item(aws: Any, deployment: Deployment, accession: str, status: str, expires: int, **extra: str) -> None:
+    item = {"accession": {"S": accession}, "status": {"S": status}, "owner": {"S": "arn:a-builder-that-died"},
+            "lock_expires": {"N": str(expires)}, **{k: {"S": v} for k, v in extra.items()}}  # fmt: skip
+    aws.dynamodb.put_item(TableName=deployment.tables["crackling_genomes"], Item=item)
+
+
+def test_a_stale_build_lock_is_taken_over(harness: Harness, aws: Any, crackling: Deployment) -> None:
+    accession = fresh_accession()
+    _genome_item(aws, crackling, accession, "BUILDING", int(time.time()) - 60)  # its builder died a minute ago
+    job = finished(crackling, submit(crackling, {**JOB, "genome": accession}))
+    assert job["status"] == "COMPLETE"
+    run = execution_of(harness, crackling, job["job_id"])
+    assert "Wait for genome" not in run.states and "Index (Lambda)" in run.states
+
+
+def test_a_job_waiting_for_a_build_that_fails_reports_it(harness: Harness, aws: Any, crackling: Deployment) -> None:
+    accession = fresh_accession()
+    _genome_item(aws, crackling, accession, "BUILDING", int(time.time()) + 3600)  # another job is building it
+    job_id = submit(crackling, {**JOB, "genome": accession})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        arns = harness.backend.executions(crackling, "crackling_pipeline")
+        runs = [harness.result(arn) for arn in arns]
+        mine = [r for r in runs if (r.input or {}).get("jobId") == job_id]
+        if mine and mine[0].states.count("Wait for genome") >= 2:
+            break
+        time.sleep(0.3)
+    _genome_item(aws, crackling, accession, "FAILED", 0, failure="PartDownloadFailed: part 1 (...)")
+    job = finished(crackling, job_id)
+    assert (job["status"], job["error"]) == ("FAILED", "GenomeUnavailable")
+    assert accession in job["cause"] and "PartDownloadFailed" in job["cause"]

@@ -1,0 +1,439 @@
+"""The Crackling pipeline: one STANDARD execution per job.
+
+JobSubmitted ─rule─▶ crackling_pipeline
+  Mark running (once per job) ─▶ genome cache, single flight (crackling_genomes):
+    READY ─────────────────────────────────────────────────────────────────────────────┐
+    BUILDING by another job ─▶ wait genome_poll_seconds, re-check (bounded) ─▶ READY ──┤
+    absent / FAILED / stale lock ─▶ take the lock (conditional write) ─▶ build:        │
+      plan (HEAD, byte ranges) ─▶ S3 multipart upload: a Map of parts (each retried, a │
+      part that keeps failing is named, the upload aborted) ─▶ complete ─▶ check size  │
+      ─▶ index: Lambda up to index_lambda_max_bytes, AWS Batch (.sync) above ─▶ READY ─┤
+  Scan ─▶ Score (a Map over batches) ─▶ Store (DynamoDB + CSV) ─▶ Mark complete ─▶ SNS ◀┘
+  any failure: the job is marked FAILED with the error, SNS says so, the execution fails with it
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aslkit.asl import (
+    Catch,
+    Choice,
+    Fail,
+    Map,
+    Pass,
+    Retry,
+    StateMachine,
+    Succeed,
+    Wait,
+    aws_sdk,
+    batch_submit_job,
+    dynamodb,
+    jsonata,
+    lambda_invoke,
+    number_parameter,
+    sns_publish,
+)
+from aslkit.asl.values import Placeholder
+
+from .resources import data, fetcher, genomes, indexer, jobs, notifications, planner, scanner, scorer, store
+
+LAMBDA_RETRY = Retry.lambda_transient()
+CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
+PART_RETRY = Retry(["PartDownloadFailed"], interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
+ERROR = jsonata(
+    "($c := $states.errorOutput.Cause;"
+    " $d := ($exists($c) and $substring($c, 0, 1) = '{') ? $parse($c) : {};"
+    " {'error': $states.errorOutput.Error,"
+    "  'cause': $exists($d.errorMessage) ? $d.errorMessage : $exists($d.Cause) ? $d.Cause : $c})"
+)
+NOW_S = "$string($floor($millis() / 1000))"
+
+
+def fail_job() -> Any:
+    """Mark the job FAILED with `{error, cause}`, say so on SNS, fail the execution with that error."""
+    failed = Fail(
+        "Job failed",
+        error="{% $substring($states.input.error, 0, 7) = 'States.' ? 'CracklingJobFailed' : $states.input.error %}",
+        cause="{% $string($states.input.cause) %}",
+    )
+    notify = sns_publish(
+        "Notify failure",
+        topic_arn=notifications.arn,
+        subject=jsonata("'Crackling job ' & $job.jobId & ' failed'"),
+        message=jsonata(
+            "'Crackling job ' & $job.jobId & ' (' & $job.genome & ') failed: ' & $states.input.error"
+            " & ': ' & $string($states.input.cause)"
+        ),
+        output=jsonata("$states.input"),
+        catch=[Catch(["States.ALL"], failed, output=jsonata("$states.input"))],
+    )
+    mark = dynamodb(
+        "Mark failed",
+        "updateItem",
+        {
+            "TableName": jobs.name_ref,
+            "Key": {"job_id": {"S": jsonata("$job.jobId")}},
+            "UpdateExpression": "SET #status = :failed, #error = :error, #cause = :cause, completed_at = :now",
+            "ExpressionAttributeNames": {"#status": "status", "#error": "error", "#cause": "cause"},
+            "ExpressionAttributeValues": {
+                ":failed": {"S": "FAILED"},
+                ":error": {"S": jsonata("$states.input.error")},
+                ":cause": {"S": jsonata("$string($states.input.cause)")},
+                ":now": {"N": jsonata(NOW_S)},
+            },
+        },
+        output=jsonata("$states.input"),
+        catch=[Catch(["States.ALL"], notify, output=jsonata("$states.input"))],
+    )
+    mark >> notify >> failed
+    return mark
+
+
+def genome_status(name: str, status: str, *, extra: dict[str, Any] | None = None, **state: Any) -> Any:
+    """Move the genome item to `status`, only while this execution holds its lock."""
+    extra = extra or {}
+    sets = "".join(f", {key} = :{key}" for key in extra)
+    return dynamodb(
+        name,
+        "updateItem",
+        {
+            "TableName": genomes.name_ref,
+            "Key": {"accession": {"S": jsonata("$job.genome")}},
+            "UpdateExpression": f"SET #status = :status, updated_at = :now{sets}",
+            "ConditionExpression": "#owner = :me",
+            "ExpressionAttributeNames": {"#status": "status", "#owner": "owner"},
+            "ExpressionAttributeValues": {
+                ":status": {"S": status},
+                ":me": {"S": jsonata("$states.context.Execution.Id")},
+                ":now": {"N": jsonata(NOW_S)},
+                **{f":{key}": value for key, value in extra.items()},
+            },
+        },
+        **state,
+    )
+
+
+def build_genome(failure: Any, ready_next: Any) -> Any:
+    """Download (multipart, parts in a Map) and index the genome; on any failure mark it FAILED, then fail."""
+    release = genome_status(
+        "Genome build failed",
+        "FAILED",
+        extra={"failure": {"S": jsonata("$states.input.error & ': ' & $string($states.input.cause)")}},
+        output=jsonata("$states.input"),
+        catch=[Catch(["States.ALL"], failure, output=jsonata("$states.input"))],
+    )
+    release >> failure
+    on_error = [Catch(["States.ALL"], release, output=ERROR)]
+    plan = lambda_invoke(
+        "Plan download",
+        function=planner.arn,
+        payload={"accession": jsonata("$job.genome"), "partBytes": number_parameter("download_part_bytes")},
+        retry=[LAMBDA_RETRY],
+        assign={"plan": jsonata("$states.result.Payload")},
+        catch=on_error,
+    )
+    start = aws_sdk(
+        "Start upload",
+        "s3",
+        "createMultipartUpload",
+        {"Bucket": data.name_ref, "Key": jsonata("$genome_key"), "ContentType": "application/gzip"},
+        assign={"upload": jsonata("$states.result.UploadId")},
+        catch=on_error,
+    )
+    abort = aws_sdk(
+        "Abort upload",
+        "s3",
+        "abortMultipartUpload",
+        {"Bucket": data.name_ref, "Key": jsonata("$genome_key"), "UploadId": jsonata("$upload")},
+        output=jsonata("$states.input"),
+        catch=[Catch(["States.ALL"], release, output=jsonata("$states.input"))],
+    )
+    abort >> release
+    part = lambda_invoke(
+        "Download part",
+        function=fetcher.arn,
+        payload=jsonata("$states.input"),
+        retry=[PART_RETRY, LAMBDA_RETRY],
+        output=jsonata("$states.result.Payload"),
+    )
+    value = "$states.context.Map.Item.Value"
+    parts = Map(
+        "Download parts",
+        items=jsonata("$plan.parts"),
+        item_selector={
+            "url": jsonata("$plan.url"),
+            "Range": jsonata(f"{value}.Range"),
+            "PartNumber": jsonata(f"{value}.PartNumber"),
+            "bucket": data.name_ref,
+            "key": jsonata("$genome_key"),
+            "uploadId": jsonata("$upload"),
+        },
+        max_concurrency=number_parameter("download_max_concurrency"),
+        processor=part,
+        catch=[Catch(["States.ALL"], abort, output=ERROR)],
+    )
+    complete = aws_sdk(
+        "Complete upload",
+        "s3",
+        "completeMultipartUpload",
+        {
+            "Bucket": data.name_ref,
+            "Key": jsonata("$genome_key"),
+            "UploadId": jsonata("$upload"),
+            "MultipartUpload": {"Parts": jsonata("$states.input")},
+        },
+        catch=[Catch(["States.ALL"], abort, output=ERROR)],
+    )
+    check = aws_sdk(
+        "Check size",
+        "s3",
+        "headObject",
+        {"Bucket": data.name_ref, "Key": jsonata("$genome_key")},
+        output=jsonata("{'size': $states.result.ContentLength}"),
+        catch=on_error,
+    )
+    mismatch = Pass(
+        "Size mismatch",
+        output=jsonata(
+            "{'error': 'GenomeSizeMismatch', 'cause': 'the genome in S3 has ' & $string($states.input.size)"
+            " & ' bytes, the source ' & $string($plan.size) & ': parts were lost or doubled'}"
+        ),
+    )
+    mismatch >> release
+    index_request = {"genomeKey": jsonata("$genome_key"), "indexKey": jsonata("$index_key")}
+    by_lambda = lambda_invoke(
+        "Index (Lambda)",
+        function=indexer.arn,
+        payload=index_request,
+        retry=[LAMBDA_RETRY],
+        output=jsonata("$states.result.Payload"),
+        catch=on_error,
+    )
+    by_batch = batch_submit_job(
+        "Index (AWS Batch)",
+        job_name=jsonata("'crackling-index-' & $replace($job.genome, '.', '_')"),
+        job_queue=Placeholder("index_job_queue_arn"),
+        job_definition=Placeholder("index_job_definition_arn"),
+        extra={
+            "ContainerOverrides": {
+                "Command": jsonata(
+                    "['python', '-m', 'tasks.crackling.indexer', '--bucket', '" + str(data.name_ref) + "',"
+                    " '--genome-key', $genome_key, '--index-key', $index_key]"
+                )
+            }
+        },
+        output=jsonata("{'indexKey': $index_key, 'batchJob': $states.result.JobId}"),
+        catch=on_error,
+        comment="the same indexer in a container, for genomes too large for a Lambda (cannot run on LocalStack)",
+    )
+    ready = genome_status(
+        "Genome ready",
+        "READY",
+        extra={
+            "genome_key": {"S": jsonata("$genome_key")},
+            "index_key": {"S": jsonata("$index_key")},
+            "genome_bytes": {"N": jsonata("$string($plan.size)")},
+        },
+        catch=on_error,
+    )
+    route = (
+        Choice("Index where?")
+        .when(f"$plan.size <= {number_parameter('index_lambda_max_bytes').expression}", by_lambda)
+        .otherwise(by_batch)
+    )
+    sized = Choice("Size as planned?").when("$states.input.size = $plan.size", route).otherwise(mismatch)
+    by_lambda >> ready
+    by_batch >> ready
+    ready >> ready_next
+    plan >> start >> parts >> complete >> check >> sized
+    return plan
+
+
+def pipeline_machine() -> StateMachine:
+    failure = fail_job()
+    on_error = [Catch(["States.ALL"], failure, output=ERROR)]
+    start = Pass(
+        "Start",
+        assign={
+            "job": jsonata(
+                "$merge([$states.input, {'jobId': $exists($states.input.jobId) ? $states.input.jobId"
+                " : $states.context.Execution.Name}])"
+            ),
+            "genome_key": jsonata("'genomes/' & $states.input.genome & '/genomic.fna.gz'"),
+            "index_key": jsonata("'indexes/' & $states.input.genome & '.crkidx'"),
+            "polls": 0,
+            "waited": False,
+        },
+    )
+    running = dynamodb(
+        "Mark running",
+        "updateItem",
+        {
+            "TableName": jobs.name_ref,
+            "Key": {"job_id": {"S": jsonata("$job.jobId")}},
+            "UpdateExpression": "SET #status = :running, started_at = :now, genome = :genome, execution_arn = :me",
+            "ConditionExpression": "attribute_not_exists(job_id) OR #status = :submitted",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":running": {"S": "RUNNING"},
+                ":submitted": {"S": "SUBMITTED"},
+                ":genome": {"S": jsonata("$job.genome")},
+                ":me": {"S": jsonata("$states.context.Execution.Id")},
+                ":now": {"N": jsonata(NOW_S)},
+            },
+        },
+        catch=[
+            Catch([CONDITIONAL], Succeed("Already started", comment="this job's other execution is running it")),
+            Catch(["States.ALL"], failure, output=ERROR),
+        ],
+    )
+    check = dynamodb(
+        "Check genome",
+        "getItem",
+        {"TableName": genomes.name_ref, "Key": {"accession": {"S": jsonata("$job.genome")}}, "ConsistentRead": True},
+        assign={"genome": jsonata("$exists($states.result.Item) ? $states.result.Item : null")},
+        catch=on_error,
+    )
+    lock = dynamodb(
+        "Take genome lock",
+        "updateItem",
+        {
+            "TableName": genomes.name_ref,
+            "Key": {"accession": {"S": jsonata("$job.genome")}},
+            "UpdateExpression": "SET #status = :building, #owner = :me, lock_expires = :expires, updated_at = :now",
+            "ConditionExpression": "attribute_not_exists(accession) OR #status = :failed"
+            " OR (#status = :building AND lock_expires < :now)",
+            "ExpressionAttributeNames": {"#status": "status", "#owner": "owner"},
+            "ExpressionAttributeValues": {
+                ":building": {"S": "BUILDING"},
+                ":failed": {"S": "FAILED"},
+                ":me": {"S": jsonata("$states.context.Execution.Id")},
+                ":now": {"N": jsonata(NOW_S)},
+                ":expires": {
+                    "N": jsonata(
+                        f"$string($floor($millis() / 1000) + {number_parameter('genome_lock_seconds').expression})"
+                    )
+                },
+            },
+        },
+        catch=[
+            Catch([CONDITIONAL], check, comment="another job took it first: wait for its build"),
+            Catch(["States.ALL"], failure, output=ERROR),
+        ],
+    )
+    wait = Wait("Wait for genome", seconds=number_parameter("genome_poll_seconds"),
+                assign={"polls": jsonata("$polls + 1"), "waited": True})  # fmt: skip
+    wait >> check
+    unavailable = Pass(
+        "Genome unavailable",
+        output=jsonata(
+            "{'error': 'GenomeUnavailable', 'cause': 'the build of ' & $job.genome"
+            " & ' this job waited for failed: ' & $string($genome.failure.S)}"
+        ),
+    )
+    timed_out = Pass(
+        "Genome wait timed out",
+        output=jsonata(
+            "{'error': 'GenomeWaitTimedOut', 'cause': $job.genome & ' was still being built after '"
+            " & $string($polls) & ' checks'}"
+        ),
+    )
+    unavailable >> failure
+    timed_out >> failure
+    index_key = jsonata("$index_key")
+    scan = lambda_invoke(
+        "Scan",
+        function=scanner.arn,
+        payload={
+            "jobId": jsonata("$job.jobId"),
+            "sequence": jsonata("$job.sequence"),
+            "batchSize": number_parameter("score_batch_size"),
+        },
+        retry=[LAMBDA_RETRY],
+        assign={"scan": jsonata("$states.result.Payload")},
+        catch=on_error,
+    )
+    score = Map(
+        "Score",
+        items=jsonata("$scan.batches"),
+        item_selector={
+            "jobId": jsonata("$job.jobId"),
+            "batchKey": jsonata("$states.context.Map.Item.Value"),
+            "indexKey": index_key,
+        },
+        max_concurrency=number_parameter("score_max_concurrency"),
+        processor=lambda_invoke(
+            "Score batch",
+            function=scorer.arn,
+            payload=jsonata("$states.input"),
+            retry=[LAMBDA_RETRY],
+            output=jsonata("$states.result.Payload"),
+        ),
+        catch=on_error,
+    )
+    stored = lambda_invoke(
+        "Store guides",
+        function=store.arn,
+        payload={"jobId": jsonata("$job.jobId"), "scoredKeys": jsonata("[$states.input.scoredKey]")},
+        retry=[LAMBDA_RETRY],
+        assign={"stored": jsonata("$states.result.Payload")},
+        catch=on_error,
+    )
+    complete = dynamodb(
+        "Mark complete",
+        "updateItem",
+        {
+            "TableName": jobs.name_ref,
+            "Key": {"job_id": {"S": jsonata("$job.jobId")}},
+            "UpdateExpression": "SET #status = :complete, completed_at = :now, candidates = :candidates,"
+            " efficient = :efficient, selected = :selected, csv = :csv",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":complete": {"S": "COMPLETE"},
+                ":now": {"N": jsonata(NOW_S)},
+                ":candidates": {"N": jsonata("$string($scan.candidates)")},
+                ":efficient": {"N": jsonata("$string($stored.efficient)")},
+                ":selected": {"N": jsonata("$string($stored.selected)")},
+                ":csv": {"S": jsonata("$stored.csv")},
+            },
+        },
+        catch=on_error,
+    )
+    notify = sns_publish(
+        "Notify",
+        topic_arn=notifications.arn,
+        subject=jsonata("'Crackling job ' & $job.jobId & ' complete'"),
+        message=jsonata("'Crackling job ' & $job.jobId & ' on ' & $job.genome & ': ' & $string($scan.candidates)"
+                        " & ' candidate guides, ' & $string($stored.efficient) & ' efficient, '"
+                        " & $string($stored.selected) & ' efficient and specific. Results: ' & $stored.csv"),
+        output=jsonata("{'jobId': $job.jobId, 'genome': $job.genome, 'candidates': $scan.candidates,"
+                       " 'efficient': $stored.efficient, 'selected': $stored.selected, 'csv': $stored.csv}"),
+        catch=on_error,
+    )  # fmt: skip
+    scan >> score >> stored >> complete >> notify >> Succeed("Complete")
+    ready = (
+        Choice("Genome ready?")
+        .when("$genome.status.S = 'READY'", scan)
+        .when("$genome.status.S = 'FAILED' and $waited", unavailable)
+        .when(
+            "$genome.status.S = 'BUILDING' and $number($genome.lock_expires.N) > $floor($millis() / 1000)",
+            Choice("Wait again?")
+            .when(f"$polls < {number_parameter('genome_poll_max_attempts').expression}", wait)
+            .otherwise(timed_out),
+        )
+        .otherwise(lock)
+    )
+    lock >> build_genome(failure, scan)
+    start >> running >> check >> ready
+    return StateMachine(
+        "crackling_pipeline",
+        start,
+        query_language="JSONata",
+        placeholders=("index_lambda_max_bytes", "genome_poll_max_attempts", "genome_lock_seconds", data.name_ref.name),
+        timeout_seconds=24 * 3600,
+        comment="One Crackling job: genome (cached, single flight) -> index -> scan -> score -> store -> notify",
+    )
+
+
+PIPELINE = pipeline_machine()

@@ -1,0 +1,106 @@
+"""What Crackling declares besides its state machine: the API, stores, functions, the bus and the topic."""
+
+from __future__ import annotations
+
+from aslkit.asl.values import Placeholder
+from aslkit.events import EventBus
+from aslkit.resources import Api, Bucket, Function, Route, Table, Topic, publishes_to, reads, writes
+
+jobs = Table("crackling_jobs", partition_key=("job_id", "S"))
+guides = Table("crackling_guides", partition_key=("job_id", "S"), sort_key=("guide", "S"))
+#: One item per accession: the genome cache's single-flight lock and state (BUILDING, READY, FAILED).
+genomes = Table("crackling_genomes", partition_key=("accession", "S"))
+#: Genomes (genomes/<accession>/genomic.fna.gz), indexes (indexes/<accession>.crkidx), jobs' batches, results.
+data = Bucket("crackling_data")
+bus = EventBus("crackling_bus")
+notifications = Topic("crackling_notifications")
+
+common = {"DATA_BUCKET": data.name_ref}
+http = Function(
+    "crackling_http",
+    handler="tasks.crackling.api.handler",
+    timeout=15,
+    environment={"JOBS_TABLE": jobs.name_ref, "GUIDES_TABLE": guides.name_ref, "EVENT_BUS": bus.name_ref},
+    access=[writes(jobs), reads(guides), publishes_to(bus)],
+    description="POST /submit (validate, record, announce JobSubmitted) and GET /results/{jobId}",
+)
+api = Api(
+    "crackling_api",
+    routes=[
+        Route("POST", "/submit", http.name),
+        Route("OPTIONS", "/submit", http.name),
+        Route("GET", "/results/{jobId}", http.name),
+        Route("OPTIONS", "/results/{jobId}", http.name),
+    ],
+    description="Crackling: submit a guide design job, read its results",
+)
+#: The page that submits a job and shows its guides (web/crackling), with the API's URL in config.json.
+site = Bucket("crackling_site", site="web/crackling", site_config={"api": api.url})
+
+planner = Function(
+    "crackling_download_planner",
+    handler="tasks.crackling.source.plan_handler",
+    timeout=60,
+    environment={"GENOME_SOURCE": Placeholder("genome_source")},
+    description="Find an assembly's genomic FASTA at the source and plan its download in byte ranges",
+)
+fetcher = Function(
+    "crackling_part_fetcher",
+    handler="tasks.crackling.source.part_handler",
+    timeout=300,
+    memory=1024,
+    access=[writes(data)],
+    description="Fetch one byte range of a genome and upload it as a part of the S3 multipart upload",
+)
+indexer = Function(
+    "crackling_indexer",
+    handler="tasks.crackling.indexer.handler",
+    timeout=900,
+    memory=4096,
+    environment=common,
+    access=[writes(data)],
+    description="Build a genome's off-target index (every NGG protospacer, both strands, 2-bit packed, counted)",
+)
+scanner = Function(
+    "crackling_scanner",
+    handler="tasks.crackling.guides.scan_handler",
+    timeout=60,
+    environment=common,
+    access=[writes(data)],
+    description="Find a job's candidate guides and write them in batches",
+)
+scorer = Function(
+    "crackling_scorer",
+    handler="tasks.crackling.guides.score_handler",
+    timeout=300,
+    memory=2048,
+    environment=common,
+    access=[writes(data)],
+    description="Score a batch of guides: on-target consensus, then MIT specificity against the index",
+)
+store = Function(
+    "crackling_guide_store",
+    handler="tasks.crackling.guides.store_handler",
+    timeout=300,
+    environment={**common, "GUIDES_TABLE": guides.name_ref},
+    access=[writes(data), writes(guides)],
+    description="Write a job's scored guides to DynamoDB and to a CSV",
+)
+FUNCTIONS = [http, planner, fetcher, indexer, scanner, scorer, store]
+
+PARAMETERS = {
+    "genome_source": "https://ftp.ncbi.nlm.nih.gov/genomes/all",
+    "download_part_bytes": str(64 * 1024**2),
+    "download_max_concurrency": "8",
+    # Genomes whose gzipped FASTA is larger are indexed by the AWS Batch job instead of the Lambda.
+    "index_lambda_max_bytes": str(200 * 1024**2),
+    "index_job_queue_arn": "arn:aws:batch:us-east-1:000000000000:job-queue/crackling-index",
+    "index_job_definition_arn": "arn:aws:batch:us-east-1:000000000000:job-definition/crackling-index",
+    # A job waiting for another job's genome build checks every genome_poll_seconds, at most this many times; a
+    # build lock older than genome_lock_seconds is taken over (its builder died).
+    "genome_poll_seconds": "30",
+    "genome_poll_max_attempts": "240",
+    "genome_lock_seconds": "7200",
+    "score_batch_size": "100",
+    "score_max_concurrency": "10",
+}
