@@ -12,6 +12,7 @@ import jsonata
 import pytest
 from jsonschema import Draft202012Validator
 
+from aslkit.asl.failures import CAUGHT
 from tasks.sharing.contracts import errors
 from tasks.sharing.ids import CROCKFORD, execution_name, id_for_execution, ulid
 from tasks.sharing.jobs import plan
@@ -190,7 +191,7 @@ def test_errors_are_read_from_lambda_child_and_plain_causes() -> None:
     child = {"Error": "States.TaskFailed", "Cause": json.dumps({"Status": "ABORTED", "Error": "PackageAborted",
                                                                  "Cause": "stopped"})}  # fmt: skip
     plain = {"Error": "S3.NoSuchKey", "Cause": "The specified key does not exist."}
-    results = [_evaluate(machines.ERROR_TEXT, {"errorOutput": e}) for e in (lambda_error, child, plain)]
+    results = [_evaluate(CAUGHT, {"errorOutput": e}) for e in (lambda_error, child, plain)]
     assert results == [
         {"error": "EmptyPackage", "cause": "nothing"},
         {"error": "PackageAborted", "cause": "stopped", "status": "ABORTED"},

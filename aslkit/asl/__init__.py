@@ -10,6 +10,7 @@ text = machine.to_json()   # linted, deterministic
 
 from aslkit.asl.conditions import Condition
 from aslkit.asl.errors import LAMBDA_TRANSIENT, Lambda, States
+from aslkit.asl.failures import caught, reraise
 from aslkit.asl.graph import Chain, Chainable, GraphError, fragment, name_prefix
 from aslkit.asl.integrations import (
     Pattern,
@@ -64,6 +65,7 @@ __all__ = [
     "Wait",
     "aws_sdk",
     "batch_submit_job",
+    "caught",
     "dynamodb",
     "ecs_run_task",
     "fragment",
@@ -73,6 +75,7 @@ __all__ = [
     "number_parameter",
     "path",
     "put_events",
+    "reraise",
     "resource_arn",
     "service_task",
     "sns_publish",

@@ -19,7 +19,6 @@ from typing import Any
 from aslkit.asl import (
     Catch,
     Choice,
-    Fail,
     Map,
     Pass,
     Retry,
@@ -28,10 +27,12 @@ from aslkit.asl import (
     Wait,
     aws_sdk,
     batch_submit_job,
+    caught,
     dynamodb,
     jsonata,
     lambda_invoke,
     number_parameter,
+    reraise,
     sns_publish,
 )
 from aslkit.asl.values import Placeholder
@@ -41,22 +42,13 @@ from .resources import data, fetcher, genomes, indexer, jobs, notifications, pla
 LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
 PART_RETRY = Retry(["PartDownloadFailed"], interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
-ERROR = jsonata(
-    "($c := $states.errorOutput.Cause;"
-    " $d := ($exists($c) and $substring($c, 0, 1) = '{') ? $parse($c) : {};"
-    " {'error': $states.errorOutput.Error,"
-    "  'cause': $exists($d.errorMessage) ? $d.errorMessage : $exists($d.Cause) ? $d.Cause : $c})"
-)
+ERROR = caught()
 NOW_S = "$string($floor($millis() / 1000))"
 
 
 def fail_job() -> Any:
     """Mark the job FAILED with `{error, cause}`, say so on SNS, fail the execution with that error."""
-    failed = Fail(
-        "Job failed",
-        error="{% $substring($states.input.error, 0, 7) = 'States.' ? 'CracklingJobFailed' : $states.input.error %}",
-        cause="{% $string($states.input.cause) %}",
-    )
+    failed = reraise("Job failed", "CracklingJobFailed")
     notify = sns_publish(
         "Notify failure",
         topic_arn=notifications.arn,

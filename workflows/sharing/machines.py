@@ -30,10 +30,12 @@ from aslkit.asl import (
     Succeed,
     Wait,
     aws_sdk,
+    caught,
     dynamodb,
     jsonata,
     lambda_invoke,
     number_parameter,
+    reraise,
     start_execution,
 )
 from aslkit.asl.values import Jsonata, Placeholder
@@ -51,15 +53,7 @@ from .resources import (
     url_signer,
 )
 
-#: A failure as `{error, cause}`; a Lambda's cause is its errorMessage, a child execution's its own error and cause.
-ERROR_TEXT = (
-    "($c := $states.errorOutput.Cause;"
-    " $d := ($exists($c) and $substring($c, 0, 1) = '{') ? $parse($c) : {};"
-    " {'error': $exists($d.Error) ? $d.Error : $states.errorOutput.Error,"
-    "  'cause': $exists($d.errorMessage) ? $d.errorMessage : $exists($d.Cause) ? $d.Cause : $c,"
-    "  'status': $d.Status})"
-)
-ERROR = jsonata(ERROR_TEXT)
+ERROR = caught()
 S3_RETRY = Retry(["S3.SdkClientException", "S3.S3Exception", "States.Timeout"], interval_seconds=2, max_attempts=4,
                  backoff_rate=2, jitter_strategy="FULL")  # fmt: skip
 SFN_RETRY = Retry(["StepFunctions.SdkClientException", "StepFunctions.StepFunctionsException"], interval_seconds=2,
@@ -68,17 +62,6 @@ EXECUTION = (
     "{'execution': $states.context.Execution.Id, 'executionName': $states.context.Execution.Name,"
     " 'startTime': $states.context.Execution.StartTime}"
 )
-
-
-def fail_with(name: str, fallback: str) -> Fail:
-    """A Fail state that ends with the error of its input `{error, cause}`. Step Functions reserves `States.*` for
-    itself: such an error (a timeout, a runtime error) ends as `fallback`, its name kept in the cause."""
-    return Fail(
-        name,
-        error=f"{{% $substring($states.input.error, 0, 7) = 'States.' ? '{fallback}' : $states.input.error %}}",
-        cause="{% ($substring($states.input.error, 0, 7) = 'States.' ? $states.input.error & ': ' : '')"
-        " & $string($states.input.cause) %}",
-    )
 
 
 def s3_uri_text(key: str) -> str:
@@ -163,7 +146,7 @@ def packaging_machine() -> StateMachine:
         error="PackageAborted",
         cause="{% 'package ' & $name & ' (' & $pkg & ') was aborted while it was being built' %}",
     )
-    failed = fail_with("Packaging failed", "PackagingFailed")
+    failed = reraise("Packaging failed", "PackagingFailed")
     record_failure = set_status(
         "Record failure",
         "$pkg",
@@ -303,7 +286,7 @@ def push_machine() -> StateMachine:
         },
         catch=[Catch(["InvalidPushRequest"], invalid, output=ERROR), Catch(["RecordConflict"], conflict, output=ERROR)],
     )
-    failed = fail_with("Push failed", "PushFailed")
+    failed = reraise("Push failed", "PushFailed")
     record_failure = set_status(
         "Record push failure", "$psh", "FAILED", require=("PENDING", "RUNNING"),
         extra={"failure_error": {"S": jsonata("$states.input.error")},
@@ -468,7 +451,7 @@ def child_failure(label: str, what: str) -> Choice:
         error="PackageAborted",
         cause=f"{{% '{what} ' & $request.packageName & ' was aborted: nothing more was done' %}}",
     )
-    failed = fail_with(f"{label} failed", f"{label}Failed")
+    failed = reraise(f"{label} failed", f"{label}Failed")
     return Choice(f"{label}: why?").when("$states.input.status = 'ABORTED'", aborted).otherwise(failed)
 
 
@@ -530,7 +513,7 @@ def controller_machine(package_push: StateMachine) -> StateMachine:
         catch=[Catch(["States.ALL"], Pass("Planning failed", output=jsonata(
             "{'job': $states.input.job, 'outcome': 'failed', 'error': $states.input.error,"
             " 'reason': $string($states.input.cause)}")),
-            output=jsonata(f"$merge([{ERROR_TEXT}, {{'job': $states.input.job.jobName}}])"))],
+            output=caught("{'job': $states.input.job.jobName}"))],
     )  # fmt: skip
     job = "$states.input.job"
     invalid = Pass(
@@ -561,7 +544,7 @@ def controller_machine(package_push: StateMachine) -> StateMachine:
         ),
         catch=[
             Catch(["StepFunctions.ExecutionAlreadyExistsException"], duplicate, output=jsonata("$states.input")),
-            Catch(["States.ALL"], failed, output=jsonata(f"$merge([{ERROR_TEXT}, {{'job': {job}}}])")),
+            Catch(["States.ALL"], failed, output=caught(f"{{'job': {job}}}")),
         ],
     )
     decide = (
@@ -601,7 +584,7 @@ def controller_machine(package_push: StateMachine) -> StateMachine:
                      " $string($states.input.cause) %}"),
                 output=ERROR,
             ),
-            Catch(["States.ALL"], fail_with("Controller failed", "ControllerFailed"), output=ERROR),
+            Catch(["States.ALL"], reraise("Controller failed", "ControllerFailed"), output=ERROR),
         ],
     )  # fmt: skip
     invalid_trigger = Fail(
