@@ -89,13 +89,15 @@ class Notifications:
         aws.sns.subscribe(TopicArn=deployment.topics["crackling_notifications"], Protocol="sqs", Endpoint=arn,
                           Attributes={"RawMessageDelivery": "true"})  # fmt: skip
 
-    def messages(self, wait: float = 5) -> list[str]:
-        found: list[str] = []
+    def messages(self, wait: float = 5) -> list[tuple[str, dict[str, str]]]:
+        """(body, message attributes) of what arrived."""
+        found: list[tuple[str, dict[str, str]]] = []
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            for message in self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10,
-                                                        WaitTimeSeconds=1).get("Messages", []):  # fmt: skip
-                found.append(message["Body"])
+            for message in self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                                        MessageAttributeNames=["All"]).get("Messages", []):  # fmt: skip
+                attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+                found.append((message["Body"], attributes))
             if found:
                 break
         return found
@@ -128,8 +130,9 @@ def test_the_default_job_runs_end_to_end_through_the_api(
     index = OfftargetIndex.from_bytes(aws.s3.get_object(Bucket=crackling.buckets["crackling_data"],
                                                         Key=genome["index_key"]["S"])["Body"].read())  # fmt: skip
     assert index.bases == 200_000 and index.sites > 10_000
-    assert any(f"Crackling job {job_id} on {JOB['genome']}: 3 candidate guides, 2 efficient" in m
-               for m in notes.messages())  # fmt: skip
+    [(body, attributes)] = notes.messages()
+    assert f"Crackling job {job_id} on {JOB['genome']}: 3 candidate guides, 2 efficient" in body
+    assert attributes == {"email": "someone@example.org"}  # for subscriptions that filter on the submitter
     # A second job on the same genome uses the cache: nothing is downloaded again.
     downloads = source.downloads(JOB["genome"])
     again = finished(crackling, submit(crackling, JOB))
@@ -235,6 +238,9 @@ def test_the_page_shows_a_finished_jobs_guides(crackling: Deployment) -> None:
                                       ["CGATCGATCGATCGATCGATTGG", "-", "46", "69"]]  # fmt: skip
     assert [row.classes for row in rows] == [{"selected"}, {"selected"}, set()]
     assert [c[8] for c in cells] == ["yes", "yes", "no"]
+    shot = browser.screenshot(f"{crackling.sites['crackling_site']}?job={job_id}&once",
+                              Path(__file__).resolve().parents[2] / "build" / "artifacts" / "crackling.png")  # fmt: skip
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @needs_chromium

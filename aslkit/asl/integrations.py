@@ -182,12 +182,16 @@ def sns_publish(
     topic_arn: str | Placeholder,
     message: JsonValue,
     subject: JsonValue = None,
+    message_attributes: JsonValue = None,
     pattern: Pattern = Pattern.REQUEST_RESPONSE,
     **state: Any,
 ) -> Task:
+    """Publish to a topic; `message_attributes` (`{name: {DataType, StringValue}}`) let subscriptions filter."""
     request: dict[str, JsonValue] = {"TopicArn": topic_arn, "Message": message}
     if subject is not None:
         request["Subject"] = subject
+    if message_attributes is not None:
+        request["MessageAttributes"] = message_attributes
     return service_task(name, "sns", "publish", request, pattern=pattern, **state)
 
 

@@ -43,6 +43,9 @@ LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
 PART_RETRY = Retry(["PartDownloadFailed"], interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
 ERROR = caught()
+EMAIL_ATTRIBUTE = jsonata(
+    "$exists($job.email) ? {'email': {'DataType': 'String', 'StringValue': $job.email}} : {}"
+)  # subscriptions filter on the submitter's address
 NOW_S = "$string($floor($millis() / 1000))"
 
 
@@ -53,6 +56,7 @@ def fail_job() -> Any:
         "Notify failure",
         topic_arn=notifications.arn,
         subject=jsonata("'Crackling job ' & $job.jobId & ' failed'"),
+        message_attributes=EMAIL_ATTRIBUTE,
         message=jsonata(
             "'Crackling job ' & $job.jobId & ' (' & $job.genome & ') failed: ' & $states.input.error"
             " & ': ' & $string($states.input.cause)"
@@ -396,6 +400,7 @@ def pipeline_machine() -> StateMachine:
         "Notify",
         topic_arn=notifications.arn,
         subject=jsonata("'Crackling job ' & $job.jobId & ' complete'"),
+        message_attributes=EMAIL_ATTRIBUTE,
         message=jsonata("'Crackling job ' & $job.jobId & ' on ' & $job.genome & ': ' & $string($scan.candidates)"
                         " & ' candidate guides, ' & $string($stored.efficient) & ' efficient, '"
                         " & $string($stored.selected) & ' efficient and specific. Results: ' & $stored.csv"),
