@@ -18,7 +18,6 @@ from tasks.sharing.contracts import errors
 from tasks.sharing.ids import ULID_PATTERN, id_for_execution
 
 logger = Logger()
-TERMINAL = ("SUCCEEDED", "FAILED", "ABORTED")
 
 
 class InvalidPackageRequest(ValueError):

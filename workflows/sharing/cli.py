@@ -33,6 +33,7 @@ from tasks.sharing.report import human_bytes
 
 RUN_COLUMNS = ("instrument_run_id", "sequencing_run_id")
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+FOLLOW_SECONDS = 6 * 3600.0  # --wait follows at most this long (the packaging machine's own timeout)
 
 
 class ShareError(SpecError):
@@ -125,7 +126,7 @@ class Sharing:
 
         follower = Follower(SimpleNamespace(stepfunctions=self.sfn), execution_arn,  # type: ignore[arg-type]
                             emit=(lambda line: None) if quiet else (lambda line: print(line, flush=True)))  # fmt: skip
-        return follower.follow(timeout=float(os.environ.get("ASLKIT_SHARE_TIMEOUT", 6 * 3600)), interval=0.5)
+        return follower.follow(timeout=FOLLOW_SECONDS, interval=0.5)
 
 
 def _client_factory(args: argparse.Namespace) -> Any:
