@@ -1,4 +1,5 @@
-"""The Workflow spec's checks on APIs and sites: a route must name a function of the workflow and a clean path."""
+"""The Workflow spec's checks on APIs and sites (a route names a function of the workflow and a clean path), and
+the `dynamodb_set` builder the workflows write their records with."""
 
 from __future__ import annotations
 
@@ -31,3 +32,24 @@ def test_apis_and_sites_provide_their_placeholders() -> None:
     assert provided["spec_api_api_url"] == "url of api 'spec_api'"
     assert provided["spec_api_api_id"] == "id of api 'spec_api'"
     assert str(site.site_config["api"]) == "${spec_api_api_url}"
+
+
+def test_dynamodb_set_aliases_every_attribute_and_refuses_clashing_values() -> None:
+    from aslkit.asl import dynamodb_set, jsonata
+
+    task = dynamodb_set(
+        "Mark", table="t", key={"id": {"S": "x"}},
+        values={"status": {"S": "DONE"}, "size": {"N": jsonata("$string($n)")}},
+        condition="#status = :was AND #owner = :me", condition_names=("owner",),
+        condition_values={":was": {"S": "RUNNING"}, ":me": {"S": "me"}},
+    )  # fmt: skip
+    machine = StateMachine("spec_set", task, query_language="JSONata")
+    state = __import__("json").loads(machine.to_json())["States"]["Mark"]
+    assert state["Resource"] == "arn:aws:states:::dynamodb:updateItem"
+    arguments = state["Arguments"]
+    assert arguments["UpdateExpression"] == "SET #status = :status, #size = :size"  # size is a reserved word
+    assert arguments["ExpressionAttributeNames"] == {"#status": "status", "#size": "size", "#owner": "owner"}
+    assert set(arguments["ExpressionAttributeValues"]) == {":status", ":size", ":was", ":me"}
+    assert arguments["ConditionExpression"] == "#status = :was AND #owner = :me"
+    with pytest.raises(ValueError, match=":status clash"):
+        dynamodb_set("Bad", table="t", key={}, values={"status": {"S": "A"}}, condition_values={":status": {"S": "B"}})

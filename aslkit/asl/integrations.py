@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from aslkit.asl.states import Task
@@ -156,6 +157,40 @@ def dynamodb(name: str, action: str, request: JsonValue, **state: Any) -> Task:
     A failed condition surfaces as `DynamoDB.ConditionalCheckFailedException`, catchable by name.
     """
     return service_task(name, "dynamodb", action, request, **state)
+
+
+def dynamodb_set(
+    name: str,
+    *,
+    table: JsonValue,
+    key: Mapping[str, JsonValue],
+    values: Mapping[str, JsonValue],
+    condition: str | None = None,
+    condition_names: Sequence[str] = (),
+    condition_values: Mapping[str, JsonValue] | None = None,
+    **state: Any,
+) -> Task:
+    """`dynamodb:updateItem` that SETs each attribute of `values` (typed values: `{"S": ...}`, `{"N": ...}`).
+
+    Every attribute name goes through an alias (`#status`), so DynamoDB's reserved words (status, size, error,
+    owner ...) need no thought; each value is `:<attribute>`. `condition` may name `#<attribute>` for the attributes
+    set and for `condition_names`, and its own `condition_values` (`{":was": ...}`).
+    """
+    placeholders = {f":{attribute}": value for attribute, value in values.items()}
+    clash = sorted(set(placeholders) & set(condition_values or {}))
+    if clash:
+        raise ValueError(f"{name}: condition values {', '.join(clash)} clash with the values set")
+    names = dict.fromkeys([*values, *condition_names])
+    request: dict[str, JsonValue] = {
+        "TableName": table,
+        "Key": dict(key),
+        "UpdateExpression": "SET " + ", ".join(f"#{attribute} = :{attribute}" for attribute in values),
+        "ExpressionAttributeNames": {f"#{attribute}": attribute for attribute in names},
+        "ExpressionAttributeValues": {**placeholders, **(condition_values or {})},
+    }
+    if condition is not None:
+        request["ConditionExpression"] = condition
+    return dynamodb(name, "updateItem", request, **state)
 
 
 def put_events(name: str, *, entries: JsonValue, pattern: Pattern = Pattern.REQUEST_RESPONSE, **state: Any) -> Task:

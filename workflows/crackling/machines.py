@@ -29,6 +29,7 @@ from aslkit.asl import (
     batch_submit_job,
     caught,
     dynamodb,
+    dynamodb_set,
     jsonata,
     lambda_invoke,
     number_parameter,
@@ -64,20 +65,15 @@ def fail_job() -> Any:
         output=jsonata("$states.input"),
         catch=[Catch(["States.ALL"], failed, output=jsonata("$states.input"))],
     )
-    mark = dynamodb(
+    mark = dynamodb_set(
         "Mark failed",
-        "updateItem",
-        {
-            "TableName": jobs.name_ref,
-            "Key": {"job_id": {"S": jsonata("$job.jobId")}},
-            "UpdateExpression": "SET #status = :failed, #error = :error, #cause = :cause, completed_at = :now",
-            "ExpressionAttributeNames": {"#status": "status", "#error": "error", "#cause": "cause"},
-            "ExpressionAttributeValues": {
-                ":failed": {"S": "FAILED"},
-                ":error": {"S": jsonata("$states.input.error")},
-                ":cause": {"S": jsonata("$string($states.input.cause)")},
-                ":now": {"N": jsonata(NOW_S)},
-            },
+        table=jobs.name_ref,
+        key={"job_id": {"S": jsonata("$job.jobId")}},
+        values={
+            "status": {"S": "FAILED"},
+            "error": {"S": jsonata("$states.input.error")},
+            "cause": {"S": jsonata("$string($states.input.cause)")},
+            "completed_at": {"N": jsonata(NOW_S)},
         },
         output=jsonata("$states.input"),
         catch=[Catch(["States.ALL"], notify, output=jsonata("$states.input"))],
@@ -88,24 +84,14 @@ def fail_job() -> Any:
 
 def genome_status(name: str, status: str, *, extra: dict[str, Any] | None = None, **state: Any) -> Any:
     """Move the genome item to `status`, only while this execution holds its lock."""
-    extra = extra or {}
-    sets = "".join(f", {key} = :{key}" for key in extra)
-    return dynamodb(
+    return dynamodb_set(
         name,
-        "updateItem",
-        {
-            "TableName": genomes.name_ref,
-            "Key": {"accession": {"S": jsonata("$job.genome")}},
-            "UpdateExpression": f"SET #status = :status, updated_at = :now{sets}",
-            "ConditionExpression": "#owner = :me",
-            "ExpressionAttributeNames": {"#status": "status", "#owner": "owner"},
-            "ExpressionAttributeValues": {
-                ":status": {"S": status},
-                ":me": {"S": jsonata("$states.context.Execution.Id")},
-                ":now": {"N": jsonata(NOW_S)},
-                **{f":{key}": value for key, value in extra.items()},
-            },
-        },
+        table=genomes.name_ref,
+        key={"accession": {"S": jsonata("$job.genome")}},
+        values={"status": {"S": status}, "updated_at": {"N": jsonata(NOW_S)}, **(extra or {})},
+        condition="#owner = :me",
+        condition_names=("owner",),
+        condition_values={":me": {"S": jsonata("$states.context.Execution.Id")}},
         **state,
     )
 
@@ -262,23 +248,18 @@ def pipeline_machine() -> StateMachine:
             "waited": False,
         },
     )
-    running = dynamodb(
+    running = dynamodb_set(
         "Mark running",
-        "updateItem",
-        {
-            "TableName": jobs.name_ref,
-            "Key": {"job_id": {"S": jsonata("$job.jobId")}},
-            "UpdateExpression": "SET #status = :running, started_at = :now, genome = :genome, execution_arn = :me",
-            "ConditionExpression": "attribute_not_exists(job_id) OR #status = :submitted",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":running": {"S": "RUNNING"},
-                ":submitted": {"S": "SUBMITTED"},
-                ":genome": {"S": jsonata("$job.genome")},
-                ":me": {"S": jsonata("$states.context.Execution.Id")},
-                ":now": {"N": jsonata(NOW_S)},
-            },
+        table=jobs.name_ref,
+        key={"job_id": {"S": jsonata("$job.jobId")}},
+        values={
+            "status": {"S": "RUNNING"},
+            "started_at": {"N": jsonata(NOW_S)},
+            "genome": {"S": jsonata("$job.genome")},
+            "execution_arn": {"S": jsonata("$states.context.Execution.Id")},
         },
+        condition="attribute_not_exists(job_id) OR #status = :submitted",
+        condition_values={":submitted": {"S": "SUBMITTED"}},
         catch=[
             Catch([CONDITIONAL], Succeed("Already started", comment="this job's other execution is running it")),
             Catch(["States.ALL"], failure, output=ERROR),
@@ -291,28 +272,23 @@ def pipeline_machine() -> StateMachine:
         assign={"genome": jsonata("$exists($states.result.Item) ? $states.result.Item : null")},
         catch=on_error,
     )
-    lock = dynamodb(
+    lock = dynamodb_set(
         "Take genome lock",
-        "updateItem",
-        {
-            "TableName": genomes.name_ref,
-            "Key": {"accession": {"S": jsonata("$job.genome")}},
-            "UpdateExpression": "SET #status = :building, #owner = :me, lock_expires = :expires, updated_at = :now",
-            "ConditionExpression": "attribute_not_exists(accession) OR #status = :failed"
-            " OR (#status = :building AND lock_expires < :now)",
-            "ExpressionAttributeNames": {"#status": "status", "#owner": "owner"},
-            "ExpressionAttributeValues": {
-                ":building": {"S": "BUILDING"},
-                ":failed": {"S": "FAILED"},
-                ":me": {"S": jsonata("$states.context.Execution.Id")},
-                ":now": {"N": jsonata(NOW_S)},
-                ":expires": {
-                    "N": jsonata(
-                        f"$string($floor($millis() / 1000) + {number_parameter('genome_lock_seconds').expression})"
-                    )
-                },
+        table=genomes.name_ref,
+        key={"accession": {"S": jsonata("$job.genome")}},
+        values={
+            "status": {"S": "BUILDING"},
+            "owner": {"S": jsonata("$states.context.Execution.Id")},
+            "lock_expires": {
+                "N": jsonata(
+                    f"$string($floor($millis() / 1000) + {number_parameter('genome_lock_seconds').expression})"
+                )
             },
+            "updated_at": {"N": jsonata(NOW_S)},
         },
+        condition="attribute_not_exists(accession) OR #status = :failed"
+        " OR (#status = :building AND #lock_expires < :now)",
+        condition_values={":failed": {"S": "FAILED"}, ":building": {"S": "BUILDING"}, ":now": {"N": jsonata(NOW_S)}},
         catch=[
             Catch([CONDITIONAL], check, comment="another job took it first: wait for its build"),
             Catch(["States.ALL"], failure, output=ERROR),
@@ -376,23 +352,17 @@ def pipeline_machine() -> StateMachine:
         assign={"stored": jsonata("$states.result.Payload")},
         catch=on_error,
     )
-    complete = dynamodb(
+    complete = dynamodb_set(
         "Mark complete",
-        "updateItem",
-        {
-            "TableName": jobs.name_ref,
-            "Key": {"job_id": {"S": jsonata("$job.jobId")}},
-            "UpdateExpression": "SET #status = :complete, completed_at = :now, candidates = :candidates,"
-            " efficient = :efficient, selected = :selected, csv = :csv",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":complete": {"S": "COMPLETE"},
-                ":now": {"N": jsonata(NOW_S)},
-                ":candidates": {"N": jsonata("$string($scan.candidates)")},
-                ":efficient": {"N": jsonata("$string($stored.efficient)")},
-                ":selected": {"N": jsonata("$string($stored.selected)")},
-                ":csv": {"S": jsonata("$stored.csv")},
-            },
+        table=jobs.name_ref,
+        key={"job_id": {"S": jsonata("$job.jobId")}},
+        values={
+            "status": {"S": "COMPLETE"},
+            "completed_at": {"N": jsonata(NOW_S)},
+            "candidates": {"N": jsonata("$string($scan.candidates)")},
+            "efficient": {"N": jsonata("$string($stored.efficient)")},
+            "selected": {"N": jsonata("$string($stored.selected)")},
+            "csv": {"S": jsonata("$stored.csv")},
         },
         catch=on_error,
     )

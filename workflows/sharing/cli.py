@@ -128,6 +128,16 @@ class Sharing:
                             emit=(lambda line: None) if quiet else (lambda line: print(line, flush=True)))  # fmt: skip
         return follower.follow(timeout=FOLLOW_SECONDS, interval=0.5)
 
+    def result(self, execution_arn: str, what: str, *, quiet: bool = False) -> dict[str, Any] | None:
+        """Follow the execution to its end: its output, or None once stderr says why it did not succeed."""
+        description = self.follow(execution_arn, quiet=quiet)
+        if description["status"] != "SUCCEEDED":
+            print(f"{what} {description['status'].lower()}: {description.get('error', '')}: "
+                  f"{description.get('cause', '')}", file=sys.stderr)  # fmt: skip
+            return None
+        output: dict[str, Any] = json.loads(description["output"])
+        return output
+
 
 def _client_factory(args: argparse.Namespace) -> Any:
     if args.profile or (args.region and not args.endpoint_url):
@@ -146,10 +156,9 @@ def _client_factory(args: argparse.Namespace) -> Any:
     return clients.client
 
 
-def _failed(description: dict[str, Any], what: str) -> int:
-    print(f"{what} {description['status'].lower()}: {description.get('error', '')}: {description.get('cause', '')}",
-          file=sys.stderr)  # fmt: skip
-    return 1
+def _not_waiting(execution_arn: str) -> int:
+    print(f"execution {execution_arn}: follow it with `aslkit watch {execution_arn}`")
+    return 0
 
 
 # -- commands -------------------------------------------------------------------------------------------------------
@@ -186,12 +195,10 @@ def generate_package(args: argparse.Namespace) -> int:
     print(f"Generating package '{package_id}' ({len(request['libraryIdList'])} libraries of "
           f"{len(request['instrumentRunIdList'])} run(s))...", flush=True)  # fmt: skip
     if not args.wait:
-        print(f"execution {arn}: follow it with `aslkit watch {arn}`")
-        return 0
-    description = sharing.follow(arn)
-    if description["status"] != "SUCCEEDED":
-        return _failed(description, f"package {package_id}")
-    out = json.loads(description["output"])
+        return _not_waiting(arn)
+    out = sharing.result(arn, f"package {package_id}")
+    if out is None:
+        return 1
     print(
         f"Package {package_id} ({out['packageName']}): {out['libraries']} libraries, {out['files']} files, "
         f"{human_bytes(out['bytes'])}. Review it: aslkit share view-package-report --package-id {package_id}"
@@ -227,12 +234,10 @@ def push_package(args: argparse.Namespace) -> int:
     )
     print(f"Pushing package '{args.package_id}' to {args.share_location} as '{push_id}'...", flush=True)
     if not args.wait:
-        print(f"execution {arn}: follow it with `aslkit watch {arn}`")
-        return 0
-    description = sharing.follow(arn)
-    if description["status"] != "SUCCEEDED":
-        return _failed(description, f"push {push_id}")
-    out = json.loads(description["output"])
+        return _not_waiting(arn)
+    out = sharing.result(arn, f"push {push_id}")
+    if out is None:
+        return 1
     print(f"Push {push_id}: {out['files']} files, {human_bytes(out['bytes'])} copied to {out['destination']}")
     return 0
 
@@ -241,10 +246,9 @@ def presign_package(args: argparse.Namespace) -> int:
     sharing = Sharing(args)
     arn = sharing.start("sharing_presign", f"{args.package_id}-presign-{uuid.uuid4().hex[:8]}",
                         {"packageId": args.package_id})  # fmt: skip
-    description = sharing.follow(arn, quiet=True)
-    if description["status"] != "SUCCEEDED":
-        return _failed(description, f"presign of {args.package_id}")
-    out = json.loads(description["output"])
+    out = sharing.result(arn, f"presign of {args.package_id}", quiet=True)
+    if out is None:
+        return 1
     print(f"Download script for {out['files']} file(s) of {args.package_id}:\n{out['scriptUrl']}\n"
           f"This link works until {out['scriptUrlExpiresAt']}; the links inside the script until "
           f"{out['filesExpireAt']}. Download the script and send it to its recipient, not this link.")  # fmt: skip

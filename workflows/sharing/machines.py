@@ -32,6 +32,7 @@ from aslkit.asl import (
     aws_sdk,
     caught,
     dynamodb,
+    dynamodb_set,
     jsonata,
     lambda_invoke,
     number_parameter,
@@ -75,26 +76,14 @@ def s3_uri(key: str) -> Jsonata:
 def set_status(name: str, record: str, status: str, *, require: tuple[str, ...], extra: dict[str, Any] | None = None,
                **state: Any) -> Any:  # fmt: skip
     """Move a record to `status` if it is in one of `require` (a conditional write: an ABORTED record stays so)."""
-    extra = extra or {}
-    sets = "".join(f", {attribute} = :{attribute}" for attribute in extra)
-    values = {f":{attribute}": value for attribute, value in extra.items()}
     allowed = {f":was{i}": {"S": s} for i, s in enumerate(require)}
-    return dynamodb(
+    return dynamodb_set(
         name,
-        "updateItem",
-        {
-            "TableName": jobs.name_ref,
-            "Key": {"id": {"S": jsonata(record)}},
-            "UpdateExpression": f"SET #status = :status, updated_at = :now{sets}",
-            "ConditionExpression": f"#status IN ({', '.join(allowed)})",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":status": {"S": status},
-                ":now": {"S": jsonata("$now()")},
-                **values,
-                **allowed,
-            },
-        },
+        table=jobs.name_ref,
+        key={"id": {"S": jsonata(record)}},
+        values={"status": {"S": status}, "updated_at": {"S": jsonata("$now()")}, **(extra or {})},
+        condition=f"#status IN ({', '.join(allowed)})",
+        condition_values=allowed,
         **state,
     )
 
