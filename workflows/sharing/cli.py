@@ -33,6 +33,7 @@ from tasks.sharing.report import human_bytes
 
 RUN_COLUMNS = ("instrument_run_id", "sequencing_run_id")
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+STOP_SECONDS = 60.0  # abort-package waits at most this long for a stopped execution to end
 FOLLOW_SECONDS = 6 * 3600.0  # --wait follows at most this long (the packaging machine's own timeout)
 
 
@@ -256,10 +257,23 @@ def presign_package(args: argparse.Namespace) -> int:
 
 
 def abort_package(args: argparse.Namespace) -> int:
+    """Stop the package's execution and wait for it to end, then mark its record ABORTED: the execution never meets
+    an ABORTED record half-way through a step (its conditional writes guard against records aborted by other
+    means)."""
     sharing = Sharing(args)
     record = sharing.record(args.package_id)
     if record.get("status") in TERMINAL:
         raise ShareError(f"package {args.package_id} has already ended ({record['status']}): nothing to abort")
+    execution = sharing.sfn.describe_execution(executionArn=record["execution_arn"])
+    if execution["status"] == "RUNNING":
+        cause = f"package {args.package_id} aborted with aslkit share abort-package"
+        sharing.sfn.stop_execution(executionArn=record["execution_arn"], error="PackageAborted", cause=cause)
+        deadline = time.monotonic() + STOP_SECONDS  # a step in flight finishes before the execution ends
+        while sharing.sfn.describe_execution(executionArn=record["execution_arn"])["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                raise ShareError(f"the execution of {args.package_id} is still running {STOP_SECONDS:.0f} s after "
+                                 f"being stopped: run abort-package again")  # fmt: skip
+            time.sleep(0.2)
     dynamodb = sharing.client("dynamodb")
     try:
         dynamodb.update_item(
@@ -272,11 +286,8 @@ def abort_package(args: argparse.Namespace) -> int:
                                        ":now": {"S": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}},
         )  # fmt: skip
     except dynamodb.exceptions.ConditionalCheckFailedException:
-        raise ShareError(f"package {args.package_id} ended while it was being aborted: check it again") from None
-    execution = sharing.sfn.describe_execution(executionArn=record["execution_arn"])
+        raise ShareError(f"package {args.package_id} ended before it could be aborted: check it again") from None
     if execution["status"] == "RUNNING":
-        cause = f"package {args.package_id} aborted with aslkit share abort-package"
-        sharing.sfn.stop_execution(executionArn=record["execution_arn"], error="PackageAborted", cause=cause)
         print(f"Package {args.package_id} aborted; its execution is stopped")
     else:
         print(f"Package {args.package_id} aborted (its execution had already ended {execution['status']})")
