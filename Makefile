@@ -5,8 +5,6 @@ SHELL := /bin/bash
 VENV     := .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
-LS_VENV  := .localstack/venv
-LS_STAMP := $(LS_VENV)/.installed
 
 # The first Python >= 3.12 on PATH (pyenv's shim honours .python-version).
 PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3 python; do \
@@ -19,8 +17,8 @@ help:
 	@echo "make demo    run every workflow on a local LocalStack: summary table and build/demo/report.html"
 	@echo "make test    lint, type-check, check statemachines/ is fresh, run the test suite"
 	@echo "make build   regenerate statemachines/ from workflows/"
-	@echo "make bench   print build/lint and LocalStack harness timings"
-	@echo "make localstack  build LocalStack's own venv with aslkit's plugins (make test and demo do it)"
+	@echo "make bench   print build/lint, LocalStack harness, engine and CLI timings"
+	@echo "make localstack  build LocalStack's own venv with aslkit's plugins (`aslkit local install`; test and demo do it)"
 
 define need_python
 	@if [ -z "$(PYTHON_BOOT)" ]; then \
@@ -32,20 +30,16 @@ endef
 $(STAMP): pyproject.toml
 	$(need_python)
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade 'pip>=25.1'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,local,cdk]' --group dev
 	@touch $(STAMP)
 
 install: $(STAMP)
 
-# LocalStack gets its own venv (its pins conflict with the project's) with aslkit's plugin package in it.
-$(LS_STAMP): localstack/constraints.txt localstack/requirements-slim.in localstack/plugin/pyproject.toml
-	$(need_python)
-	@test -x $(LS_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(LS_VENV)
-	$(LS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		-c localstack/constraints.txt -r localstack/requirements-slim.in -e localstack/plugin
-	@touch $(LS_STAMP)
-
-localstack: $(LS_STAMP)
+# LocalStack gets its own venv in the user's cache (its pins conflict with the project's), with aslkit's plugins:
+# the same command a user of the library runs. Instant when it is already there.
+localstack: install
+	$(VENV)/bin/aslkit local install
 
 # Graphviz draws diagrams (SVG/PNG, the report); Chromium runs the page tests. Best effort: see the script.
 system-packages:
@@ -74,6 +68,8 @@ demo: install localstack
 bench: install localstack
 	$(PY) benchmarks/bench_build_lint.py
 	$(PY) benchmarks/bench_localstack.py
+	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_cli.py
 
 clean:
-	rm -rf $(VENV) .localstack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .localstack .pytest_cache .mypy_cache .ruff_cache build dist

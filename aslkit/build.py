@@ -5,12 +5,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Literal
 
-from aslkit.spec import SpecError, Workflow
+from aslkit.errors import AslkitError, SpecError, WorkflowLoadError
+from aslkit.project import Project
+from aslkit.spec import Workflow
 
 Status = Literal["written", "unchanged", "stale", "missing", "orphan"]
 
@@ -23,18 +27,25 @@ class BuildResult:
     status: Status
 
 
-def discover(root: Path, package: str = "workflows") -> list[Workflow]:
-    """Import every module of `root/package` (names not starting with `_`) and collect their `WORKFLOW`."""
-    package_dir = root / package
+def discover(root: Path, package: str | None = None) -> list[Workflow]:
+    """Import every module of the project's workflows package (`[tool.aslkit] workflows`, default `workflows/`;
+    names not starting with `_`) and collect their `WORKFLOW`. A module that fails to import is reported as a
+    `WorkflowLoadError` naming its file and line."""
+    project = Project.load(root)
+    package = package or project.workflows
+    package_dir = project.root / package.replace(".", "/")
     if not package_dir.is_dir():
-        raise SpecError(f"no {package}/ folder under {root}: run aslkit from the project root or pass --root")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+        raise SpecError(
+            f"no {package}/ folder under {project.root}",
+            hint="run aslkit from the project root, pass --root, or set [tool.aslkit] workflows in pyproject.toml",
+        )
+    if str(project.root) not in sys.path:
+        sys.path.insert(0, str(project.root))
     workflows: list[Workflow] = []
     for info in sorted(pkgutil.iter_modules([str(package_dir)]), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{package}.{info.name}")
+        module = load_module(f"{package}.{info.name}", project.root)
         workflow = getattr(module, "WORKFLOW", None)
         if not isinstance(workflow, Workflow):
             raise SpecError(f"{package}/{info.name} defines no WORKFLOW = Workflow(...): add one, or prefix it with _")
@@ -44,6 +55,38 @@ def discover(root: Path, package: str = "workflows") -> list[Workflow]:
     if duplicates:
         raise SpecError(f"state machine names must be unique across workflows: {', '.join(duplicates)}")
     return workflows
+
+
+def load_module(name: str, root: Path) -> ModuleType:
+    """Import a project module; any error in it becomes a WorkflowLoadError with the file and line to fix."""
+    try:
+        return importlib.import_module(name)
+    except AslkitError:
+        raise
+    except Exception as error:  # a project's module can raise anything at import: name where
+        raise WorkflowLoadError(f"{_where(error, root)}: {type(error).__name__}: {_first_line(error)}",
+                                hint=f"fix it, or prefix the module with _ to skip it ({name})") from error  # fmt: skip
+
+
+def _where(error: BaseException, root: Path) -> str:
+    """`file:line` of the deepest frame inside the project (or the file a SyntaxError names)."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{_relative(Path(error.filename), root)}:{error.lineno}"
+    place = "?"
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.is_relative_to(root) and ".venv" not in path.parts:
+            place = f"{_relative(path, root)}:{frame.lineno}"
+    return place
+
+
+def _relative(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _first_line(error: BaseException) -> str:
+    text = error.msg if isinstance(error, SyntaxError) else str(error)
+    return (text or repr(error)).splitlines()[0] if text else repr(error)
 
 
 def machine_path(out_dir: Path, machine_name: str) -> Path:

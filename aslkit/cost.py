@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from aslkit.testing.results import ExecutionResult, nearest_event
+from aslkit.runtime.results import ExecutionResult, nearest_event
 
 PRICES_AS_OF: Final = "2026-11-01"
 

@@ -27,9 +27,9 @@ from aslkit.local.launcher import Launcher
 from aslkit.local.run import stood_up, trigger
 from aslkit.render.outline import outline
 from aslkit.render.report import ReportEntry, write_report
+from aslkit.runtime.results import ExecutionResult
 from aslkit.spec import Workflow
 from aslkit.testing.backend import LocalStackBackend
-from aslkit.testing.results import ExecutionResult
 
 REPORT = Path("build") / "demo" / "report.html"
 

@@ -43,10 +43,29 @@ def build_zip(root: Path, function: Function) -> bytes:
     return buffer.getvalue()
 
 
+def requirements_file(root: Path) -> Path | None:
+    """The tasks package's `requirements.txt` (the Lambda dependencies layer), if the project has one."""
+    from aslkit.project import Project
+
+    path = Project.load(root).tasks_dir / "requirements.txt"
+    return path if path.is_file() else None
+
+
 def requirements_hash(root: Path) -> str:
     import hashlib
 
-    return hashlib.sha256((root / "tasks" / "requirements.txt").read_bytes()).hexdigest()[:16]
+    return hashlib.sha256(_requirements(root).read_bytes()).hexdigest()[:16]
+
+
+def _requirements(root: Path) -> Path:
+    path = requirements_file(root)
+    if path is None:
+        from aslkit.errors import BuildError
+        from aslkit.project import Project
+
+        raise BuildError(f"no {Project.load(root).tasks_dir / 'requirements.txt'}: the dependencies layer needs one",
+                         hint="list the Lambda dependencies there (an empty file for none)")  # fmt: skip
+    return path
 
 
 #: Lambda's python3.13 runtime runs on Amazon Linux 2023 (glibc 2.34): manylinux2014 and manylinux_2_28 wheels work.
@@ -64,13 +83,19 @@ def build_layer(root: Path, out: Path, *, python_version: str = "3.13", platform
         return layer
     target = layer / "python"
     target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
+    completed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
          *(arg for platform in platforms for arg in ("--platform", platform)),
          "--implementation", "cp", "--python-version", python_version,
-         "--only-binary=:all:", "--target", str(target), "-r", str(root / "tasks" / "requirements.txt")],
-        check=True,
+         "--only-binary=:all:", "--target", str(target), "-r", str(_requirements(root))],
+        check=False, capture_output=True, text=True,
     )  # fmt: skip
+    if completed.returncode != 0:
+        from aslkit.errors import BuildError
+
+        last = (completed.stderr.strip().splitlines() or ["pip failed"])[-1]
+        hint = "every requirement needs a wheel for the Lambda platform (manylinux, CPython)"
+        raise BuildError(f"pip could not build the dependencies layer: {last}", hint=hint)
     marker.write_text("")
     return layer
 

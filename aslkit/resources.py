@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from aslkit.asl.values import Placeholder
+from aslkit.errors import SpecError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 KeyType = Literal["S", "N", "B"]
-
-
-class SpecError(ValueError):
-    """A Workflow spec that cannot be rendered: bad names, a placeholder nothing provides, a duplicate."""
 
 
 def check_name(kind: str, name: str) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 
 from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import Placeholder
+from aslkit.errors import SpecError
 from aslkit.events.rules import EventBus, Rule, Schedule
-from aslkit.resources import Api, Bucket, Function, Queue, Resource, Route, Secret, SpecError, Table, Topic, check_name
+from aslkit.resources import Api, Bucket, Function, Queue, Resource, Route, Secret, Table, Topic, check_name
 
 __all__ = ["Api", "Bucket", "EventBus", "Function", "Queue", "Route", "Rule", "Schedule", "Secret", "SpecError",
            "Table", "Topic", "Workflow", "machine_arn"]  # fmt: skip
@@ -57,9 +58,6 @@ class Workflow:
     #: data): `local(clients, deploy)` is a context manager that calls `deploy(parameters)` and yields the
     #: Deployment. The demo, `aslkit run` and tests use it; AWS never does.
     local: Callable[..., AbstractContextManager[Any]] | None = None
-    #: Extra `aslkit` subcommands of this workflow: `commands(subparsers)` adds parsers whose `run(args)` returns
-    #: an exit code (e.g. `aslkit readset backfill`).
-    commands: Callable[[Any], None] | None = None
 
     def __post_init__(self) -> None:
         check_name("workflow", self.name)

@@ -37,6 +37,7 @@ from aslkit.asl import (
     lambda_invoke,
     number_parameter,
 )
+from aslkit.asl.values import JsonValue
 from aslkit.events import Rule
 from aslkit.resources import Function, Table
 from aslkit.spec import Workflow
@@ -64,7 +65,7 @@ NEWER_ONLY = "attribute_not_exists(set_arn) OR event_time <= :t"
 UPDATE_STATUSES = ("ACTIVATING", "ARCHIVED", "DELETING")
 
 
-def result(action: str) -> dict[str, object]:
+def result(action: str) -> dict[str, JsonValue]:
     return {"action": action, "set_arn": jsonata("$arn"), "status": jsonata("$status"), "event_time": jsonata("$time")}
 
 
@@ -358,7 +359,7 @@ def add_commands(commands: Any) -> None:
 def run_backfill(args: Any) -> int:
     import boto3
 
-    from aslkit.spec import SpecError
+    from aslkit.errors import UserInputError
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
     local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"} if args.endpoint_url else {}
@@ -366,7 +367,7 @@ def run_backfill(args: Any) -> int:
     machines = [m for m in sfn.list_state_machines()["stateMachines"]
                 if m["name"].replace("-", "_").endswith("readset_backfill")]  # fmt: skip
     if not machines:
-        raise SpecError(f"no readset backfill state machine in {args.region}: deploy the readset workflow first")
+        raise UserInputError(f"no readset backfill state machine in {args.region}: deploy the readset workflow first")
     chosen, targets = None, []
     for machine in machines:
         definition = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]
@@ -375,7 +376,7 @@ def run_backfill(args: Any) -> int:
         if args.table in tables:
             chosen = machine
     if chosen is None:
-        raise SpecError(f"the backfill deployed here writes to {', '.join(targets)}, not {args.table}")
+        raise UserInputError(f"the backfill deployed here writes to {', '.join(targets)}, not {args.table}")
     arn = chosen["stateMachineArn"] + (f"#{args.test_case}" if args.test_case else "")
     execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"sequence_store_id": args.seq_store_id}))
     print(f"started {execution['executionArn']}", flush=True)
@@ -463,6 +464,5 @@ WORKFLOW = Workflow(
     ],
     parameters={"backfill_max_concurrency": "10", "backfill_page_wait_seconds": "1", "backfill_max_pages": "1000"},
     entry="readset_status",
-    commands=add_commands,
     local=local_environment,
 )

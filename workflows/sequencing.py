@@ -34,6 +34,7 @@ from aslkit.asl import (
     number_parameter,
     start_execution,
 )
+from aslkit.asl.values import JsonValue
 from aslkit.events import EventBus, Rule
 from aslkit.resources import (
     Access,
@@ -103,7 +104,7 @@ LAMBDA_RETRY = Retry.lambda_transient()
 
 # -- the WES fragment ---------------------------------------------------------------------------------------------
 @fragment
-def wes_run(*, tolerate_failure: bool) -> Chain:
+def wes_run(*, tolerate_failure: bool, prefix: str = "") -> Chain:
     """Input `{request, timeout, heartbeat}`; output `{status, workflow_run_name, workflow_run_id?, output?, error?,
     cause?}`. A failed, aborted or timed-out run ends in `failed` (a result) or, when not tolerated, a Fail state."""
     failed_output = jsonata(
@@ -112,6 +113,7 @@ def wes_run(*, tolerate_failure: bool) -> Chain:
         " 'library_id': $states.input.request.library_id, 'subject_id': $states.input.request.subject_id,"
         " 'error': $states.errorOutput.Error, 'cause': $states.errorOutput.Cause}"
     )
+    failed: Pass | Fail
     if tolerate_failure:
         failed = Pass("Run failed", comment="recorded; only what depends on this run is skipped")
     else:
@@ -135,9 +137,9 @@ def wes_run(*, tolerate_failure: bool) -> Chain:
     return launch >> Pass("Run succeeded")
 
 
-def wes_request(workflow_type: str, run_name: str, workflow_input: str, **fields: str) -> dict[str, object]:
+def wes_request(workflow_type: str, run_name: str, workflow_input: str, **fields: str) -> dict[str, JsonValue]:
     """The fragment's input: a WorkflowRequest (JSONata expressions) plus the configured bounds."""
-    request: dict[str, object] = {
+    request: dict[str, JsonValue] = {
         "workflow_type": workflow_type,
         "workflow_run_name": jsonata(run_name),
         "workflow_input": jsonata(workflow_input),

@@ -271,7 +271,7 @@ def test_invalid_metadata_quarantines_the_package_and_notifies(harness, aws, edp
     ready = json.loads((DATA / "package_objects_ready.event.json").read_text())
     ready["detail"].update({"bucket": bucket, "prefix": f"{run}/"})
     (result,) = harness.put_event(edp, source=ready["source"], detail_type=ready["detail-type"],
-                                  detail=ready["detail"], expect=1)  # fmt: skip
+                                  detail=ready["detail"], expect=1, timeout=90)  # fmt: skip
     assert (result.status, result.error) == ("FAILED", "PackageMetadataInvalid"), result.explain()
     name = run  # package_name("runs/<id>/")
     assert result.cause.startswith(f"{name}: project: 'not a project id' does not match")

@@ -14,8 +14,8 @@ import pytest
 
 from aslkit.local.deployer import Deployment
 from aslkit.local.run import send_records
+from aslkit.runtime.results import ExecutionResult
 from aslkit.testing.backend import LocalStackBackend
-from aslkit.testing.results import ExecutionResult
 from tasks.sequencing import ens
 from tasks.sequencing.fake_wes import FakeWes
 from workflows.sequencing import WORKFLOW, ica_key

@@ -303,7 +303,7 @@ def test_duplicate_names_across_branches_are_rejected() -> None:
 
 def test_fragments_prefix_their_state_names() -> None:
     @fragment
-    def launch_and_wait(workflow: str) -> Task:
+    def launch_and_wait(workflow: str, *, prefix: str = "") -> Task:
         launch = lambda_invoke("Launch", function=Placeholder("launcher"), payload={"workflow": workflow})
         return launch >> Wait("Wait", seconds=5) >> Pass("Collect")  # type: ignore[return-value]
 

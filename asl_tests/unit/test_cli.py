@@ -65,7 +65,7 @@ def test_build_reports_a_workflow_that_fails_lint(tmp_path: Path) -> None:
         )
     )
     result = aslkit("build", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 3  # a broken spec or definition (aslkit.errors.EXIT_CODES)
     assert "state machine 'broken' does not pass the linter" in result.stderr
     assert "/States/P/InputPath" in result.stderr and "invalid-path" in result.stderr
 
@@ -83,7 +83,7 @@ def test_build_reports_a_placeholder_nothing_provides(tmp_path: Path) -> None:
         )
     )
     result = aslkit("build", cwd=project)
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert "ghost_function_arn" in result.stderr and "nothing in the spec provides" in result.stderr
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-WORKER_PATH = Path(__file__).resolve().parents[2] / "localstack" / "plugin" / "aslkit_localstack" / "worker.py"
+from aslkit.local.installer import PLUGIN_DIR
+
+WORKER_PATH = PLUGIN_DIR / "aslkit_localstack" / "worker.py"
 spec = importlib.util.spec_from_file_location("aslkit_worker", WORKER_PATH)
 assert spec and spec.loader
 worker = importlib.util.module_from_spec(spec)

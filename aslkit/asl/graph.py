@@ -10,11 +10,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
+
+from aslkit.errors import SpecError
 
 if TYPE_CHECKING:
     from aslkit.asl.states import State
@@ -23,7 +26,7 @@ _PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("aslkit_state_pref
 _ASL_DIR = str(Path(__file__).resolve().parent)
 
 
-class GraphError(ValueError):
+class GraphError(SpecError):
     """A state graph that cannot be a valid state machine (duplicate names, a second `Next` ...)."""
 
 
@@ -84,14 +87,16 @@ def current_prefix() -> str:
 
 
 def fragment[**P, R](build: Callable[P, R]) -> Callable[P, R]:
-    """Make a function that builds states a reusable fragment: `build(..., prefix="QC ")` prefixes its names.
-
-    The `prefix` keyword is consumed by the decorator; everything else goes to `build`.
-    """
+    """Make a function that builds states a reusable fragment: `build(..., prefix="QC ")` prefixes every state
+    name built inside it. The function declares the keyword itself (`*, prefix: str = ""`), so the type checker
+    knows it; the decorator applies it (and passes it on)."""
+    parameter = inspect.signature(build).parameters.get("prefix")
+    if parameter is None or parameter.kind is not inspect.Parameter.KEYWORD_ONLY or parameter.default != "":
+        raise SpecError(f'@fragment {build.__qualname__} must declare the keyword `*, prefix: str = ""`')
 
     @functools.wraps(build)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        prefix = kwargs.pop("prefix", "")
+        prefix = kwargs.get("prefix", "")
         if not isinstance(prefix, str):
             raise TypeError("prefix must be a string")
         with name_prefix(prefix):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Final, TypedDict, Unpack
 
-from aslkit.asl.states import Task
+from aslkit.asl.policies import Catch, Retry
+from aslkit.asl.states import NumberOrExpr, PathOrDiscard, QueryLanguage, Task
 from aslkit.asl.values import JsonValue, Placeholder
 
 
@@ -105,6 +106,26 @@ def pattern_supported(key: str, pattern: Pattern) -> bool | None:
     return None if allowed is None else pattern in allowed
 
 
+class TaskOptions(TypedDict, total=False):
+    """The `Task` options every integration helper takes besides its own (a misspelt one is a type error)."""
+
+    credentials: JsonValue
+    input_path: PathOrDiscard | None
+    result_selector: JsonValue
+    result_path: PathOrDiscard | None
+    output_path: PathOrDiscard | None
+    output: JsonValue
+    timeout_seconds: NumberOrExpr | None
+    timeout_seconds_path: str | None
+    heartbeat_seconds: NumberOrExpr | None
+    heartbeat_seconds_path: str | None
+    retry: Sequence[Retry]
+    catch: Sequence[Catch]
+    comment: str | None
+    query_language: QueryLanguage | None
+    assign: Mapping[str, JsonValue] | None
+
+
 def service_task(
     name: str,
     service: str,
@@ -112,7 +133,7 @@ def service_task(
     request: JsonValue = None,
     *,
     pattern: Pattern = Pattern.REQUEST_RESPONSE,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     """A Task on any optimized integration; `state` takes the other `Task` options (retry, catch, result_path ...)."""
     return Task(name, resource=resource_arn(service, action, pattern), request=request, **state)
@@ -125,7 +146,7 @@ def aws_sdk(
     request: JsonValue = None,
     *,
     pattern: Pattern = Pattern.REQUEST_RESPONSE,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     """A Task calling any AWS API (`aws-sdk:s3:copyObject`); errors surface as `<Service>.<Exception>`."""
     if action[:1].isupper():
@@ -140,7 +161,7 @@ def lambda_invoke(
     payload: JsonValue = None,
     pattern: Pattern = Pattern.REQUEST_RESPONSE,
     invocation_type: str | None = None,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     """Invoke a Lambda function; the result is under `Payload` (select it with `result_selector`/`output`)."""
     request: dict[str, JsonValue] = {"FunctionName": function}
@@ -151,7 +172,7 @@ def lambda_invoke(
     return service_task(name, "lambda", "invoke", request, pattern=pattern, **state)
 
 
-def dynamodb(name: str, action: str, request: JsonValue, **state: Any) -> Task:
+def dynamodb(name: str, action: str, request: JsonValue, **state: Unpack[TaskOptions]) -> Task:
     """`dynamodb:getItem|putItem|updateItem|deleteItem`.
 
     A failed condition surfaces as `DynamoDB.ConditionalCheckFailedException`, catchable by name.
@@ -168,7 +189,7 @@ def dynamodb_set(
     condition: str | None = None,
     condition_names: Sequence[str] = (),
     condition_values: Mapping[str, JsonValue] | None = None,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     """`dynamodb:updateItem` that SETs each attribute of `values` (typed values: `{"S": ...}`, `{"N": ...}`).
 
@@ -193,7 +214,9 @@ def dynamodb_set(
     return dynamodb(name, "updateItem", request, **state)
 
 
-def put_events(name: str, *, entries: JsonValue, pattern: Pattern = Pattern.REQUEST_RESPONSE, **state: Any) -> Task:
+def put_events(
+    name: str, *, entries: JsonValue, pattern: Pattern = Pattern.REQUEST_RESPONSE, **state: Unpack[TaskOptions]
+) -> Task:
     """`events:putEvents`; each entry has `Source`, `DetailType`, `Detail`, `EventBusName`."""
     return service_task(name, "events", "putEvents", {"Entries": entries}, pattern=pattern, **state)
 
@@ -205,7 +228,7 @@ def sqs_send_message(
     message_body: JsonValue,
     pattern: Pattern = Pattern.REQUEST_RESPONSE,
     extra: dict[str, JsonValue] | None = None,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     request: dict[str, JsonValue] = {"QueueUrl": queue_url, "MessageBody": message_body, **(extra or {})}
     return service_task(name, "sqs", "sendMessage", request, pattern=pattern, **state)
@@ -219,7 +242,7 @@ def sns_publish(
     subject: JsonValue = None,
     message_attributes: JsonValue = None,
     pattern: Pattern = Pattern.REQUEST_RESPONSE,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     """Publish to a topic; `message_attributes` (`{name: {DataType, StringValue}}`) let subscriptions filter."""
     request: dict[str, JsonValue] = {"TopicArn": topic_arn, "Message": message}
@@ -237,7 +260,7 @@ def start_execution(
     input: JsonValue = None,
     execution_name: JsonValue = None,
     pattern: Pattern = Pattern.RUN_JOB_V2,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     """Start a child execution; `.sync:2` (the default) waits and returns its output as JSON."""
     request: dict[str, JsonValue] = {"StateMachineArn": state_machine}
@@ -256,7 +279,7 @@ def batch_submit_job(
     job_definition: str | Placeholder,
     extra: dict[str, JsonValue] | None = None,
     pattern: Pattern = Pattern.RUN_JOB,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     request: dict[str, JsonValue] = {
         "JobName": job_name,
@@ -275,7 +298,7 @@ def ecs_run_task(
     launch_type: str = "FARGATE",
     extra: dict[str, JsonValue] | None = None,
     pattern: Pattern = Pattern.RUN_JOB,
-    **state: Any,
+    **state: Unpack[TaskOptions],
 ) -> Task:
     request: dict[str, JsonValue] = {
         "Cluster": cluster,

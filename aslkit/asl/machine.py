@@ -8,11 +8,12 @@ from typing import Literal
 from aslkit.asl.graph import Chainable, start_of
 from aslkit.asl.render import RenderContext, canonical, dumps
 from aslkit.asl.states import QueryLanguage, State
+from aslkit.errors import LintError
 
 MachineType = Literal["STANDARD", "EXPRESS"]
 
 
-class AslValidationError(ValueError):
+class AslValidationError(LintError):
     """The linter found errors in a definition the builders produced."""
 
     def __init__(self, machine: str, findings: list[object]) -> None:

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from aslkit.asl.conditions import Condition
 from aslkit.asl.graph import Chain, Chainable, GraphError, as_chain, caller_location, current_prefix, start_of
 from aslkit.asl.policies import Catch, Retry
-from aslkit.asl.values import Discard, JsonValue, Placeholder, render_value
+from aslkit.asl.values import Discard, Jsonata, JsonValue, Placeholder, render_value
 
 if TYPE_CHECKING:
     from aslkit.asl.render import RenderContext
 
 QueryLanguage = Literal["JSONPath", "JSONata"]
 #: A field whose value is a number in JSONPath and may be a `{% %}` expression in JSONata.
-NumberOrExpr = int | str
+NumberOrExpr = int | str | Jsonata
 #: `InputPath`, `ResultPath`, `OutputPath`: a path, or `DISCARD` (JSON null).
 PathOrDiscard = str | Discard
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aslkit.asl.machine import StateMachine
-from aslkit.resources import Function, Queue, Resource, SpecError, check_name
+from aslkit.errors import SpecError
+from aslkit.resources import Function, Queue, Resource, check_name
 
 Target = StateMachine | Function | Queue
 

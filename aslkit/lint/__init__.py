@@ -17,7 +17,6 @@ from typing import Any
 from aslkit.lint.findings import Finding, Report, Severity
 from aslkit.lint.model import build
 from aslkit.lint.rules import CHECKS, RULES
-from aslkit.lint.schema import ASL_SCHEMA, schema_findings
 
 __all__ = ["ASL_SCHEMA", "RULES", "Finding", "Report", "Severity", "lint_document", "lint_file", "lint_text"]
 
@@ -28,6 +27,8 @@ def lint_document(
     document: Any, *, known_placeholders: Iterable[str] | None = None, source: str = "<document>"
 ) -> Report:
     """Lint a parsed ASL document. With `known_placeholders`, any other `${...}` is an error."""
+    from aslkit.lint.schema import schema_findings  # jsonschema loads in about 0.1 s: only when linting
+
     findings = schema_findings(document)
     if isinstance(document, dict):
         doc = build(document, set(known_placeholders) if known_placeholders is not None else None)
@@ -84,6 +85,14 @@ def lint_file(
         known_placeholders=known_placeholders,
         substitutions=substitutions,
     )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ASL_SCHEMA":
+        from aslkit.lint.schema import ASL_SCHEMA
+
+        return ASL_SCHEMA
+    raise AttributeError(name)
 
 
 def _apply_waivers(findings: list[Finding], document: dict[str, Any]) -> list[Finding]:

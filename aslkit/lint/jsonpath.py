@@ -75,7 +75,7 @@ def _check_segments(text: str, rest: str, reference: bool, kind: str, offset: in
                 return PathProblem(f"{text!r}: expected a field name after '.' at position {offset + i + 1}")
             i = match.end()
         elif rest[i] == "[":
-            end = _bracket_end(rest, i)
+            end = bracket_end(rest, i)
             if end < 0:
                 return PathProblem(f"{text!r}: '[' at position {offset + i + 1} is never closed")
             inner = rest[i + 1 : end].strip()
@@ -90,7 +90,8 @@ def _check_segments(text: str, rest: str, reference: bool, kind: str, offset: in
     return None
 
 
-def _bracket_end(text: str, start: int) -> int:
+def bracket_end(text: str, start: int) -> int:
+    """The index of the `]` that closes the `[` at `start` (quotes and nesting respected), or -1."""
     depth, quote = 0, ""
     for index in range(start, len(text)):
         char = text[index]

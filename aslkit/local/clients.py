@@ -6,7 +6,8 @@ import functools
 from typing import Any
 
 from botocore.config import Config
-from localstack_client.session import Session
+
+from aslkit.errors import MissingExtra
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -19,9 +20,14 @@ class AwsClients:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.region = region
         host = self.endpoint_url.split("://", 1)[-1]
+        try:
+            from localstack_client.session import Session
+        except ImportError:
+            raise MissingExtra("the LocalStack tier", "local", "localstack_client") from None
         self._session = Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region,
                                 localstack_host=host)  # fmt: skip
-        self._config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=70)
+        # LocalStack under a burst (hundreds of events in flight) can take seconds to accept a connection
+        self._config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=15, read_timeout=70)
 
     def client(self, service: str, **config: Any) -> Any:
         return self._client(service, tuple(sorted(config.items())))

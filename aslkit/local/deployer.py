@@ -19,10 +19,11 @@ from botocore.exceptions import ClientError
 
 from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
 from aslkit.build import machine_path
+from aslkit.errors import SpecError
 from aslkit.events.rules import Rule, Schedule
 from aslkit.local.clients import ACCOUNT, AwsClients
 from aslkit.package import build_zip
-from aslkit.resources import Api, Bucket, Function, Queue, Secret, SpecError, Table, Topic
+from aslkit.resources import Api, Bucket, Function, Queue, Secret, Table, Topic
 from aslkit.spec import EventBus, Workflow, machine_arn
 
 CodeMode = Literal["hot-reload", "zip"]

@@ -9,9 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from aslkit.local.clients import AwsClients
-from aslkit.testing.results import read_history
+from aslkit.runtime.results import TERMINAL, read_history
 
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 _FAILURE_SUFFIXES = ("Failed", "TimedOut", "StartFailed", "SubmitFailed")
 
 

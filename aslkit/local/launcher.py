@@ -2,7 +2,7 @@
 
 An endpoint given by `LOCALSTACK_ENDPOINT` or `AWS_ENDPOINT_URL` (a user's own LocalStack) is used as it is and
 never stopped. Otherwise the launcher starts `python -m localstack.runtime.main` from the LocalStack venv built by
-`make localstack`, on a free loopback port, in its own process group, logging to `.localstack/run/localstack.log`,
+`aslkit local install`, on a free loopback port, in its own process group, logging to `.localstack/run/localstack.log`,
 and records it in `.localstack/run/state.json` so later commands and test sessions find it.
 """
 
@@ -24,13 +24,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from aslkit.errors import LocalStackError
+from aslkit.local.installer import installed_python
+
 READY_LINE = "Ready."
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
-
-
-class LocalStackError(RuntimeError):
-    """LocalStack could not be started, found or stopped; the message says what to do."""
 
 
 @dataclass
@@ -59,7 +58,6 @@ class Launcher:
         self.run_dir = self.home / "run"
         self.state_file = self.run_dir / "state.json"
         self.log_path = self.run_dir / "localstack.log"
-        self.python = self.home / "venv" / "bin" / "python"
 
     # -- finding ---------------------------------------------------------------------------------------------------
     def external(self) -> Endpoint | None:
@@ -94,10 +92,11 @@ class Launcher:
         return self.start()
 
     def start(self) -> Endpoint:
-        if not self.python.exists():
+        python = installed_python()
+        if python is None:
             raise LocalStackError(
-                f"LocalStack is not installed in {self.python.parent.parent}: run `make localstack` "
-                "(it builds LocalStack's own venv with aslkit's plugins; about 40 s, once)"
+                "LocalStack is not installed for this version of aslkit",
+                hint="run `aslkit local install` (it builds LocalStack's own venv with aslkit's plugins, once)",
             )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
@@ -127,7 +126,7 @@ class Launcher:
         started_at = time.time()
         with self.log_path.open("w") as log:
             process = subprocess.Popen(
-                [str(self.python), "-m", "localstack.runtime.main"],
+                [str(python), "-m", "localstack.runtime.main"],
                 cwd=self.run_dir,
                 env=env,
                 stdout=log,
@@ -223,13 +222,11 @@ def _group_alive(pgid: int) -> bool:
 
 @contextlib.contextmanager
 def private_localstack(root: Path) -> Iterator[Endpoint]:
-    """A LocalStack of its own (benchmarks): started from the project's LocalStack venv in a scratch home, so it
+    """A LocalStack of its own (benchmarks): started from the installed LocalStack venv in a scratch home, so it
     never touches a running `aslkit local up` nor a user's endpoint, and stopped and removed afterwards."""
     for var in ("LOCALSTACK_ENDPOINT", "AWS_ENDPOINT_URL"):
         os.environ.pop(var, None)
     work = Path(tempfile.mkdtemp(prefix="aslkit-private-"))
-    (work / ".localstack").mkdir()
-    (work / ".localstack" / "venv").symlink_to(root / ".localstack" / "venv")
     launcher = Launcher(work)
     try:
         yield launcher.start()

@@ -7,13 +7,13 @@ import shutil
 import subprocess
 from typing import Final, Literal
 
-from aslkit.spec import SpecError
+from aslkit.errors import UserInputError
 
 ImageFormat = Literal["svg", "png"]
 IMAGE_FORMATS: Final = ("svg", "png")
 
 
-class GraphvizMissing(SpecError):
+class GraphvizMissing(UserInputError):
     """Graphviz's `dot` is not on PATH."""
 
 
@@ -31,5 +31,6 @@ def render(source: str, fmt: ImageFormat) -> bytes:
         )
     completed = subprocess.run([program, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=60)
     if completed.returncode != 0:
-        raise SpecError(f"Graphviz could not lay out the diagram: {completed.stderr.decode(errors='replace').strip()}")
+        problem = completed.stderr.decode(errors="replace").strip()
+        raise UserInputError(f"Graphviz could not lay out the diagram: {problem}")
     return completed.stdout

@@ -15,7 +15,7 @@ from aslkit.cost import RunCost
 from aslkit.local.follow import short_cause
 from aslkit.render import graphviz
 from aslkit.render.diagram import ExecutionPath, dot, mermaid
-from aslkit.testing.results import ExecutionResult
+from aslkit.runtime.results import ExecutionResult
 
 MAX_TIMELINE_ROWS = 400
 

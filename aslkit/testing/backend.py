@@ -13,11 +13,9 @@ from typing import Any, Protocol
 from aslkit.asl.machine import StateMachine
 from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
+from aslkit.runtime.results import TERMINAL, ExecutionResult, from_history, read_history
 from aslkit.spec import Workflow
 from aslkit.testing.mocks import MockConfig
-from aslkit.testing.results import ExecutionResult, from_history, read_history
-
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
 class ExecutionTimeout(AssertionError):

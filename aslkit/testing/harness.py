@@ -12,10 +12,10 @@ from typing import Any
 
 from aslkit.build import build, discover
 from aslkit.local.deployer import CodeMode, Deployment
+from aslkit.runtime.results import ExecutionResult
 from aslkit.spec import SpecError, Workflow
 from aslkit.testing.backend import ExecutionBackend
 from aslkit.testing.mocks import MockConfig, Response
-from aslkit.testing.results import ExecutionResult
 
 
 class Harness:

@@ -134,5 +134,5 @@ def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> 
         deployment = deploy(
             {"genome_source": source.url, "genome_poll_seconds": "1", "genome_poll_max_attempts": "120"}
         )
-        deployment.genome_source = source  # type: ignore[attr-defined]
+        deployment.genome_source = source
         yield deployment

@@ -12,7 +12,6 @@ from pathlib import Path
 from aslkit.events import Rule
 from aslkit.spec import Workflow
 
-from .cli import add_commands
 from .local import local_environment
 from .machines import CONTROLLER, MACHINES
 from .resources import FUNCTIONS, PARAMETERS, bus, data, fastq, jobs, libraries, presign_keys
@@ -44,6 +43,5 @@ WORKFLOW = Workflow(
         for name in ("ReadSetsAdded", "job", "package_request")
     },
     entry="sharing_controller",
-    commands=add_commands,
     local=local_environment,
 )

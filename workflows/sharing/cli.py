@@ -27,17 +27,17 @@ from typing import Any
 
 from botocore.config import Config
 
-from aslkit.resources import SpecError
+from aslkit.errors import UserInputError
+from aslkit.runtime.results import TERMINAL
 from tasks.sharing.ids import new_id
 from tasks.sharing.report import human_bytes
 
 RUN_COLUMNS = ("instrument_run_id", "sequencing_run_id")
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 STOP_SECONDS = 60.0  # abort-package waits at most this long for a stopped execution to end
 FOLLOW_SECONDS = 6 * 3600.0  # --wait follows at most this long (the packaging machine's own timeout)
 
 
-class ShareError(SpecError):
+class ShareError(UserInputError):
     """A sharing command that cannot go on; the message says what to do."""
 
 

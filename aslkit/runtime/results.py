@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
+
+#: the statuses an execution ends in
+TERMINAL: Final = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
 @dataclass

@@ -1,0 +1,7 @@
+"""`python -m aslkit`: the same as the `aslkit` command."""
+
+import sys
+
+from aslkit.cli import main
+
+sys.exit(main())

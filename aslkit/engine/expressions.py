@@ -1,0 +1,194 @@
+"""Values of both query languages: JSONPath payload templates (`"key.$": path or intrinsic`) and JSONata
+`{% ... %}` expressions with `$states` and the execution's variables, plus Step Functions' own JSONata functions.
+
+JSONata expressions are compiled once per text (jsonata-python) and reused.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import random
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import jsonata
+
+from aslkit.asl.errors import States
+from aslkit.engine import intrinsics, paths
+from aslkit.engine.failures import StatesFailure
+
+
+class Scope:
+    """What a value can read: the effective input (`$`), the context object (`$$`), variables, and, for JSONata,
+    the `$states` fields set so far (result, errorOutput)."""
+
+    __slots__ = ("context", "input", "rng", "states", "variables")
+
+    def __init__(self, input: Any, context: dict[str, Any], variables: dict[str, Any], rng: random.Random) -> None:
+        self.input = input
+        self.context = context
+        self.variables = variables
+        self.rng = rng
+        self.states: dict[str, Any] = {"input": input, "context": context}
+
+
+# -- JSONPath -----------------------------------------------------------------------------------------------------
+def read_path(path: str, data: Any, scope: Scope, *, field: str) -> Any:
+    """A path's value, or States.Runtime naming the field, as AWS words it."""
+    try:
+        return paths.read(path, data, context=scope.context, variables=scope.variables)
+    except paths.PathNotFound:
+        raise StatesFailure(
+            States.RUNTIME,
+            f"An error occurred while executing the state. The JSONPath '{path}' specified for the field "
+            f"'{field}' could not be found in the input '{json.dumps(data, separators=(',', ':'))}'",
+        ) from None
+
+
+def template(value: Any, data: Any, scope: Scope, *, field: str = "Parameters") -> Any:
+    """A JSONPath payload template filled from `data`: `key.$` values are paths or intrinsic calls."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key.endswith(".$") and isinstance(item, str):
+                out[key[:-2]] = _dynamic(item, data, scope, f"{key}")
+            else:
+                out[key] = template(item, data, scope, field=field)
+        return out
+    if isinstance(value, list):
+        return [template(item, data, scope, field=field) for item in value]
+    return value
+
+
+def _dynamic(text: str, data: Any, scope: Scope, field: str) -> Any:
+    if text.startswith("States."):
+        return intrinsics.evaluate(text, lambda path: read_path(path, data, scope, field=field), scope.rng)
+    return read_path(text, data, scope, field=field)
+
+
+def select(body: Mapping[str, Any], field: str, data: Any, scope: Scope) -> Any:
+    """InputPath / OutputPath: `$` when absent; null gives `{}`."""
+    if field not in body:
+        return data
+    path = body[field]
+    return {} if path is None else read_path(path, data, scope, field=field)
+
+
+def place(body: Mapping[str, Any], data: Any, result: Any) -> Any:
+    """ResultPath: where the result goes in the state's input (absent: replaces it; null: the input unchanged)."""
+    if "ResultPath" not in body:
+        return result
+    result_path = body["ResultPath"]
+    if result_path is None:
+        return data
+    try:
+        return paths.write(str(result_path), data, result)
+    except paths.PathNotFound:
+        raise StatesFailure(States.RESULT_PATH_MATCH_FAILURE,
+                            f"Unable to apply ResultPath '{result_path}' to the input") from None  # fmt: skip
+
+
+# -- JSONata ------------------------------------------------------------------------------------------------------
+def is_expression(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
+
+
+def evaluate(value: Any, scope: Scope, *, field: str) -> Any:
+    """A JSONata field's value: `{% %}` strings evaluated at any depth of objects and arrays; the rest as is."""
+    if isinstance(value, str):
+        if is_expression(value):
+            return _run(value[2:-2].strip(), scope, field)
+        return value
+    if isinstance(value, dict):
+        return {key: evaluate(item, scope, field=field) for key, item in value.items()}
+    if isinstance(value, list):
+        return [evaluate(item, scope, field=field) for item in value]
+    return value
+
+
+def _run(expression: str, scope: Scope, field: str) -> Any:
+    compiled = _compiled(expression)
+    bindings: dict[str, Any] = dict(scope.variables)
+    bindings["states"] = scope.states
+    _RNG[0] = scope.rng
+    try:
+        result = compiled.evaluate(None, bindings)
+    except StatesFailure:
+        raise
+    except Exception as error:  # jsonata-python raises its own JException, and Python errors on bad types
+        raise StatesFailure(States.QUERY_EVALUATION_ERROR,
+                            f"An error occurred while evaluating the field '{field}': {error}") from None  # fmt: skip
+    return _plain(result)
+
+
+_RNG: list[random.Random] = [random.Random(0)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(expression: str) -> Any:
+    try:
+        compiled = jsonata.Jsonata(expression)
+    except Exception as error:
+        raise StatesFailure(
+            States.QUERY_EVALUATION_ERROR, f"The JSONata expression cannot be parsed: {error}"
+        ) from None
+    for name, function in _FUNCTIONS.items():
+        compiled.register_lambda(name, function)
+    return compiled
+
+
+def _plain(value: Any) -> Any:
+    """jsonata-python's sequences and numbers as plain JSON values (integral floats become ints, as in AWS)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if callable(value):
+        return None
+    return value
+
+
+def _partition(array: list[Any], size: Any) -> list[list[Any]]:
+    chunk = int(size)
+    if chunk <= 0:
+        raise StatesFailure(States.QUERY_EVALUATION_ERROR, "$partition: the size must be positive")
+    return [list(array[i : i + chunk]) for i in range(0, len(array), chunk)]
+
+
+def _range(start: Any, end: Any, step: Any) -> list[int]:
+    first, last, by = int(start), int(end), int(step)
+    if by == 0:
+        raise StatesFailure(States.QUERY_EVALUATION_ERROR, "$range: the step must not be 0")
+    return list(range(first, last + (1 if by > 0 else -1), by))
+
+
+def _hash(value: Any, algorithm: Any = "SHA-256") -> str:
+    names = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+    if algorithm not in names:
+        raise StatesFailure(States.QUERY_EVALUATION_ERROR, f"$hash: unknown algorithm {algorithm!r}")
+    text = value if isinstance(value, str) else json.dumps(_plain(value), separators=(",", ":"))
+    return hashlib.new(names[str(algorithm)], text.encode()).hexdigest()
+
+
+def _random(seed: Any = None) -> float:
+    return random.Random(seed).random() if seed is not None else _RNG[0].random()
+
+
+def _uuid() -> str:
+    return str(uuid.UUID(int=_RNG[0].getrandbits(128), version=4))
+
+
+def _parse(text: Any) -> Any:
+    try:
+        return json.loads(str(text))
+    except ValueError:
+        raise StatesFailure(States.QUERY_EVALUATION_ERROR, f"$parse: {str(text)[:80]!r} is not JSON") from None
+
+
+_FUNCTIONS = {"partition": _partition, "range": _range, "hash": _hash, "random": _random, "uuid": _uuid,
+              "parse": _parse}  # fmt: skip

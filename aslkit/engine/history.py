@@ -1,0 +1,73 @@
+"""An execution's history in AWS's GetExecutionHistory shape, so results, reports, diagrams and cost read it as
+they read LocalStack's or AWS's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+#: Step Functions' quota on one execution's history
+MAX_EVENTS = 25_000
+
+_DETAILS = {
+    "ExecutionStarted": "executionStartedEventDetails",
+    "ExecutionSucceeded": "executionSucceededEventDetails",
+    "ExecutionFailed": "executionFailedEventDetails",
+    "ExecutionAborted": "executionAbortedEventDetails",
+    "ExecutionTimedOut": "executionTimedOutEventDetails",
+    "TaskScheduled": "taskScheduledEventDetails",
+    "TaskStarted": "taskStartedEventDetails",
+    "TaskSubmitted": "taskSubmittedEventDetails",
+    "TaskSucceeded": "taskSucceededEventDetails",
+    "TaskFailed": "taskFailedEventDetails",
+    "TaskTimedOut": "taskTimedOutEventDetails",
+    "LambdaFunctionScheduled": "lambdaFunctionScheduledEventDetails",
+    "LambdaFunctionSucceeded": "lambdaFunctionSucceededEventDetails",
+    "LambdaFunctionFailed": "lambdaFunctionFailedEventDetails",
+    "LambdaFunctionTimedOut": "lambdaFunctionTimedOutEventDetails",
+    "MapStateStarted": "mapStateStartedEventDetails",
+    "MapIterationStarted": "mapIterationStartedEventDetails",
+    "MapIterationSucceeded": "mapIterationSucceededEventDetails",
+    "MapIterationFailed": "mapIterationFailedEventDetails",
+    "MapIterationAborted": "mapIterationAbortedEventDetails",
+    "MapRunStarted": "mapRunStartedEventDetails",
+    "MapRunFailed": "mapRunFailedEventDetails",
+}
+
+
+def text(value: Any) -> str:
+    """JSON as Step Functions writes it in histories and descriptions (compact)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class History:
+    """Events appended in order; each lane (the execution, a Parallel branch, a Map iteration) chains its own
+    previousEventId, as AWS's histories do."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._clock = clock
+
+    def add(self, kind: str, lane: list[int], details: dict[str, Any] | None = None) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(self._clock(), UTC),
+            "type": kind,
+            "id": len(self.events) + 1,
+            "previousEventId": lane[0],
+        }
+        if details is not None:
+            key = _DETAILS.get(kind)
+            if key is None:
+                key = ("stateEnteredEventDetails" if kind.endswith("StateEntered")
+                       else "stateExitedEventDetails" if kind.endswith("StateExited")
+                       else kind[0].lower() + kind[1:] + "EventDetails")  # fmt: skip
+            event[key] = details
+        self.events.append(event)
+        lane[0] = event["id"]
+        return event
+
+    @property
+    def full(self) -> bool:
+        return len(self.events) >= MAX_EVENTS

@@ -1,0 +1,214 @@
+"""Virtual time and a deterministic scheduler for the engine's processes.
+
+A process is a generator that yields what it waits for: `Sleep(seconds)` (Wait states, retry backoff) or
+`Await(signal, timeout)` (a task token, a child execution, a branch). Nothing sleeps for real: when nothing can
+run, the clock jumps to the next timer. Which runnable process goes next is drawn from a seeded generator, so
+a seed fixes the interleaving of concurrent executions and branches, and the same seed replays it exactly.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+#: the virtual clock starts here unless told otherwise (a fixed instant keeps histories reproducible)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Await:
+    signal: Signal
+    timeout: float | None = None
+
+
+class TimeoutExpired(Exception):
+    """Thrown into a process whose Await outlived its timeout."""
+
+
+Command = Sleep | Await | None  # None: a scheduling point (let others run)
+Process = Generator[Command, Any, Any]
+
+
+class Signal:
+    """A one-shot value (or error) that processes can await."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self._waiters: list[Callable[[], None]] = []
+
+    def resolve(self, value: Any = None) -> None:
+        self._finish(value, None)
+
+    def reject(self, error: BaseException) -> None:
+        self._finish(None, error)
+
+    def _finish(self, value: Any, error: BaseException | None) -> None:
+        if self.done:
+            return
+        self.done, self.value, self.error = True, value, error
+        waiters, self._waiters = self._waiters, []
+        for wake in waiters:
+            wake()
+
+    def subscribe(self, wake: Callable[[], None]) -> None:
+        if self.done:
+            wake()
+        else:
+            self._waiters.append(wake)
+
+
+@dataclass(eq=False)
+class Task:
+    """A running process and the signal its end resolves."""
+
+    process: Process
+    name: str
+    finished: Signal = field(default_factory=Signal)
+    ticket: int = 0  # bumped on every resume: a stale timer or wake-up is ignored
+    pending: tuple[str, Any] | None = None  # ("send", value) or ("throw", error) for the next step
+
+
+class Scheduler:
+    def __init__(self, seed: int = 0, start: float = EPOCH) -> None:
+        self.now = start
+        self.rng = random.Random(seed)
+        self.steps = 0
+        self._ready: list[Task] = []
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._sequence = itertools.count()
+
+    # -- processes ---------------------------------------------------------------------------------------------------
+    def spawn(self, process: Process, name: str = "") -> Task:
+        task = Task(process, name)
+        task.pending = ("send", None)
+        self._ready.append(task)
+        return task
+
+    def cancel(self, task: Task, error: BaseException) -> None:
+        """Throw `error` into `task` at its next step (it stops waiting for whatever it awaited)."""
+        if task.finished.done:
+            return
+        task.ticket += 1
+        task.pending = ("throw", error)
+        if task not in self._ready:
+            self._ready.append(task)
+
+    def at(self, when: float, callback: Callable[[], None]) -> None:
+        heapq.heappush(self._timers, (when, next(self._sequence), callback))
+
+    # -- running -----------------------------------------------------------------------------------------------------
+    def run_until_idle(self) -> None:
+        """Run every process that can run now, firing the timers that are due; the clock does not move."""
+        while True:
+            self._fire_due()
+            if not self._ready:
+                return
+            self._step(self._ready.pop(self.rng.randrange(len(self._ready)) if len(self._ready) > 1 else 0))
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by `seconds`, running what each timer on the way wakes."""
+        target = self.now + seconds
+        self.run_until_idle()
+        while self._timers and self._timers[0][0] <= target:
+            self.now = max(self.now, self._timers[0][0])
+            self.run_until_idle()
+        self.now = target
+        self.run_until_idle()
+
+    def run_until(self, done: Callable[[], bool], *, max_seconds: float = 366 * 86400.0) -> bool:
+        """Run, jumping the clock to the next timer whenever nothing can run, until `done()` or nothing is left
+        to do (False: still waiting for something outside, such as a task token)."""
+        limit = self.now + max_seconds
+        while True:
+            self.run_until_idle()
+            if done():
+                return True
+            if not self._timers or self._timers[0][0] > limit:
+                return False
+            self.now = max(self.now, self._timers[0][0])
+
+    @property
+    def next_timer(self) -> float | None:
+        return self._timers[0][0] if self._timers else None
+
+    def _fire_due(self) -> None:
+        while self._timers and self._timers[0][0] <= self.now:
+            _, _, callback = heapq.heappop(self._timers)
+            callback()
+
+    def _step(self, task: Task) -> None:
+        self.steps += 1
+        kind, value = task.pending or ("send", None)
+        task.pending = None
+        task.ticket += 1
+        try:
+            if kind == "throw" and isinstance(value, BaseException):
+                command = task.process.throw(value)
+            else:
+                command = task.process.send(value)
+        except StopIteration as stop:
+            task.finished.resolve(stop.value)
+            return
+        except BaseException as error:  # the process ended with an error: whoever awaits it sees it
+            task.finished.reject(error)
+            return
+        self._wait(task, command)
+
+    def _wait(self, task: Task, command: Command) -> None:
+        ticket = task.ticket
+        if command is None:
+            task.pending = ("send", None)
+            self._ready.append(task)
+        elif isinstance(command, Sleep):
+            self.at(self.now + max(0.0, command.seconds), lambda: self._wake(task, ticket, ("send", None)))
+        else:
+            signal = command.signal
+
+            def wake() -> None:
+                outcome = ("throw", signal.error) if signal.error is not None else ("send", signal.value)
+                self._wake(task, ticket, outcome)
+
+            signal.subscribe(wake)
+            if command.timeout is not None and not signal.done:
+                self.at(self.now + command.timeout, lambda: self._wake(task, ticket, ("throw", TimeoutExpired())))
+
+    def _wake(self, task: Task, ticket: int, outcome: tuple[str, Any]) -> None:
+        if task.ticket != ticket or task.finished.done:
+            return  # already resumed by something else (the signal, its timeout, or a cancel)
+        task.ticket += 1
+        task.pending = outcome
+        self._ready.append(task)
+
+
+def gather(scheduler: Scheduler, tasks: list[Task]) -> Signal:
+    """A signal resolved with every task's value (in order) once all end, or rejected by the first that fails."""
+    combined = Signal()
+    results: list[Any] = [None] * len(tasks)
+    remaining = [len(tasks)]
+    if not tasks:
+        combined.resolve([])
+    for index, task in enumerate(tasks):
+
+        def done(index: int = index, task: Task = task) -> None:
+            if task.finished.error is not None:
+                combined.reject(task.finished.error)
+                return
+            results[index] = task.finished.value
+            remaining[0] -= 1
+            if remaining[0] == 0:
+                combined.resolve(results)
+
+        task.finished.subscribe(done)
+    return combined
