@@ -385,3 +385,13 @@ def test_aws_services_come_from_moto_with_step_functions_error_names() -> None:
         assert again.error == "DynamoDB.ConditionalCheckFailedException"
     finally:
         engine.close()
+
+
+def test_a_jsonata_choice_uses_the_matched_rules_output_else_its_own() -> None:
+    definition = machine({
+        "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.n > 3 %}", "Next": "Big",
+                                             "Output": "{% {'size': 'big'} %}"}],
+              "Default": "Small", "Output": "{% {'size': 'small', 'n': $states.input.n} %}"},
+        "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}}, QueryLanguage="JSONata")  # fmt: skip
+    assert Engine().run(definition, {"n": 5}).output == {"size": "big"}
+    assert Engine().run(definition, {"n": 1}).output == {"size": "small", "n": 1}

@@ -145,10 +145,11 @@ class Interpreter:
             chosen = (_truthy_condition(ex.evaluate(rule["Condition"], scope, field="Condition")) if jsonata
                       else matches(rule, effective, scope))  # fmt: skip
             if chosen:
-                return rule["Next"], self._finish(rule, body, data, effective, effective, scope, frame, jsonata)
+                return rule["Next"], self._finish(_overriding(body, rule), body, data, effective, effective, scope,
+                                                  frame, jsonata)  # fmt: skip
         if "Default" not in body:
             raise StatesFailure(States.NO_CHOICE_MATCHED, "No Choice rule matched and there is no Default")
-        return body["Default"], self._finish({}, body, data, effective, effective, scope, frame, jsonata)
+        return body["Default"], self._finish(body, body, data, effective, effective, scope, frame, jsonata)
 
     def _simple(self, kind: str, body: dict[str, Any], data: Any, scope: ex.Scope, frame: Frame,
                 jsonata: bool) -> Process:  # fmt: skip
@@ -295,6 +296,11 @@ class Interpreter:
 
     def _stop_children(self, frame: Frame) -> None:
         self._stop(frame.children)
+
+
+def _overriding(state: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
+    """A matched Choice rule's Assign and Output, each falling back to the state's own."""
+    return {key: rule.get(key, state.get(key)) for key in ("Assign", "Output") if key in rule or key in state}
 
 
 def _next(body: dict[str, Any]) -> str | None:
