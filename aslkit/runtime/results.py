@@ -19,8 +19,8 @@ class StateVisit:
     type: str
     entered: datetime
     exited: datetime | None = None
-    input: Any = None
-    output: Any = None
+    input_text: str | None = None  # as the history holds it: parsed on first use (`input`, `output`)
+    output_text: str | None = None
     error: str | None = None  # the last error raised in this state (caught, retried or fatal)
     cause: str | None = None
     attempts: int = 0  # task attempts: more than 1 means the state was retried
@@ -30,6 +30,14 @@ class StateVisit:
         if self.exited is None:
             return None
         return (self.exited - self.entered).total_seconds() * 1000
+
+    @property
+    def input(self) -> Any:
+        return _json(self.input_text)
+
+    @property
+    def output(self) -> Any:
+        return _json(self.output_text)
 
 
 @dataclass
@@ -149,7 +157,7 @@ def from_history(arn: str, description: dict[str, Any], history: list[dict[str, 
         if kind.endswith("StateEntered"):
             details = event["stateEnteredEventDetails"]
             visit = StateVisit(details["name"], kind.removesuffix("StateEntered"), event["timestamp"],
-                               input=_json(details.get("input")))  # fmt: skip
+                               input_text=details.get("input"))  # fmt: skip
             result.visits.append(visit)
             open_by_name.setdefault(visit.name, []).append(visit)
             visit_of[event.get("id", -1)] = visit
@@ -167,7 +175,7 @@ def from_history(arn: str, description: dict[str, Any], history: list[dict[str, 
             if pending:
                 visit = pending.pop(0)
                 visit.exited = event["timestamp"]
-                visit.output = _json(details.get("output"))
+                visit.output_text = details.get("output")
         elif kind == "ExecutionFailed" and result.error is None:
             details = event.get("executionFailedEventDetails", {})
             result.error, result.cause = details.get("error"), details.get("cause")
