@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from aslkit.asl.machine import StateMachine
     from aslkit.spec import Workflow
 
-__all__ = ["Engine", "EngineError", "ExecutionResult", "Function"]
+__all__ = ["Engine", "EngineError", "ExecutionResult", "Function", "StatesFailure"]
 
 Definition = Mapping[str, Any] | str | Path
 
@@ -277,6 +277,3 @@ class Engine:
 def _function_name(name_or_arn: str) -> str:
     parts = name_or_arn.split(":")
     return parts[6] if name_or_arn.startswith("arn:") and len(parts) > 6 else name_or_arn
-
-
-__all__ += ["StatesFailure"]

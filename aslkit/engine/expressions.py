@@ -7,7 +7,6 @@ JSONata expressions are compiled once per text (jsonata-python) and reused.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import random
 import uuid
@@ -168,11 +167,9 @@ def _range(start: Any, end: Any, step: Any) -> list[int]:
 
 
 def _hash(value: Any, algorithm: Any = "SHA-256") -> str:
-    names = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
-    if algorithm not in names:
+    if algorithm not in intrinsics.HASHES:
         raise StatesFailure(States.QUERY_EVALUATION_ERROR, f"$hash: unknown algorithm {algorithm!r}")
-    text = value if isinstance(value, str) else json.dumps(_plain(value), separators=(",", ":"))
-    return hashlib.new(names[str(algorithm)], text.encode()).hexdigest()
+    return intrinsics.digest(_plain(value), str(algorithm))
 
 
 def _random(seed: Any = None) -> float:

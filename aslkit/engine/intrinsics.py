@@ -115,12 +115,20 @@ def _array_unique(args: list[Any], _: random.Random) -> list[Any]:
     return out
 
 
+#: Step Functions' hash algorithm names (States.Hash and JSONata's $hash) -> hashlib's
+HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+
+
+def digest(value: Any, algorithm: str) -> str:
+    """The hex digest of a string, or of a JSON value's compact text, by one of HASHES."""
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return hashlib.new(HASHES[algorithm], text.encode()).hexdigest()
+
+
 def _hash(args: list[Any], _: random.Random) -> str:
     data, algorithm = args
-    names = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
-    _need(algorithm in names, f"States.Hash: the algorithm must be one of {', '.join(names)}")
-    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
-    return hashlib.new(names[algorithm], text.encode()).hexdigest()
+    _need(algorithm in HASHES, f"States.Hash: the algorithm must be one of {', '.join(HASHES)}")
+    return digest(data, algorithm)
 
 
 def _json_merge(args: list[Any], _: random.Random) -> dict[str, Any]:
