@@ -59,7 +59,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 test: lint typecheck check-build localstack system-packages
-	$(PY) -m pytest
+	$(PY) -m pytest --aslkit-backend=all
 
 demo: install localstack
 	@bash scripts/system-packages.sh graphviz

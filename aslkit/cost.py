@@ -10,6 +10,7 @@ Prices change: the table says when it was read, and estimates are for comparing 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,8 +49,8 @@ class Prices:
         return requests * self.express_request + requests * billed_seconds * (memory_mb / 1024) * self.express_gb_second
 
     def lambda_(self, invocations: int, duration_ms: float, memory_mb: int) -> float:
-        """Lambda bills each invocation's duration per millisecond at its memory size."""
-        gb_seconds = invocations * (duration_ms / 1000) * (memory_mb / 1024)
+        """Lambda bills each invocation's duration, rounded up to the millisecond (at least 1 ms), at its memory."""
+        gb_seconds = invocations * (billed_ms(duration_ms) / 1000) * (memory_mb / 1024)
         return invocations * self.lambda_request + gb_seconds * self.lambda_gb_second
 
 
@@ -130,7 +131,7 @@ def estimate(
     for function, duration_ms in lambda_tasks(result.history):
         memory = _memory(function, memory_mb or {})
         invocations += 1
-        gb_seconds += duration_ms / 1000 * memory / 1024
+        gb_seconds += billed_ms(duration_ms) / 1000 * memory / 1024
         lambda_usd += prices.lambda_(1, duration_ms, memory)
     if machine_type == "EXPRESS":
         duration = result.duration_ms or 0.0
@@ -174,6 +175,12 @@ def _function_name(scheduled: dict[str, Any]) -> str:
     except ValueError:
         return ""
     return str(parameters.get("FunctionName", ""))
+
+
+def billed_ms(duration_ms: float) -> int:
+    """Lambda's billed duration: rounded up to the millisecond, at least 1 ms (a task that took no virtual time
+    in the engine is billed as AWS would bill its shortest run)."""
+    return max(1, math.ceil(duration_ms))
 
 
 def _memory(function: str, memory_mb: Mapping[str, int]) -> int:

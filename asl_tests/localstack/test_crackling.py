@@ -56,15 +56,13 @@ def submit(deployment: Deployment, job: dict[str, Any]) -> str:
     return str(answer["jobId"])
 
 
-def finished(deployment: Deployment, job_id: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def finished(harness: Harness, deployment: Deployment, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
         status, job = call("GET", f"{deployment.apis['crackling_api']}/results/{job_id}")
         assert status == 200, job
-        if job["status"] in ("COMPLETE", "FAILED"):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
+        return job if job["status"] in ("COMPLETE", "FAILED") else None
+
+    return harness.eventually(done, timeout=timeout, what=f"job {job_id} is COMPLETE or FAILED")
 
 
 def execution_of(harness: Harness, deployment: Deployment, job_id: str) -> Any:
@@ -82,8 +80,8 @@ def fresh_accession() -> str:
 class Notifications:
     """The SNS topic's messages, through an SQS queue of the test's."""
 
-    def __init__(self, aws: Any, deployment: Deployment) -> None:
-        self.aws = aws
+    def __init__(self, harness: Harness, aws: Any, deployment: Deployment) -> None:
+        self.harness, self.aws = harness, aws
         self.url = aws.sqs.create_queue(QueueName=f"crk-notes-{uuid.uuid4().hex[:6]}")["QueueUrl"]
         arn = aws.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         aws.sns.subscribe(TopicArn=deployment.topics["crackling_notifications"], Protocol="sqs", Endpoint=arn,
@@ -92,23 +90,25 @@ class Notifications:
     def messages(self, wait: float = 5) -> list[tuple[str, dict[str, str]]]:
         """(body, message attributes) of what arrived."""
         found: list[tuple[str, dict[str, str]]] = []
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            for message in self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+
+        def arrived() -> bool:
+            for message in self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10,
                                                         MessageAttributeNames=["All"]).get("Messages", []):  # fmt: skip
                 attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
                 found.append((message["Body"], attributes))
-            if found:
-                break
+            return bool(found)
+
+        self.harness.eventually(arrived, timeout=wait, what="a notification arrives")
         return found
 
 
+@pytest.mark.localstack
 def test_the_default_job_runs_end_to_end_through_the_api(
     harness: Harness, aws: Any, crackling: Deployment, source: GenomeSource
 ) -> None:
-    notes = Notifications(aws, crackling)
+    notes = Notifications(harness, aws, crackling)
     job_id = submit(crackling, {**JOB, "email": "someone@example.org"})
-    job = finished(crackling, job_id)
+    job = finished(harness, crackling, job_id)
     assert job["status"] == "COMPLETE", job
     guides = [(g["guide"], g["strand"], g["start"], g["end"], g["consensus"]) for g in job["guides"]]
     assert guides == [
@@ -135,7 +135,7 @@ def test_the_default_job_runs_end_to_end_through_the_api(
     assert attributes == {"email": "someone@example.org"}  # for subscriptions that filter on the submitter
     # A second job on the same genome uses the cache: nothing is downloaded again.
     downloads = source.downloads(JOB["genome"])
-    again = finished(crackling, submit(crackling, JOB))
+    again = finished(harness, crackling, submit(crackling, JOB))
     assert again["status"] == "COMPLETE" and source.downloads(JOB["genome"]) == downloads
     assert "Plan download" not in execution_of(harness, crackling, again["job_id"]).states
 
@@ -169,7 +169,7 @@ def test_two_concurrent_jobs_download_and_index_a_genome_once(
     accession = fresh_accession()
     with ThreadPoolExecutor(2) as pool:
         ids = list(pool.map(lambda _: submit(crackling, {**JOB, "genome": accession}), range(2)))
-    jobs = [finished(crackling, job_id) for job_id in ids]
+    jobs = [finished(harness, crackling, job_id) for job_id in ids]
     assert [job["status"] for job in jobs] == ["COMPLETE", "COMPLETE"]
     assert source.downloads(accession) == 1  # 200 kbp: one part
     runs = [execution_of(harness, crackling, job_id) for job_id in ids]
@@ -183,7 +183,7 @@ def test_a_multipart_download_retries_a_failing_part_then_names_one_that_keeps_f
     flaky, broken = fresh_accession(), fresh_accession()
     source.sizes[flaky] = source.sizes[broken] = 12_000_000  # about 12 MB at gzip level 0: 3 parts of 5 MiB
     source.failures[0] = 2  # the first part fails twice, then works
-    job = finished(crackling, submit(crackling, {**JOB, "genome": flaky}))
+    job = finished(harness, crackling, submit(crackling, {**JOB, "genome": flaky}))
     assert job["status"] == "COMPLETE", job
     path = source.file_path(flaky)
     ranges = sorted(
@@ -194,7 +194,7 @@ def test_a_multipart_download_retries_a_failing_part_then_names_one_that_keeps_f
     assert stored["Body"].read() == source.genome_file(flaky)  # no part lost or doubled
 
     source.failures[PART] = -1  # the second part never works
-    failed = finished(crackling, submit(crackling, {**JOB, "genome": broken}))
+    failed = finished(harness, crackling, submit(crackling, {**JOB, "genome": broken}))
     assert failed["status"] == "FAILED" and failed["error"] == "PartDownloadFailed"
     assert failed["cause"].startswith(f"part 2 (bytes={PART}-{2 * PART - 1} of http")
     path = source.file_path(broken)
@@ -207,10 +207,12 @@ def test_a_multipart_download_retries_a_failing_part_then_names_one_that_keeps_f
     source.failures.pop(PART)
 
 
-def test_an_unknown_accession_fails_the_job_with_a_named_error(crackling: Deployment, source: GenomeSource) -> None:
+def test_an_unknown_accession_fails_the_job_with_a_named_error(
+    harness: Harness, crackling: Deployment, source: GenomeSource
+) -> None:
     accession = fresh_accession()
     source.missing.add(accession)
-    job = finished(crackling, submit(crackling, {**JOB, "genome": accession}))
+    job = finished(harness, crackling, submit(crackling, {**JOB, "genome": accession}))
     assert job["status"] == "FAILED" and job["error"] == "GenomeNotFound" and accession in job["cause"]
 
 
@@ -220,9 +222,10 @@ needs_chromium = pytest.mark.skipif(
 
 
 @needs_chromium
-def test_the_page_shows_a_finished_jobs_guides(crackling: Deployment) -> None:
+@pytest.mark.usefixtures("localstack")  # the page loads from the site bucket over HTTP: LocalStack only
+def test_the_page_shows_a_finished_jobs_guides(harness: Harness, crackling: Deployment) -> None:
     job_id = submit(crackling, JOB)
-    assert finished(crackling, job_id)["status"] == "COMPLETE"
+    assert finished(harness, crackling, job_id)["status"] == "COMPLETE"
     page = browser.parse(browser.dump_dom(f"{crackling.sites['crackling_site']}?job={job_id}&once", budget_ms=8000))
     body = page.find_all("body")[0]
     assert body.attributes.get("data-state") == "complete"
@@ -243,7 +246,8 @@ def test_the_page_shows_a_finished_jobs_guides(crackling: Deployment) -> None:
 
 
 @needs_chromium
-def test_the_page_submits_a_job_and_shows_a_refusal(crackling: Deployment) -> None:
+@pytest.mark.usefixtures("localstack")  # the page loads from the site bucket over HTTP: LocalStack only
+def test_the_page_submits_a_job_and_shows_a_refusal(harness: Harness, crackling: Deployment) -> None:
     from urllib.parse import quote
 
     site = crackling.sites["crackling_site"]
@@ -256,7 +260,7 @@ def test_the_page_submits_a_job_and_shows_a_refusal(crackling: Deployment) -> No
     status = page.by_id("status")
     assert status is not None and status.text.startswith("Job ")
     job_id = status.text.split()[1].rstrip(":")
-    assert finished(crackling, job_id)["status"] == "COMPLETE"  # the page's submission really ran
+    assert finished(harness, crackling, job_id)["status"] == "COMPLETE"  # the page's submission really ran
 
 
 def _genome_item(aws: Any, deployment: Deployment, accession: str, status: str, expires: int, **extra: str) -> None:
@@ -268,7 +272,7 @@ def _genome_item(aws: Any, deployment: Deployment, accession: str, status: str, 
 def test_a_stale_build_lock_is_taken_over(harness: Harness, aws: Any, crackling: Deployment) -> None:
     accession = fresh_accession()
     _genome_item(aws, crackling, accession, "BUILDING", int(time.time()) - 60)  # its builder died a minute ago
-    job = finished(crackling, submit(crackling, {**JOB, "genome": accession}))
+    job = finished(harness, crackling, submit(crackling, {**JOB, "genome": accession}))
     assert job["status"] == "COMPLETE"
     run = execution_of(harness, crackling, job["job_id"])
     assert "Wait for genome" not in run.states and "Index (Lambda)" in run.states
@@ -278,15 +282,14 @@ def test_a_job_waiting_for_a_build_that_fails_reports_it(harness: Harness, aws: 
     accession = fresh_accession()
     _genome_item(aws, crackling, accession, "BUILDING", int(time.time()) + 3600)  # another job is building it
     job_id = submit(crackling, {**JOB, "genome": accession})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        arns = harness.backend.executions(crackling, "crackling_pipeline")
-        runs = [harness.result(arn) for arn in arns]
+
+    def waiting_twice() -> bool:
+        runs = [harness.result(arn) for arn in harness.backend.executions(crackling, "crackling_pipeline")]
         mine = [r for r in runs if (r.input or {}).get("jobId") == job_id]
-        if mine and mine[0].states.count("Wait for genome") >= 2:
-            break
-        time.sleep(0.3)
+        return bool(mine) and mine[0].states.count("Wait for genome") >= 2
+
+    harness.eventually(waiting_twice, timeout=30, what="the job waits for the genome a second time")
     _genome_item(aws, crackling, accession, "FAILED", 0, failure="PartDownloadFailed: part 1 (...)")
-    job = finished(crackling, job_id)
+    job = finished(harness, crackling, job_id)
     assert (job["status"], job["error"]) == ("FAILED", "GenomeUnavailable")
     assert accession in job["cause"] and "PartDownloadFailed" in job["cause"]

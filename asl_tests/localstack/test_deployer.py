@@ -15,6 +15,9 @@ from aslkit.resources import Bucket, Queue, Table, Topic
 from aslkit.spec import Workflow
 from aslkit.testing.harness import Harness
 
+#: these tests are about the LocalStack deployer: they run on LocalStack only
+pytestmark = [pytest.mark.localstack, pytest.mark.usefixtures("localstack")]
+
 landing = Bucket("dep_landing", event_bridge=True)
 orders = Queue("dep_orders", fifo=True)
 fanout = Queue("dep_fanout", max_receive_count=None)

@@ -13,7 +13,8 @@ from asl_tests.conformance.corpus import CASES, DOCUMENTS, WORKFLOW, Case
 from aslkit.engine import Engine
 from aslkit.runtime.results import ExecutionResult
 
-pytestmark = pytest.mark.localstack
+#: these tests are about the engine against LocalStack: they run on LocalStack only
+pytestmark = [pytest.mark.localstack, pytest.mark.usefixtures("localstack")]
 
 #: (machine, field) -> why the engine differs from LocalStack and which side AWS's documentation supports
 KNOWN: dict[tuple[str, str], str] = {

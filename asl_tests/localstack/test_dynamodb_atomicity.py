@@ -6,7 +6,11 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from botocore.exceptions import ClientError
+
+#: these tests are about LocalStack's DynamoDB under concurrency: they run on LocalStack only
+pytestmark = [pytest.mark.localstack, pytest.mark.usefixtures("localstack")]
 
 
 def test_concurrent_increments_and_conditional_writes_are_atomic(aws) -> None:

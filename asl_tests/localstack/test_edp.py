@@ -24,8 +24,8 @@ FAST = {"edp_landing_threshold_count": "20", "edp_landing_threshold_seconds": "3
 class Announcements:
     """Every package-objects-ready put on the deployment's bus, collected by a rule into a queue of the test's."""
 
-    def __init__(self, aws: Any, deployment: Deployment) -> None:
-        self.aws = aws
+    def __init__(self, harness: Harness, aws: Any, deployment: Deployment) -> None:
+        self.harness, self.aws = harness, aws
         name = f"edp_seen_{uuid.uuid4().hex[:8]}"
         self.url = aws.sqs.create_queue(QueueName=name)["QueueUrl"]
         arn = aws.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -37,19 +37,24 @@ class Announcements:
         self.seen: list[dict[str, Any]] = []
 
     def collect(self, settle: float = 1.5, until: int | None = None, timeout: float = 60.0) -> list[dict[str, Any]]:
-        """Drain the queue until nothing new arrives for `settle` seconds (and at least `until` have arrived)."""
-        deadline, quiet_since = time.monotonic() + timeout, time.monotonic()
-        while time.monotonic() < deadline:
-            messages = self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-            for message in messages.get("Messages", []):
+        """Drain the queue until at least `until` have arrived, then until nothing new arrives for `settle` s."""
+
+        def drain() -> bool:
+            messages = self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", [])
+            for message in messages:
                 self.seen.append(json.loads(message["Body"])["detail"])
                 self.aws.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
-            if messages.get("Messages"):
-                quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since >= settle and (until is None or len(self.seen) >= until):
+            return until is None or len(self.seen) >= until
+
+        self.harness.eventually(drain, timeout=timeout, what=f"{until} announcement(s) arrive")
+        while True:
+            count = len(self.seen)
+            self.harness.sleep(settle)
+            drained = count
+            while drain() is not None and len(self.seen) > drained:  # until a receive brings nothing
+                drained = len(self.seen)
+            if len(self.seen) == count:
                 break
-            else:
-                time.sleep(0.1)
         return self.seen
 
     def close(self) -> None:
@@ -64,8 +69,8 @@ def edp(harness: Harness) -> Deployment:
 
 
 @pytest.fixture
-def announced(aws, edp: Deployment) -> Iterator[Announcements]:
-    collector = Announcements(aws, edp)
+def announced(harness: Harness, aws, edp: Deployment) -> Iterator[Announcements]:
+    collector = Announcements(harness, aws, edp)
     yield collector
     collector.close()
 
@@ -85,13 +90,6 @@ def batch(aws, edp: Deployment, bucket: str, prefix: str) -> dict[str, Any]:
     return {key: (int(value["N"]) if "N" in value else value.get("S")) for key, value in item.items()}
 
 
-def wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.2)
-
-
 def without_schedule(aws, deployment: Deployment) -> Deployment:
     """The every-minute sweep would race a test that sweeps by hand: the test drives the sweeper itself."""
     bus, rule = deployment.rules["edp_sweep"]
@@ -105,11 +103,14 @@ def record(harness: Harness, edp: Deployment, event: dict[str, Any]) -> dict[str
     return result.output
 
 
+@pytest.mark.localstack
 def test_twenty_uploads_flush_once_at_the_twentieth_and_become_a_package(harness, aws, edp, announced) -> None:
     bucket, run = edp.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
     for i in range(19):
         aws.s3.put_object(Bucket=bucket, Key=f"{run}/L001/R{i:02d}.fastq.gz", Body=f"reads {i}".encode())
-    wait_for(lambda: batch(aws, edp, bucket, f"{run}/").get("pending") == 19, "the 19 uploads are recorded")
+    harness.eventually(
+        lambda: batch(aws, edp, bucket, f"{run}/").get("pending") == 19, what="the 19 uploads are recorded"
+    )
     assert announced.collect(settle=1.0) == [], "19 objects: below the threshold, nothing is announced"
     aws.s3.put_object(Bucket=bucket, Key=f"{run}/L001/R19.fastq.gz", Body=b"reads 19")
     (ready,) = announced.collect(until=1)
@@ -147,16 +148,16 @@ def test_quiet_prefix_is_flushed_once_by_the_sweeper(harness, aws) -> None:
     quiet = 4
     quick = harness.deploy("edp", prefix="edpq_", parameters={**FAST, "edp_landing_threshold_seconds": str(quiet)})
     without_schedule(aws, quick)
-    collector = Announcements(aws, quick)
+    collector = Announcements(harness, aws, quick)
     try:
         bucket, run = quick.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
         for i in range(5):
             record(harness, quick, s3_event(bucket, f"{run}/f{i}.txt"))
-        last = time.monotonic()
+        last = harness.clock()
         early = harness.run(quick, {}, machine="edp_sweeper")
-        if time.monotonic() - last < quiet - 1:  # a slow machine may take longer than the quiet period to get here
+        if harness.clock() - last < quiet - 1:  # a slow machine may take longer than the quiet period to get here
             assert early.succeeded and early.output["flushed"] == 0, "not quiet for long enough yet"
-        time.sleep(max(0.0, quiet + 1.1 - (time.monotonic() - last)))
+        harness.sleep(max(0.0, quiet + 1.1 - (harness.clock() - last)))
         swept = harness.run(quick, {}, machine="edp_sweeper")
         assert swept.succeeded, swept.explain()
         assert early.output["flushed"] + swept.output["flushed"] == 1, "flushed once the prefix went quiet"
@@ -201,7 +202,7 @@ def test_count_path_and_quiet_path_racing_flush_each_batch_exactly_once(harness,
     racy = harness.deploy("edp", prefix="edpr_", parameters={"edp_landing_threshold_count": "3",
                                                               "edp_landing_threshold_seconds": "0"})  # fmt: skip
     without_schedule(aws, racy)
-    collector = Announcements(aws, racy)
+    collector = Announcements(harness, aws, racy)
     try:
         bucket, prefixes = racy.buckets["edp_landing"], [f"race{i}/{uuid.uuid4().hex[:6]}" for i in range(6)]
         for prefix in prefixes:
@@ -233,7 +234,7 @@ def test_burst_of_500_events_over_25_prefixes_flushes_exactly_25_batches(harness
     burst = without_schedule(aws, harness.deploy("edp", prefix="edpb_", parameters=FAST))
     bus, package_rule = burst.rules["edp_package_ready"]
     aws.events.disable_rule(Name=package_rule, EventBusName=bus)  # the announcements are what is measured here
-    collector = Announcements(aws, burst)
+    collector = Announcements(harness, aws, burst)
     try:
         bucket, run = burst.buckets["edp_landing"], uuid.uuid4().hex[:6]
         events = [s3_event(bucket, f"burst{run}/p{p:02d}/obj{n:02d}.dat") for p in range(25) for n in range(20)]

@@ -9,6 +9,9 @@ import pytest
 
 from aslkit.testing.harness import Harness
 
+#: these tests are about LocalStack's Lambda executor itself: they run on LocalStack only
+pytestmark = [pytest.mark.localstack, pytest.mark.usefixtures("localstack")]
+
 
 @pytest.mark.parametrize(
     ("scenario", "error", "message"),

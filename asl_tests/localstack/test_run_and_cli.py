@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from aslkit.local.run import trigger
@@ -75,10 +74,11 @@ def test_sqs_envelope_is_delivered_per_record_and_bad_records_reach_the_dlq(harn
     result = harness.wait(arns[0])
     assert result.output == {"got": {"kind": "good", "n": 1}}
     dlq = checks.queues["checks_ingress_dlq"]
-    deadline = time.monotonic() + 20
-    bodies: list[str] = []
-    while time.monotonic() < deadline and not bodies:
-        bodies = [m["Body"] for m in aws.sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])]
+
+    def dead_letters() -> list[str]:
+        return [m["Body"] for m in aws.sqs.receive_message(QueueUrl=dlq).get("Messages", [])]
+
+    bodies = harness.eventually(dead_letters, timeout=20, what="the rejected record reaches the DLQ")
     assert bodies == ["not json"], "the rejected record is kept in the DLQ, nothing else"
 
 

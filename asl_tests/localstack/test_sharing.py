@@ -48,6 +48,7 @@ def destination_keys(aws: Any, bucket: str, prefix: str = "") -> list[str]:
     return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
+@pytest.mark.localstack
 def test_controller_shares_each_matching_enabled_job_once(harness: Harness, aws: Any, sharing: Deployment) -> None:
     run = unique_run()
     libraries = seed_run(aws, sharing, run, {"L9000001": "PROJECT1", "L9000002": "PROJECT1", "L9000003": "PROJECT2",
@@ -146,6 +147,7 @@ def test_push_refuses_icav2_by_name_before_any_work(harness: Harness, sharing: D
     assert "Package" not in both.states  # refused before packaging: nothing is built that cannot be pushed
 
 
+@pytest.mark.usefixtures("localstack")  # a race between the abort and a packaging that runs in real time
 def test_an_aborted_package_ends_package_push_at_once_naming_it(
     harness: Harness, aws: Any, sharing: Deployment
 ) -> None:
@@ -208,13 +210,13 @@ def test_push_waiting_for_a_package_ends_at_once_when_it_is_aborted(
         "package_name": {"S": "still-building"}, "execution_arn": {"S": building}})  # fmt: skip
     push = harness.start(sharing, {"packageId": package, "shareDestination": "s3://shr-nowhere/x/"},
                          machine="sharing_push")  # fmt: skip
-    time.sleep(2.5)
+    harness.sleep(2.5)
     assert harness.result(push).status == "RUNNING"
-    aborted_at = time.monotonic()
-    assert main(["share", "abort-package", "--package-id", package, "--endpoint-url", aws.endpoint_url,
+    aborted_at = harness.clock()
+    assert main(["share", "abort-package", "--package-id", package, *harness.cli_options(),
                  "--stage", sharing.prefix]) == 0  # fmt: skip
     result = harness.wait(push, timeout=30)
-    waited = time.monotonic() - aborted_at
+    waited = harness.clock() - aborted_at
     assert (result.status, result.error) == ("FAILED", "PackageAborted")
     assert "still-building" in (result.cause or "") and package in (result.cause or "")
     assert result.states.count("Wait for package") >= 2 and waited < 5
@@ -225,6 +227,7 @@ def test_push_waiting_for_a_package_ends_at_once_when_it_is_aborted(
     ]
 
 
+@pytest.mark.usefixtures("localstack")  # a browser, a shell script and curl fetch what the commands made
 def test_share_commands_generate_view_push_and_presign(
     harness: Harness, aws: Any, sharing: Deployment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -21,8 +21,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aslkit.engine.delivery import Delivery
 from aslkit.engine.execution import Execution
 from aslkit.engine.failures import ExecutionStopped, StatesFailure
+from aslkit.engine.gateway import Gateway
 from aslkit.engine.interpreter import MAX_PAYLOAD, Interpreter
 from aslkit.engine.lambdas import Function, Lambdas
 from aslkit.engine.scheduler import EPOCH, Scheduler
@@ -64,6 +66,8 @@ class Engine:
             self.add_function(handler if isinstance(handler, Function) else Function(_function_name(name), handler))
         self.mocks = dict(mocks) if mocks else None
         self.services = Services(region)
+        self.delivery = Delivery(self)
+        self.gateway = Gateway(self)
         self.tasks = TaskRunner(self)
         self.executions: dict[str, Execution] = {}
         self.machines: dict[str, tuple[str, str, dict[str, Any]]] = {}  # arn -> (name, type, definition)
@@ -209,6 +213,7 @@ class Engine:
         self.tasks.heartbeat(token)
 
     def close(self) -> None:
+        self.gateway.close()
         self.services.stop()
 
     # -- internals -------------------------------------------------------------------------------------------------

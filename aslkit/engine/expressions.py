@@ -9,11 +9,14 @@ from __future__ import annotations
 import functools
 import json
 import random
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import jsonata
+from jsonata.utils import Utils
 
 from aslkit.asl.errors import States
 from aslkit.engine import intrinsics, paths
@@ -24,13 +27,15 @@ class Scope:
     """What a value can read: the effective input (`$`), the context object (`$$`), variables, and, for JSONata,
     the `$states` fields set so far (result, errorOutput)."""
 
-    __slots__ = ("context", "input", "rng", "states", "variables")
+    __slots__ = ("clock", "context", "input", "rng", "states", "variables")
 
-    def __init__(self, input: Any, context: dict[str, Any], variables: dict[str, Any], rng: random.Random) -> None:
+    def __init__(self, input: Any, context: dict[str, Any], variables: dict[str, Any], rng: random.Random,
+                 clock: Callable[[], float] = time.time) -> None:  # fmt: skip
         self.input = input
         self.context = context
         self.variables = variables
         self.rng = rng
+        self.clock = clock  # $now() and $millis() read it: the engine's virtual clock
         self.states: dict[str, Any] = {"input": input, "context": context}
 
 
@@ -110,9 +115,10 @@ def evaluate(value: Any, scope: Scope, *, field: str) -> Any:
 
 def _run(expression: str, scope: Scope, field: str) -> Any:
     compiled = _compiled(expression)
-    bindings: dict[str, Any] = dict(scope.variables)
-    bindings["states"] = scope.states
+    bindings: dict[str, Any] = {name: _nulls(value) for name, value in scope.variables.items()}
+    bindings["states"] = _nulls(scope.states)
     _RNG[0] = scope.rng
+    _CLOCK[0] = scope.clock
     try:
         result = compiled.evaluate(None, bindings)
     except StatesFailure:
@@ -124,6 +130,7 @@ def _run(expression: str, scope: Scope, field: str) -> Any:
 
 
 _RNG: list[random.Random] = [random.Random(0)]
+_CLOCK: list[Callable[[], float]] = [time.time]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -139,6 +146,23 @@ def _compiled(expression: str) -> Any:
     return compiled
 
 
+def _nulls(value: Any) -> Any:
+    """JSON's null as jsonata-python's null (it reads Python's None as *undefined*): `$x = null` must hold for a
+    variable or field that holds null. Copies only what holds a null."""
+    if value is None:
+        return _NULL
+    if isinstance(value, dict):
+        converted = {key: _nulls(item) for key, item in value.items()}
+        return value if all(converted[key] is item for key, item in value.items()) else converted
+    if isinstance(value, list):
+        items = [_nulls(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+_NULL = Utils.NULL_VALUE
+
+
 def _plain(value: Any) -> Any:
     """jsonata-python's sequences and numbers as plain JSON values (integral floats become ints, as in AWS)."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -147,7 +171,7 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if callable(value):
+    if callable(value) or value is _NULL:
         return None
     return value
 
@@ -187,5 +211,20 @@ def _parse(text: Any) -> Any:
         raise StatesFailure(States.QUERY_EVALUATION_ERROR, f"$parse: {str(text)[:80]!r} is not JSON") from None
 
 
+def _millis() -> int:
+    return int(_CLOCK[0]() * 1000)
+
+
+def _now(picture: Any = None, timezone: Any = None) -> str:
+    """`$now()` on the engine's clock: ISO 8601 with milliseconds, or formatted as JSONata's `$fromMillis` does."""
+    if picture is None and timezone is None:
+        when = datetime.fromtimestamp(_millis() / 1000, UTC)
+        return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    formatted = _compiled("$fromMillis($ms, $picture, $timezone)").evaluate(
+        None, {"ms": _millis(), "picture": picture, "timezone": timezone}
+    )
+    return str(formatted)
+
+
 _FUNCTIONS = {"partition": _partition, "range": _range, "hash": _hash, "random": _random, "uuid": _uuid,
-              "parse": _parse}  # fmt: skip
+              "parse": _parse, "now": _now, "millis": _millis}  # fmt: skip

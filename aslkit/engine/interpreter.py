@@ -54,6 +54,8 @@ class Interpreter:
         self.engine = execution.engine
         self.history: History = execution.history
         self.rng: random.Random = execution.engine.scheduler.rng
+        scheduler = execution.engine.scheduler
+        self.clock = lambda: scheduler.now
 
     # -- the execution -------------------------------------------------------------------------------------------
     def run(self) -> Process:
@@ -109,7 +111,7 @@ class Interpreter:
             raise StatesFailure(States.RUNTIME, "The execution reached the limit of 25,000 history events")
         self.history.add(f"{kind}StateEntered", frame.lane, {"name": name, "input": _sized(data, name, "input")})
         context = self.execution.context(name, frame.map_item)
-        scope = ex.Scope(data, context, frame.variables, self.rng)
+        scope = ex.Scope(data, context, frame.variables, self.rng, self.clock)
         jsonata = language == "JSONata"
         if kind == "Fail":
             raise self._fail(body, data, scope, jsonata)

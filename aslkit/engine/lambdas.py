@@ -102,6 +102,10 @@ class Lambdas:
         with _environment(function, self.region):
             try:
                 result = handler(event, LambdaContext(function, self.arn(function.name), request_id))
+            except SystemExit as error:  # the runtime process exited: AWS names it Runtime.ExitError
+                raise StatesFailure("Runtime.ExitError", json.dumps({
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status "
+                                    f"{error.code}", "errorType": "Runtime.ExitError"})) from None  # fmt: skip
             except Exception as error:  # a handler's exception is its error, as AWS reports it
                 raise StatesFailure(type(error).__name__, json.dumps({
                     "errorMessage": str(error), "errorType": type(error).__name__, "requestId": request_id,

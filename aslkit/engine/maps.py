@@ -124,7 +124,7 @@ class MapRun:
         if selector is None:
             return item
         context = dict(self.scope.context, Map={"Item": map_item})
-        scope = ex.Scope(self.data, context, self.frame.variables, self.scope.rng)
+        scope = ex.Scope(self.data, context, self.frame.variables, self.scope.rng, self.scope.clock)
         if self.jsonata:
             return ex.evaluate(selector, scope, field="ItemSelector")
         return ex.template(selector, self.data, scope, field="ItemSelector")

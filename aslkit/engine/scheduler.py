@@ -86,8 +86,10 @@ class Scheduler:
         self.rng = random.Random(seed)
         self.steps = 0
         self._ready: list[Task] = []
-        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._timers: list[tuple[float, int, Callable[[], None], bool]] = []
         self._sequence = itertools.count()
+        self._foreground = 0  # timers that are not background (schedules): what `run_until` may jump to
+        self._depth = 0  # > 0 while a process runs: a nested run (a handler's API call) leaves it to the outer one
 
     # -- processes ---------------------------------------------------------------------------------------------------
     def spawn(self, process: Process, name: str = "") -> Task:
@@ -105,12 +107,22 @@ class Scheduler:
         if task not in self._ready:
             self._ready.append(task)
 
-    def at(self, when: float, callback: Callable[[], None]) -> None:
-        heapq.heappush(self._timers, (when, next(self._sequence), callback))
+    def at(self, when: float, callback: Callable[[], None], *, background: bool = False) -> None:
+        """Call `callback` when the clock reaches `when`. A background timer (a schedule's next tick) fires when the
+        clock passes it but is not, alone, a reason for `run_until` to move the clock."""
+        heapq.heappush(self._timers, (when, next(self._sequence), callback, background))
+        self._foreground += not background
+
+    @property
+    def running(self) -> bool:
+        """True while a process is being stepped (so the caller is inside a handler or a service call)."""
+        return self._depth > 0
 
     # -- running -----------------------------------------------------------------------------------------------------
     def run_until_idle(self) -> None:
         """Run every process that can run now, firing the timers that are due; the clock does not move."""
+        if self._depth:
+            return
         while True:
             self._fire_due()
             if not self._ready:
@@ -120,6 +132,8 @@ class Scheduler:
     def advance(self, seconds: float) -> None:
         """Move the clock forward by `seconds`, running what each timer on the way wakes."""
         target = self.now + seconds
+        if self._depth:
+            return
         self.run_until_idle()
         while self._timers and self._timers[0][0] <= target:
             self.now = max(self.now, self._timers[0][0])
@@ -135,9 +149,18 @@ class Scheduler:
             self.run_until_idle()
             if done():
                 return True
-            if not self._timers or self._timers[0][0] > limit:
+            if self._depth or not self._foreground or self._timers[0][0] > limit:
                 return False
             self.now = max(self.now, self._timers[0][0])
+
+    def step_to_next(self, limit: float) -> bool:
+        """Move the clock to the next timer (background ones included) if it is due by `limit`, and run what it
+        wakes; False when there is none by then."""
+        if self._depth or not self._timers or self._timers[0][0] > limit:
+            return False
+        self.now = max(self.now, self._timers[0][0])
+        self.run_until_idle()
+        return True
 
     @property
     def next_timer(self) -> float | None:
@@ -145,7 +168,8 @@ class Scheduler:
 
     def _fire_due(self) -> None:
         while self._timers and self._timers[0][0] <= self.now:
-            _, _, callback = heapq.heappop(self._timers)
+            _, _, callback, background = heapq.heappop(self._timers)
+            self._foreground -= not background
             callback()
 
     def _step(self, task: Task) -> None:
@@ -153,6 +177,7 @@ class Scheduler:
         kind, value = task.pending or ("send", None)
         task.pending = None
         task.ticket += 1
+        self._depth += 1
         try:
             if kind == "throw" and isinstance(value, BaseException):
                 command = task.process.throw(value)
@@ -164,6 +189,8 @@ class Scheduler:
         except BaseException as error:  # the process ended with an error: whoever awaits it sees it
             task.finished.reject(error)
             return
+        finally:
+            self._depth -= 1
         self._wait(task, command)
 
     def _wait(self, task: Task, command: Command) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from botocore.config import Config
@@ -28,14 +27,17 @@ class AwsClients:
                                 localstack_host=host)  # fmt: skip
         # LocalStack under a burst (hundreds of events in flight) can take seconds to accept a connection
         self._config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=15, read_timeout=70)
+        self._clients: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
 
     def client(self, service: str, **config: Any) -> Any:
-        return self._client(service, tuple(sorted(config.items())))
+        key = (service, tuple(sorted(config.items())))
+        if key not in self._clients:
+            self._clients[key] = self._make_client(service, config)
+        return self._clients[key]
 
-    @functools.cache  # noqa: B019 (one cache per AwsClients instance is what we want)
-    def _client(self, service: str, config_items: tuple[tuple[str, Any], ...]) -> Any:
-        config = self._config.merge(Config(**dict(config_items))) if config_items else self._config
-        return self._session.client(service, config=config)
+    def _make_client(self, service: str, config: dict[str, Any]) -> Any:
+        merged = self._config.merge(Config(**config)) if config else self._config
+        return self._session.client(service, config=merged)
 
     def __getattr__(self, service: str) -> Any:
         if service.startswith("_"):

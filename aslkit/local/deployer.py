@@ -236,9 +236,12 @@ class LocalDeployer:
                 uri=f"arn:aws:apigateway:{self.aws.region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
             )  # fmt: skip
         gateway.create_deployment(restApiId=api_id, stageName=api.stage)
-        url = f"{self.aws.endpoint_url}/restapis/{api_id}/{api.stage}/_user_request_"
+        url = self._api_url(api_id, api.stage)
         out.apis[api.name] = url
         self._fill(out, api, {"url": url, "id": api_id})
+
+    def _api_url(self, api_id: str, stage: str) -> str:
+        return f"{self.aws.endpoint_url}/restapis/{api_id}/{stage}/_user_request_"
 
     def _publish_site(self, bucket: Bucket, out: Deployment) -> None:
         """The site's files, and config.json with its deploy-time values, as the CDK app publishes them."""
@@ -318,11 +321,7 @@ class LocalDeployer:
             code = {"S3Bucket": "hot-reload", "S3Key": str(self.root)}
         else:
             code = {"ZipFile": build_zip(self.root, function)}
-        environment = {
-            "POWERTOOLS_SERVICE_NAME": workflow.name,
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-            **{key: self._resolve(value, out) for key, value in function.environment.items()},
-        }
+        environment = self._environment(workflow, function, out)
         config: dict[str, Any] = {
             "FunctionName": name,
             "Runtime": RUNTIME,
@@ -349,6 +348,13 @@ class LocalDeployer:
         self._fill(out, function, {"arn": arn, "name": name})
         if function.queue_trigger:
             self._ensure_queue_trigger(function, name, out)
+
+    def _environment(self, workflow: Workflow, function: Function, out: Deployment) -> dict[str, str]:
+        return {
+            "POWERTOOLS_SERVICE_NAME": workflow.name,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            **{key: self._resolve(value, out) for key, value in function.environment.items()},
+        }
 
     def _ensure_queue_trigger(self, function: Function, name: str, out: Deployment) -> None:
         lam = self.aws.client("lambda")
@@ -457,8 +463,9 @@ class LocalDeployer:
         for url in deployment.apis.values():
             _quietly(self.aws.apigateway.delete_rest_api, restApiId=url.split("/restapis/", 1)[1].split("/", 1)[0])
         for name in deployment.functions.values():
-            for mapping in lam.list_event_source_mappings(FunctionName=name).get("EventSourceMappings", []):
-                _quietly(lam.delete_event_source_mapping, UUID=mapping["UUID"])
+            with contextlib.suppress(ClientError):
+                for mapping in lam.list_event_source_mappings(FunctionName=name).get("EventSourceMappings", []):
+                    _quietly(lam.delete_event_source_mapping, UUID=mapping["UUID"])
             _quietly(lam.delete_function, FunctionName=name)
         for arn in deployment.topics.values():
             _quietly(self.aws.sns.delete_topic, TopicArn=arn)

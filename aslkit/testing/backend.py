@@ -1,14 +1,16 @@
-"""The execution backend the test helpers talk to. `LocalStackBackend` is the one there is today; a second one
-(AWS, or another emulator) implements the same protocol and no test changes."""
+"""The execution backends the test helpers talk to: `LocalStackBackend` (a LocalStack endpoint) and
+`aslkit.testing.inprocess.InProcessBackend` (the engine on a virtual clock, moto for the services). Both reach
+Step Functions and the services through boto3 clients (`ClientsBackend`); they differ in how they deploy, how they
+wait (real time or virtual time) and how they take mocks. A test written against the protocol runs on either."""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from aslkit.asl.machine import StateMachine
 from aslkit.local.clients import AwsClients
@@ -17,12 +19,17 @@ from aslkit.runtime.results import TERMINAL, ExecutionResult, from_history, read
 from aslkit.spec import Workflow
 from aslkit.testing.mocks import MockConfig
 
+T = TypeVar("T")
+
 
 class ExecutionTimeout(AssertionError):
     """An execution did not finish in the time a test allowed; the message says where it was."""
 
 
 class ExecutionBackend(Protocol):
+    name: str
+    aws: AwsClients
+
     def deploy(self, workflow: Workflow, *, prefix: str = "", parameters: Mapping[str, str] | None = None,
                code: CodeMode = "hot-reload", statemachines_dir: Path | None = None) -> Deployment: ...  # fmt: skip
 
@@ -50,33 +57,23 @@ class ExecutionBackend(Protocol):
 
     def reset(self) -> None: ...
 
+    def until(self, check: Callable[[], T], timeout: float) -> T: ...
 
-class LocalStackBackend:
-    """Runs workflows on a LocalStack endpoint (host mode or any running LocalStack)."""
+    def pause(self, seconds: float) -> None: ...
 
-    def __init__(self, clients: AwsClients, root: Path, mock_config: Path | None = None) -> None:
+    def clock(self) -> float: ...
+
+    def cli_options(self) -> list[str]: ...
+
+
+class ClientsBackend:
+    """What both backends do the same way, through boto3 clients: start, list, results, events, callbacks."""
+
+    name = "clients"
+
+    def __init__(self, clients: AwsClients, root: Path) -> None:
         self.aws = clients
         self.root = root
-        self.mock_config = mock_config
-        self.poll_interval = 0.025
-
-    # -- deployment ------------------------------------------------------------------------------------------------
-    def deploy(
-        self,
-        workflow: Workflow,
-        *,
-        prefix: str = "",
-        parameters: Mapping[str, str] | None = None,
-        code: CodeMode = "hot-reload",
-        statemachines_dir: Path | None = None,
-    ) -> Deployment:
-        deployer = LocalDeployer(
-            self.aws, self.root, prefix=prefix, code=code, parameters=parameters, statemachines_dir=statemachines_dir
-        )
-        return deployer.deploy(workflow)
-
-    def teardown(self, deployment: Deployment) -> None:
-        LocalDeployer(self.aws, self.root, prefix=deployment.prefix).teardown(deployment)
 
     # -- executions ------------------------------------------------------------------------------------------------
     def start(
@@ -96,39 +93,6 @@ class LocalStackBackend:
         request: dict[str, Any] = {"stateMachineArn": arn, "input": json.dumps({} if input is None else input)}
         request["name"] = name or f"t-{uuid.uuid4().hex[:20]}"
         return str(self.aws.stepfunctions.start_execution(**request)["executionArn"])
-
-    def run_sync(
-        self,
-        deployment: Deployment,
-        machine: str,
-        input: Any = None,
-        *,
-        name: str | None = None,
-        test_case: str | None = None,
-    ) -> ExecutionResult:
-        """Run an EXPRESS machine synchronously: its result, without a history (EXPRESS keeps none to read)."""
-        arn = deployment.machine_arn(machine) + (f"#{test_case}" if test_case else "")
-        response = self.aws.sfn_sync.start_sync_execution(
-            stateMachineArn=arn,
-            input=json.dumps({} if input is None else input),
-            name=name or f"t-{uuid.uuid4().hex[:20]}",
-        )
-        return from_history(response["executionArn"], response, [])
-
-    def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult:
-        deadline = time.monotonic() + timeout
-        sfn = self.aws.stepfunctions
-        while True:
-            description = sfn.describe_execution(executionArn=execution_arn)
-            if description["status"] in TERMINAL:
-                return self._result(execution_arn, description)
-            if time.monotonic() > deadline:
-                partial = self._result(execution_arn, description)
-                raise ExecutionTimeout(
-                    f"execution {execution_arn} still {description['status']} after {timeout:.0f} s; "
-                    f"states so far: {' -> '.join(partial.states) or 'none'}"
-                )
-            time.sleep(self.poll_interval)
 
     def result(self, execution_arn: str) -> ExecutionResult:
         return self._result(execution_arn, self.aws.stepfunctions.describe_execution(executionArn=execution_arn))
@@ -166,6 +130,88 @@ class LocalStackBackend:
 
     def send_task_failure(self, token: str, error: str, cause: str = "") -> None:
         self.aws.stepfunctions.send_task_failure(taskToken=token, error=error, cause=cause)
+
+
+class LocalStackBackend(ClientsBackend):
+    """Runs workflows on a LocalStack endpoint (host mode or any running LocalStack), in real time."""
+
+    name = "localstack"
+
+    def __init__(self, clients: AwsClients, root: Path, mock_config: Path | None = None) -> None:
+        super().__init__(clients, root)
+        self.mock_config = mock_config
+        self.poll_interval = 0.025
+
+    # -- deployment ------------------------------------------------------------------------------------------------
+    def deploy(
+        self,
+        workflow: Workflow,
+        *,
+        prefix: str = "",
+        parameters: Mapping[str, str] | None = None,
+        code: CodeMode = "hot-reload",
+        statemachines_dir: Path | None = None,
+    ) -> Deployment:
+        deployer = LocalDeployer(
+            self.aws, self.root, prefix=prefix, code=code, parameters=parameters, statemachines_dir=statemachines_dir
+        )
+        return deployer.deploy(workflow)
+
+    def teardown(self, deployment: Deployment) -> None:
+        LocalDeployer(self.aws, self.root, prefix=deployment.prefix).teardown(deployment)
+
+    # -- executions and time -----------------------------------------------------------------------------------------
+    def run_sync(
+        self,
+        deployment: Deployment,
+        machine: str,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        test_case: str | None = None,
+    ) -> ExecutionResult:
+        """Run an EXPRESS machine synchronously: its result, without a history (EXPRESS keeps none to read)."""
+        arn = deployment.machine_arn(machine) + (f"#{test_case}" if test_case else "")
+        response = self.aws.sfn_sync.start_sync_execution(
+            stateMachineArn=arn,
+            input=json.dumps({} if input is None else input),
+            name=name or f"t-{uuid.uuid4().hex[:20]}",
+        )
+        return from_history(response["executionArn"], response, [])
+
+    def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult:
+        deadline = time.monotonic() + timeout
+        sfn = self.aws.stepfunctions
+        while True:
+            description = sfn.describe_execution(executionArn=execution_arn)
+            if description["status"] in TERMINAL:
+                return self._result(execution_arn, description)
+            if time.monotonic() > deadline:
+                partial = self._result(execution_arn, description)
+                raise ExecutionTimeout(
+                    f"execution {execution_arn} still {description['status']} after {timeout:.0f} s; "
+                    f"states so far: {' -> '.join(partial.states) or 'none'}"
+                )
+            time.sleep(self.poll_interval)
+
+    def until(self, check: Callable[[], T], timeout: float) -> T:
+        """Poll `check` until it returns something truthy or `timeout` seconds pass; its last value."""
+        deadline = time.monotonic() + timeout
+        value = check()
+        while not value and time.monotonic() < deadline:
+            time.sleep(0.1)
+            value = check()
+        return value
+
+    def pause(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def clock(self) -> float:
+        return time.monotonic()
+
+    def cli_options(self) -> list[str]:
+        """What points aslkit's commands (run in this process) at this tier: the endpoint."""
+        return ["--endpoint-url", self.aws.endpoint_url]
 
     # -- mocks and state -------------------------------------------------------------------------------------------
     def write_mocks(self, mocks: MockConfig) -> None:

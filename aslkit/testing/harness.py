@@ -5,10 +5,9 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aslkit.build import build, discover
 from aslkit.local.deployer import CodeMode, Deployment
@@ -16,6 +15,8 @@ from aslkit.runtime.results import ExecutionResult
 from aslkit.spec import SpecError, Workflow
 from aslkit.testing.backend import ExecutionBackend
 from aslkit.testing.mocks import MockConfig, Response
+
+T = TypeVar("T")
 
 
 class Harness:
@@ -126,22 +127,43 @@ class Harness:
         def started() -> list[str]:
             return [arn for m in machines for arn in self.backend.executions(deployment, m) if arn not in before[m]]
 
-        new = self._poll(started, lambda found: len(found) >= expect, timeout)
+        def enough() -> list[str]:
+            found = started()
+            return found if len(found) >= expect else []
+
+        if expect:
+            self.backend.until(enough, timeout)
         if settle:
-            time.sleep(settle)
-            new = started()
+            self.backend.pause(settle)
+        new = started()
         if len(new) != expect:
             raise AssertionError(f"expected {expect} execution(s) started by the event, found {len(new)}: {new}")
         return [self.backend.wait(arn, timeout) for arn in new]
 
-    @staticmethod
-    def _poll(fetch: Callable[[], list[str]], done: Callable[[list[str]], bool], timeout: float) -> list[str]:
-        deadline = time.monotonic() + timeout
-        found = fetch()
-        while not done(found) and time.monotonic() < deadline:
-            time.sleep(0.05)
-            found = fetch()
-        return found
+    # -- time ------------------------------------------------------------------------------------------------------
+    def eventually(self, check: Callable[[], T], *, timeout: float = 30.0, what: str = "the check held") -> T:
+        """Wait until `check()` returns something truthy and return it: polled in real time on LocalStack, the
+        virtual clock run timer by timer in process (failing at once when nothing is left to happen)."""
+        value = self.backend.until(check, timeout)
+        if not value:
+            raise AssertionError(f"timed out after {timeout:.0f} s ({self.backend.name}) waiting until {what}")
+        return value
+
+    def sleep(self, seconds: float) -> None:
+        """Let `seconds` pass: real time on LocalStack, virtual time in process (what falls due on the way runs)."""
+        self.backend.pause(seconds)
+
+    def clock(self) -> float:
+        """Seconds on the tier's clock (monotonic real time, or the engine's virtual clock)."""
+        return self.backend.clock()
+
+    def cli_options(self) -> list[str]:
+        """Options that point an aslkit command run in this process (`aslkit.cli.main([...])`) at the tier."""
+        return self.backend.cli_options()
+
+    @property
+    def in_process(self) -> bool:
+        return self.backend.name == "inprocess"
 
     # -- mocks -----------------------------------------------------------------------------------------------------
     def mock(self, deployment: Deployment, machine: str, case: str, states: Mapping[str, list[Response]]) -> str:

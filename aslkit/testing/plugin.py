@@ -1,11 +1,18 @@
 """aslkit's pytest plugin (registered through the `pytest11` entry point).
 
+Two tiers run the same test code. `--aslkit-backend` (or `ASLKIT_BACKEND`) picks them:
+- `inprocess` (the default): every test that uses `harness`, `backend` or `aws` runs on the engine with moto, in
+  virtual time; tests that need LocalStack itself (they use the `localstack` fixture) are skipped;
+- `localstack`: every such test runs on LocalStack;
+- `all`: each test in process, and those marked `@pytest.mark.localstack` (or using `localstack`) on LocalStack
+  too (`make test`).
+
 Fixtures:
+- `harness`: deploy workflows (once per session and tier), start/wait/trigger executions, mock integrations
+  (cleared after each test), wait for what a test expects (`harness.eventually`, in real or virtual time);
+- `backend`: the tier's execution backend; `aws`: boto3 clients of the tier (moto's, or LocalStack's);
 - `localstack`: the LocalStack endpoint for the session (an external one, a running `aslkit local up`, or one it
-  starts on a free port and stops at the end of the session);
-- `aws`: boto3 clients bound to it; `backend`: the execution backend;
-- `harness`: deploy workflows (once per session), start/wait/trigger executions, mock integrations (cleared after
-  each test).
+  starts on a free port and stops at the end of the session).
 """
 
 from __future__ import annotations
@@ -21,12 +28,50 @@ import pytest
 if TYPE_CHECKING:  # the plugin loads with aslkit's core alone: each tier imports its own parts when used
     from aslkit.local.clients import AwsClients
     from aslkit.local.launcher import Endpoint
-    from aslkit.testing.backend import LocalStackBackend
+    from aslkit.testing.backend import ExecutionBackend
     from aslkit.testing.harness import Harness
+
+TIERS = ("inprocess", "localstack", "all")
+_TIER_FIXTURES = {"harness", "backend", "aws"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--aslkit-backend", choices=TIERS, default=None,
+                     help="where workflow tests run: inprocess (default; also ASLKIT_BACKEND), localstack, or all "
+                          "(in process, and the tests marked localstack on LocalStack too)")  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "localstack: the test runs against LocalStack")
+    config.addinivalue_line("markers", "localstack: the test runs on LocalStack too (and only there if it uses the "
+                                       "`localstack` fixture)")  # fmt: skip
+
+
+def _tier(config: pytest.Config) -> str:
+    chosen = config.getoption("--aslkit-backend") or os.environ.get("ASLKIT_BACKEND") or "inprocess"
+    if chosen not in TIERS:
+        raise pytest.UsageError(f"ASLKIT_BACKEND={chosen!r}: choose one of {', '.join(TIERS)}")
+    return str(chosen)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = set(metafunc.fixturenames)
+    if not names & _TIER_FIXTURES:
+        return
+    tier = _tier(metafunc.config)
+    needs_localstack = "localstack" in names
+    marked = metafunc.definition.get_closest_marker("localstack") is not None
+    if tier == "localstack" or needs_localstack:
+        backends = ["localstack"]
+    elif tier == "all" and marked:
+        backends = ["inprocess", "localstack"]
+    else:
+        backends = ["inprocess"]
+    metafunc.parametrize("aslkit_backend_name", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def aslkit_backend_name(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "inprocess"))
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +87,9 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def localstack(aslkit_root: Path) -> Iterator[Endpoint]:
+def localstack(aslkit_root: Path, pytestconfig: pytest.Config) -> Iterator[Endpoint]:
+    if _tier(pytestconfig) == "inprocess":
+        pytest.skip("needs LocalStack itself: run with --aslkit-backend=all (or localstack), as `make test` does")
     if importlib.util.find_spec("localstack_client") is None:
         _unavailable(
             "the LocalStack tier needs aslkit[local]: pip install 'aslkit[local]', then `aslkit local install`"
@@ -66,22 +113,31 @@ def localstack(aslkit_root: Path) -> Iterator[Endpoint]:
 
 
 @pytest.fixture(scope="session")
-def aws(localstack: Endpoint) -> AwsClients:
+def backend(aslkit_backend_name: str, aslkit_root: Path, request: pytest.FixtureRequest) -> Iterator[ExecutionBackend]:
+    if aslkit_backend_name == "inprocess":
+        if importlib.util.find_spec("moto") is None:
+            _unavailable("the in-process tier needs aslkit[test]: pip install 'aslkit[test]'")
+        from aslkit.testing.inprocess import InProcessBackend
+
+        in_process = InProcessBackend(aslkit_root)
+        yield in_process
+        in_process.close()
+        return
     from aslkit.local.clients import AwsClients
-
-    return AwsClients(localstack.url)
-
-
-@pytest.fixture(scope="session")
-def backend(aws: AwsClients, localstack: Endpoint, aslkit_root: Path) -> LocalStackBackend:
     from aslkit.testing.backend import LocalStackBackend
 
-    mock_config = Path(localstack.mock_config) if localstack.mock_config else None
-    return LocalStackBackend(aws, aslkit_root, mock_config)
+    endpoint: Endpoint = request.getfixturevalue("localstack")
+    mock_config = Path(endpoint.mock_config) if endpoint.mock_config else None
+    yield LocalStackBackend(AwsClients(endpoint.url), aslkit_root, mock_config)
 
 
 @pytest.fixture(scope="session")
-def _aslkit_session_harness(backend: LocalStackBackend, aslkit_root: Path) -> Harness:
+def aws(backend: ExecutionBackend) -> AwsClients:
+    return backend.aws
+
+
+@pytest.fixture(scope="session")
+def _aslkit_session_harness(backend: ExecutionBackend, aslkit_root: Path) -> Harness:
     from aslkit.testing.harness import Harness
 
     return Harness(backend, aslkit_root)

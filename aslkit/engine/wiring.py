@@ -1,0 +1,109 @@
+"""An engine wired into moto's fakes, so the services' own deliveries reach it as AWS's do.
+
+While an engine is wired (`with wired(engine):`, one at a time), every boto3 call in the process (the test's, a
+handler's) goes through here first:
+- Step Functions calls are answered by the engine (`aslkit.engine.api`); moto passes them through;
+- EventBridge rules (moto matches the pattern and applies the input transformer) deliver to state machines and
+  functions through the engine (`aslkit.engine.delivery`), with InputPath and the rule's dead-letter queue;
+- a message sent to a queue with an event source mapping wakes its poller;
+- after a call made from outside the engine (by the test), the engine runs what it started until idle, so a call
+  to PutEvents or SendMessage returns with its consequences done (virtual time does not move).
+One lock (`LOCK`) serialises whoever runs the engine: the test's thread, and the threads that serve the
+engine's APIs over loopback HTTP. A call made while another thread holds it is served by moto but leaves running
+the engine to the holder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from aslkit.engine import api
+
+if TYPE_CHECKING:
+    from aslkit.engine import Engine
+
+_active: dict[str, Any] = {"engine": None}
+LOCK = threading.RLock()
+_installed: list[bool] = []
+
+
+def active() -> Engine | None:
+    engine: Engine | None = _active["engine"]
+    return engine
+
+
+@contextlib.contextmanager
+def wired(engine: Engine) -> Iterator[Engine]:
+    """Route this process's AWS calls through `engine` (moto answers the rest) until the block ends."""
+    from moto.core.config import default_user_config
+
+    _install()
+    engine.services.start()
+    if _active["engine"] is not None and _active["engine"] is not engine:
+        raise RuntimeError("another engine is already wired: one at a time per process")
+    passthrough = default_user_config.setdefault("core", {}).setdefault("passthrough", {})
+    services = passthrough.setdefault("services", [])
+    services.append("stepfunctions")  # moto leaves Step Functions to the engine
+    _active.update(engine=engine)
+    try:
+        yield engine
+    finally:
+        _active.update(engine=None)
+        services.remove("stepfunctions")
+
+
+def drive(engine: Engine) -> None:
+    """Run what is ready, if the caller is outside the engine (a test, not a handler) and nobody else runs it."""
+    if engine.scheduler.running or not LOCK.acquire(blocking=False):
+        return
+    try:
+        engine.scheduler.run_until_idle()
+    finally:
+        LOCK.release()
+
+
+def _install() -> None:
+    """Once per process: a botocore handler ahead of moto's, and moto's delivery points extended."""
+    if _installed:
+        return
+    import moto.core.models  # noqa: F401 (moto's own handler must be registered before ours is put first)
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    from aslkit.engine import delivery
+
+    BUILTIN_HANDLERS.insert(0, ("before-send", _step_functions))
+    BUILTIN_HANDLERS.append(("before-send", _after_moto))
+    delivery.patch_moto(active)
+    _installed.append(True)
+
+
+def _step_functions(request: Any, **_: Any) -> Any:
+    """Step Functions requests, answered by the wired engine (moto passes them through)."""
+    engine = active()
+    host = urlsplit(request.url).hostname or ""
+    if engine is None or not host.startswith(("states.", "sync-states.")):
+        return None
+    target = request.headers.get("X-Amz-Target", b"")
+    action = (target.decode() if isinstance(target, bytes) else str(target)).rpartition(".")[2]
+    with LOCK:
+        status, headers, body = api.serve(engine, action, request.body)
+        drive(engine)
+    return _response(request.url, status, headers, body)
+
+
+def _after_moto(request: Any, **_: Any) -> None:
+    """Runs after moto has answered a request (botocore calls every handler): the engine runs what it started."""
+    engine = active()
+    if engine is not None:
+        drive(engine)
+
+
+def _response(url: str, status: int, headers: Any, body: str | bytes) -> Any:
+    from botocore.awsrequest import AWSResponse
+    from moto.core.botocore_stubber import MockRawResponse
+
+    return AWSResponse(url, status, headers, MockRawResponse(body))
