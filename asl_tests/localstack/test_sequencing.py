@@ -1,10 +1,10 @@
-"""Sequencing-run orchestration end to end on LocalStack, driven by the real ENS payloads of the fixtures."""
+"""Sequencing-run orchestration end to end, driven by the real ENS payloads of the fixtures (the fake ICA WES acts
+on the tier's clock: virtual in process, real on LocalStack)."""
 
 from __future__ import annotations
 
 import copy
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,20 +15,19 @@ import pytest
 from aslkit.local.deployer import Deployment
 from aslkit.local.run import send_records
 from aslkit.runtime.results import ExecutionResult
-from aslkit.testing.backend import LocalStackBackend
+from aslkit.testing.backend import ExecutionBackend
 from tasks.sequencing import ens
 from tasks.sequencing.fake_wes import FakeWes
 from workflows.sequencing import WORKFLOW, ica_key
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sequencing"
 FAST = {"wes_timeout_seconds": "90", "wes_heartbeat_seconds": "60"}
-pytestmark = pytest.mark.localstack
 
 
 class Sequencing:
     """The deployed workflow with its fake WES and a queue that records every event on the bus."""
 
-    def __init__(self, backend: LocalStackBackend, deployment: Deployment, wes: FakeWes, events_url: str) -> None:
+    def __init__(self, backend: ExecutionBackend, deployment: Deployment, wes: FakeWes, events_url: str) -> None:
         self.backend = backend
         self.aws = backend.aws
         self.deployment = deployment
@@ -58,11 +57,9 @@ class Sequencing:
         return [arn for arn in arns if arn.rsplit(":", 1)[1].startswith(run_name)]
 
     def wait_run(self, run_name: str, timeout: float = 90) -> ExecutionResult:
-        deadline = time.monotonic() + 20
-        while not self.executions_of(run_name):
-            assert time.monotonic() < deadline, f"no orchestrator execution for {run_name}"
-            time.sleep(0.1)
-        return self.backend.wait(self.executions_of(run_name)[0], timeout)
+        found = self.backend.until(lambda: self.executions_of(run_name), 20)
+        assert found, f"no orchestrator execution for {run_name}"
+        return self.backend.wait(found[0], timeout)
 
     def events(self) -> list[dict[str, Any]]:
         """Every event the bus has carried so far (drained from the recording queue)."""
@@ -77,12 +74,12 @@ class Sequencing:
 
 
 @pytest.fixture(scope="module")
-def seq(backend: LocalStackBackend) -> Iterator[Sequencing]:
+def seq(backend: ExecutionBackend) -> Iterator[Sequencing]:
     aws = backend.aws
     prefix = f"t{uuid.uuid4().hex[:6]}_"
     secret = "local-development-value"
     assert ica_key.local_value == secret
-    with FakeWes(aws.sqs, "", delay=0.2, api_key=secret) as wes:
+    with FakeWes(aws.sqs, "", delay=0.2, api_key=secret, later=backend.later) as wes:
         deployment = backend.deploy(WORKFLOW, prefix=prefix, parameters={**FAST, "wes_base_url": wes.url})
         wes.queue_url = deployment.queues["ens_ingress"]
         url = aws.sqs.create_queue(QueueName=f"{prefix}bus_recorder")["QueueUrl"]
@@ -121,6 +118,7 @@ def sheet(*libraries: str) -> str:
     return f"[Header]\nFileFormatVersion,2\n\n[BCLConvert_Data]\nLane,Sample_ID,index,index2,Sample_Project\n{rows}\n"
 
 
+@pytest.mark.localstack
 def test_real_pending_analysis_message_drives_a_full_run(seq: Sequencing) -> None:
     seq.prepare_run(FIXTURE_RUN, (DATA / "samplesheet_v2.csv").read_text(), FIXTURE_METADATA)
     seq.deliver(json.loads((DATA / "ens_bssh_runs_pending_analysis.sqs.json").read_text())["Records"][0])
@@ -142,7 +140,7 @@ def test_real_pending_analysis_message_drives_a_full_run(seq: Sequencing) -> Non
     assert {("wfl.bclconvert", "bcl_convert"), ("wfl.dragenwgsqc", "dragen_wgs_qc"),
             ("wfl.dragenwgssomatic", "dragen_wgs_somatic")} <= launched  # fmt: skip
 
-    time.sleep(1)
+    seq.backend.pause(1)
     events = [
         e for e in seq.events() if FIXTURE_RUN in json.dumps(e["detail"]) or "SBJ00001" in json.dumps(e["detail"])
     ]
@@ -164,14 +162,14 @@ def test_same_message_twice_starts_one_execution(seq: Sequencing) -> None:
     result = seq.wait_run(run)
     assert result.succeeded, result.explain()
     seq.deliver(dict(message, messageId=str(uuid.uuid4())))  # ENS delivers it once more, after the run ended
-    time.sleep(3)
+    seq.backend.pause(3)
     run_events = [e for e in seq.events() if e["detail"].get("sequence_run_id") == "r.Duplicate0001"]
     assert len(run_events) == 1, "three deliveries of the same ENS message had one effect"
     # the run-ready event itself, put again: the starter finds the execution exists and starts nothing
     detail = ens.sequence_run_state_change(ens.parse_record(message))
     seq.backend.put_events(seq.deployment, [{"Source": "sequencing.ens_event_manager",
                                              "DetailType": "SequenceRunStateChange", "Detail": detail}])  # fmt: skip
-    time.sleep(2)
+    seq.backend.pause(2)
     assert len(seq.executions_of(run)) == 1
 
 
@@ -186,12 +184,15 @@ def test_malformed_message_lands_in_the_dlq_while_the_next_is_processed(seq: Seq
     assert result.succeeded, result.explain()
     dlq = seq.deployment.queues["ens_ingress_dlq"]
     rejected: dict[str, dict[str, str]] = {}
-    deadline = time.monotonic() + 15
-    while len(rejected) < 2 and time.monotonic() < deadline:
-        for message in seq.aws.sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+
+    def both_rejected() -> bool:
+        for message in seq.aws.sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10,
                                                    MessageAttributeNames=["All"]).get("Messages", []):  # fmt: skip
             attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
             rejected[json.loads(message["Body"]).get("id", "?")] = attributes
+        return len(rejected) >= 2
+
+    seq.backend.until(both_rejected, 15)
     assert rejected["r.Bad"]["errorType"] == "MalformedEnsMessage"
     assert "'status' is a required property" in rejected["r.Bad"]["reason"]
     assert rejected["r.Unknown"]["errorType"] == "UnknownRunStatus"
@@ -228,7 +229,7 @@ def test_failed_qc_skips_only_its_pair_and_is_reported(seq: Sequencing) -> None:
          "cause": "Run Failed. Reason: task: [dragen] details: [exit code 1]"}
     ]  # fmt: skip
     assert "umccr__automated__dragen_wgs_somatic__SBJA__LA_T__LA_N" in out["succeeded"]
-    time.sleep(1)
+    seq.backend.pause(1)
     failures = [e["detail"] for e in seq.events() if e["detail"].get("status") == "FAILED"
                 and e["detail"].get("workflow_run_name", "").endswith("__LB_N")]  # fmt: skip
     assert len(failures) == 1 and failures[0]["error"] == "Workflow.Failed"
@@ -242,7 +243,7 @@ def test_wes_event_before_its_launch_is_retried_not_lost(seq: Sequencing) -> Non
     seq.wes.outcome = lambda name: None if name == bcl_name else "Succeeded"  # the test answers for BCL Convert
     try:
         seq.wes.post(bcl_name, "wfr.early", "Succeeded", output={"outputDirectory": "gds://early"})
-        time.sleep(1.5)  # the event manager has seen it, found no launch, and handed it back to SQS
+        seq.backend.pause(1.5)  # the event manager has seen it, found no launch, and handed it back to SQS
         seq.deliver(bssh_record(run, run_id))
         result = seq.wait_run(run, timeout=120)
     finally:

@@ -170,7 +170,11 @@ class Scheduler:
         while self._timers and self._timers[0][0] <= self.now:
             _, _, callback, background = heapq.heappop(self._timers)
             self._foreground -= not background
-            callback()
+            self._depth += 1  # what a timer's callback starts runs in this loop, not in a nested one
+            try:
+                callback()
+            finally:
+                self._depth -= 1
 
     def _step(self, task: Task) -> None:
         self.steps += 1

@@ -6,6 +6,7 @@ wait (real time or virtual time) and how they take mocks. A test written against
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -64,6 +65,8 @@ class ExecutionBackend(Protocol):
     def clock(self) -> float: ...
 
     def cli_options(self) -> list[str]: ...
+
+    def later(self, seconds: float, action: Callable[[], None]) -> None: ...
 
 
 class ClientsBackend:
@@ -212,6 +215,10 @@ class LocalStackBackend(ClientsBackend):
     def cli_options(self) -> list[str]:
         """What points aslkit's commands (run in this process) at this tier: the endpoint."""
         return ["--endpoint-url", self.aws.endpoint_url]
+
+    def later(self, seconds: float, action: Callable[[], None]) -> None:
+        """Run `action` after `seconds` of real time, on a thread (what a fake external system does later)."""
+        threading.Timer(seconds, action).start()
 
     # -- mocks and state -------------------------------------------------------------------------------------------
     def write_mocks(self, mocks: MockConfig) -> None:

@@ -180,6 +180,11 @@ class InProcessBackend(ClientsBackend):
     def clock(self) -> float:
         return self.engine.now
 
+    def later(self, seconds: float, action: Callable[[], None]) -> None:
+        """Run `action` after `seconds` of virtual time. A fake external system's thread may call this while the
+        engine waits for its answer (the caller holds the engine, blocked on that thread), so it takes no lock."""
+        self.engine.scheduler.at(self.engine.now + seconds, action)
+
     def cli_options(self) -> list[str]:
         """What points aslkit's commands (run in this process) at this tier: AWS's own endpoints, which moto and the
         wired engine answer here."""

@@ -25,6 +25,10 @@ FAILURE_DETAILS = {
 }
 
 
+def _timer(seconds: float, action: Callable[[], None]) -> None:
+    threading.Timer(seconds, action).start()
+
+
 class FakeWes:
     def __init__(
         self,
@@ -34,8 +38,12 @@ class FakeWes:
         delay: float = 0.2,
         outcome: Callable[[str], str | None] = lambda name: "Succeeded",
         api_key: str | None = None,
+        later: Callable[[float, Callable[[], None]], None] | None = None,
     ) -> None:
+        """`later(seconds, action)` runs what the WES does after a delay (a thread's timer by default; the test
+        harness passes its tier's, so an in-process test runs it on the virtual clock)."""
         self.sqs = sqs
+        self.later = later or _timer
         self.queue_url = queue_url
         self.delay = delay
         self.outcome = outcome
@@ -98,7 +106,7 @@ class FakeWes:
             self.launches.append(launch)
         ending = self.outcome(name)
         if ending is not None:
-            threading.Timer(self.delay, self._finish, args=(launch, ending)).start()
+            self.later(self.delay, lambda: self._finish(launch, ending))
         return {"id": run_id, "name": name, "status": "Requested", "timeCreated": _now()}
 
     def _finish(self, launch: dict[str, Any], ending: str) -> None:
