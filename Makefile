@@ -59,7 +59,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 test: lint typecheck check-build localstack system-packages
-	$(PY) -m pytest --aslkit-backend=all
+	@bash scripts/test-tiers.sh $(PY)
 
 demo: install localstack
 	@bash scripts/system-packages.sh graphviz

@@ -75,10 +75,31 @@ def _install() -> None:
 
     from aslkit.engine import delivery
 
+    _share_botocore_models()
     BUILTIN_HANDLERS.insert(0, ("before-send", _step_functions))
     BUILTIN_HANDLERS.append(("before-send", _after_moto))
     delivery.patch_moto(active)
     _installed.append(True)
+
+
+def _share_botocore_models() -> None:
+    """One cache of botocore's JSON models for every session in the process. Under moto each `boto3.Session()` (a
+    handler's, a library's such as quilt3) would load and decode the service models again (2 s per packaging run in
+    EDP); botocore already shares them within a session and never changes them."""
+    from botocore import loaders
+
+    cache: dict[tuple[Any, ...], Any] = {}
+    for name in ("load_service_model", "load_data", "load_data_with_path", "list_available_services",
+                 "list_api_versions", "determine_latest_version"):  # fmt: skip
+        original = getattr(loaders.Loader, name)
+
+        def shared(loader: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+            key = (_name, tuple(loader.search_paths), args, tuple(sorted(kwargs.items())))
+            if key not in cache:
+                cache[key] = _original(loader, *args, **kwargs)
+            return cache[key]
+
+        setattr(loaders.Loader, name, shared)
 
 
 def _step_functions(request: Any, **_: Any) -> Any:

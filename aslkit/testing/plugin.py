@@ -5,7 +5,8 @@ Two tiers run the same test code. `--aslkit-backend` (or `ASLKIT_BACKEND`) picks
   virtual time; tests that need LocalStack itself (they use the `localstack` fixture) are skipped;
 - `localstack`: every such test runs on LocalStack;
 - `all`: each test in process, and those marked `@pytest.mark.localstack` (or using `localstack`) on LocalStack
-  too (`make test`).
+  too. `make test` runs the same split as two processes at once: `--aslkit-backend=inprocess` and
+  `--aslkit-backend=localstack -m localstack`.
 
 Fixtures:
 - `harness`: deploy workflows (once per session and tier), start/wait/trigger executions, mock integrations
@@ -67,6 +68,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     else:
         backends = ["inprocess"]
     metafunc.parametrize("aslkit_backend_name", backends, indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that uses `localstack` is a LocalStack test (`-m localstack` selects it); a marked test that uses no
+    tier fixture (it drives LocalStack itself) runs only in the tiers that include LocalStack."""
+    tier = _tier(config)
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "localstack" in names and item.get_closest_marker("localstack") is None:
+            item.add_marker(pytest.mark.localstack)
+        if tier == "inprocess" and not names & _TIER_FIXTURES and item.get_closest_marker("localstack"):
+            item.add_marker(pytest.mark.skip(reason="a LocalStack test: run with --aslkit-backend=all (or "
+                                                    "localstack), as `make test` does"))  # fmt: skip
 
 
 @pytest.fixture(scope="session")
