@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# `make test`'s test run: the two tiers at once, one per core. In process: every test (virtual time, moto). On
-# LocalStack: the tests marked `localstack` (one end to end per workflow, and every test of LocalStack itself).
-# Its output is kept in build/test-localstack.log and printed after the in-process run; either failing fails.
+# `make test`'s test run, both tiers at once, one per core. On LocalStack, in the background: the tests marked
+# `localstack` (one end to end per workflow, and every test of LocalStack itself), their output kept in
+# build/test-localstack.log and printed at the end. In the foreground: the static checks (CHECKS: ruff, mypy,
+# statemachines/ freshness), then every test in process (virtual time, moto). Any of the three failing fails.
 set -uo pipefail
-PY="${1:?usage: test-tiers.sh PYTHON}"
+PY="${1:?usage: test-tiers.sh PYTHON CHECKS}"
+CHECKS="${2:?usage: test-tiers.sh PYTHON CHECKS}"
 mkdir -p build
 log=build/test-localstack.log
 "$PY" -m pytest -p no:cacheprovider --aslkit-backend=localstack -m localstack >"$log" 2>&1 &
 localstack_pid=$!
-trap 'kill "$localstack_pid" 2>/dev/null' INT TERM
-echo "== in process (every test; LocalStack's run goes to $log) =="
+trap 'kill "$localstack_pid" 2>/dev/null; wait "$localstack_pid" 2>/dev/null' EXIT
+if ! bash -c "$CHECKS"; then
+  echo "make test: the static checks failed (the LocalStack tier was stopped)"
+  exit 1
+fi
+echo "== in process (every test; the LocalStack tier runs meanwhile, into $log) =="
 "$PY" -m pytest --aslkit-backend=inprocess -rfE
 inprocess=$?
 wait "$localstack_pid"
 localstack=$?
+trap - EXIT
 echo "== on LocalStack (tests marked localstack) =="
 cat "$log"
 if [ "$inprocess" -ne 0 ] || [ "$localstack" -ne 0 ]; then
