@@ -123,6 +123,9 @@ class Launcher:
                 "SFN_MOCK_CONFIG": str(mock_config),
                 # Handlers run with the project's interpreter: powertools, jsonschema and tasks/ are there.
                 "ASLKIT_LAMBDA_PYTHON": sys.executable,
+                # An idle execution environment (a warm worker process, 60-100 MB) is reclaimed after a minute
+                # instead of LocalStack's 10: a test session's or a demo's peak memory is what runs now.
+                "LAMBDA_KEEPALIVE_MS": os.environ.get("LAMBDA_KEEPALIVE_MS", "60000"),
             }
         )
         started_at = time.time()
