@@ -360,6 +360,7 @@ def run_backfill(args: Any) -> int:
     import boto3
 
     from aslkit.errors import UserInputError
+    from aslkit.runtime.results import read_history
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
     local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"} if args.endpoint_url else {}
@@ -382,7 +383,9 @@ def run_backfill(args: Any) -> int:
     print(f"started {execution['executionArn']}", flush=True)
     seen = 0
     while True:
-        events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+        # the status first, then the history: a run that ended meanwhile still has all its pages read
+        status = sfn.describe_execution(executionArn=execution["executionArn"])
+        events = read_history(sfn, execution["executionArn"])
         for event in events[seen:]:
             details = event.get("stateExitedEventDetails") or {}
             if event["type"] == "MapStateExited" and details.get("name") == "Write page":
@@ -390,7 +393,6 @@ def run_backfill(args: Any) -> int:
                 print(f"page {page['page']}: {page['read_sets']} read set(s), {page['written']} written, "
                       f"{page['kept']} kept (newer data)", flush=True)  # fmt: skip
         seen = len(events)
-        status = sfn.describe_execution(executionArn=execution["executionArn"])
         if status["status"] != "RUNNING":
             break
         time.sleep(0.5)

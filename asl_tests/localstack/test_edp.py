@@ -209,11 +209,18 @@ def test_count_path_and_quiet_path_racing_flush_each_batch_exactly_once(harness,
             for n in range(2):
                 record(harness, racy, s3_event(bucket, f"{prefix}/f{n}"))
         # Each prefix is due for the sweeper and one event away from its count: both paths flush at once.
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            sweeps = [pool.submit(harness.run, racy, {}, machine="edp_sweeper") for _ in range(2)]
-            thirds = [pool.submit(record, harness, racy, s3_event(bucket, f"{p}/f2")) for p in prefixes]
-            outcomes = [f.result() for f in thirds]
-            swept = [f.result() for f in sweeps]
+        if harness.in_process:  # started together, interleaved by the engine's seed: the same order every run
+            engine = harness.backend.engine
+            started = [engine.start(racy.machine_arn("edp_sweeper"), {}) for _ in range(2)]
+            started += [engine.start(racy.machine_arn("edp_recorder"), s3_event(bucket, f"{p}/f2")) for p in prefixes]
+            finished = [harness.wait(arn) for arn in started]
+            swept, outcomes = finished[:2], [result.output for result in finished[2:]]
+        else:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                sweeps = [pool.submit(harness.run, racy, {}, machine="edp_sweeper") for _ in range(2)]
+                thirds = [pool.submit(record, harness, racy, s3_event(bucket, f"{p}/f2")) for p in prefixes]
+                outcomes = [f.result() for f in thirds]
+                swept = [f.result() for f in sweeps]
         assert all(s.succeeded for s in swept), [s.explain() for s in swept]
         ready = collector.collect(until=len(prefixes))
         for prefix in prefixes:
@@ -242,8 +249,13 @@ def test_burst_of_500_events_over_25_prefixes_flushes_exactly_25_batches(harness
         entries = [{"Source": "aws.s3", "DetailType": e["detail-type"], "Detail": json.dumps(e["detail"]),
                     "Time": e["time"], "Resources": e["resources"]} for e in events]  # fmt: skip
         started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda i: aws.events.put_events(Entries=entries[i : i + 10]), range(0, len(entries), 10)))
+        batches = [entries[i : i + 10] for i in range(0, len(entries), 10)]
+        if harness.in_process:  # one thread: the executions the events start interleave in the engine
+            for entries_of_one_call in batches:
+                aws.events.put_events(Entries=entries_of_one_call)
+        else:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda batch: aws.events.put_events(Entries=batch), batches))
         put_s = time.perf_counter() - started
         ready = collector.collect(until=25, settle=3.0, timeout=300)
         flushed_s = time.perf_counter() - started

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,31 @@ WORKER = Path(__file__).with_name("worker.py")
 STARTUP_TIMEOUT_S = 30.0
 #: Environment passed through from LocalStack's own process to handler workers.
 PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "TZ")
+
+
+#: Worker processes alive at most: starting one more stops the least recently used idle one, as AWS reclaims idle
+#: execution environments (its next invocation is a cold start). Bounds a session's memory (60-100 MB a worker).
+MAX_WARM_WORKERS = int(os.environ.get("ASLKIT_MAX_WARM_WORKERS", "24"))
+_WARM: OrderedDict[int, SubprocessRuntimeExecutor] = OrderedDict()
+_WARM_LOCK = threading.Lock()
+
+
+def _used(executor: SubprocessRuntimeExecutor) -> None:
+    """`executor`'s worker was just used: it becomes the most recent; the oldest idle ones beyond the cap stop."""
+    with _WARM_LOCK:
+        _WARM[id(executor)] = executor
+        _WARM.move_to_end(id(executor))
+        excess = len(_WARM) - MAX_WARM_WORKERS
+        oldest = [other for other in _WARM.values() if other is not executor]
+    for other in oldest:
+        if excess <= 0:
+            return
+        if other.lock.acquire(blocking=False):  # idle: not serving an invocation now
+            try:
+                other._kill()
+            finally:
+                other.lock.release()
+            excess -= 1
 
 
 def handler_python() -> str:
@@ -109,6 +135,7 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
             self._kill()
             return dict(message["init_error"])
         self.log_path = message.get("log_path")
+        _used(self)
         return None
 
     @staticmethod
@@ -129,6 +156,8 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
 
     def _kill(self) -> str:
         """Stop the worker (its whole process group) and return what it had logged since its last reply."""
+        with _WARM_LOCK:
+            _WARM.pop(id(self), None)
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
@@ -146,6 +175,10 @@ class SubprocessRuntimeExecutor(RuntimeExecutor):
                 if error is not None:
                     error["requestId"] = request_id
                     return self._result(request_id, error, True, "".join(self.startup_logs[-50:]))
+            else:
+                with _WARM_LOCK:
+                    if id(self) in _WARM:
+                        _WARM.move_to_end(id(self))
             assert self.process is not None and self.process.stdin is not None
             timeout = float(self.function_version.config.timeout)
             request = {
