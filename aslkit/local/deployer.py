@@ -378,11 +378,15 @@ class LocalDeployer:
             time.sleep(0.05)
         raise TimeoutError(f"function {name} did not become Active in {timeout:.0f} s")
 
-    def _deploy_machine(self, workflow: Workflow, name: str, machine_type: str, out: Deployment) -> None:
+    def _definition(self, name: str, out: Deployment) -> str:
+        """The committed definition of machine `name`, its placeholders filled from what was created."""
         path = machine_path(self.statemachines_dir, name)
         if not path.exists():
             raise SpecError(f"{path} does not exist: run `aslkit build` (or `make build`) first")
-        definition = substitute(path.read_text(), out.substitutions, source=str(path))
+        return substitute(path.read_text(), out.substitutions, source=str(path))
+
+    def _deploy_machine(self, workflow: Workflow, name: str, machine_type: str, out: Deployment) -> None:
+        definition = self._definition(name, out)
         arn = out.machines[name]
         sfn = self.aws.stepfunctions
         role = self.role_arn(workflow, "states")

@@ -23,7 +23,7 @@ from aslkit.engine.lambdas import Function as EngineFunction
 from aslkit.engine.wiring import LOCK, wired
 from aslkit.events.rules import Schedule
 from aslkit.local.clients import REGION, AwsClients
-from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer, substitute
+from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
 from aslkit.resources import Api, Function
 from aslkit.runtime.results import ExecutionResult
 from aslkit.spec import Workflow
@@ -84,14 +84,7 @@ class InProcessDeployer(LocalDeployer):
         self._fill(out, api, {"url": url, "id": api_id})
 
     def _deploy_machine(self, workflow: Workflow, name: str, machine_type: str, out: Deployment) -> None:
-        from aslkit.build import machine_path
-        from aslkit.errors import SpecError
-
-        path = machine_path(self.statemachines_dir, name)
-        if not path.exists():
-            raise SpecError(f"{path} does not exist: run `aslkit build` (or `make build`) first")
-        definition = substitute(path.read_text(), out.substitutions, source=str(path))
-        self.engine.register(definition, name=self.physical(name), type=machine_type)
+        self.engine.register(self._definition(name, out), name=self.physical(name), type=machine_type)
 
     def _deploy_schedule(self, workflow: Workflow, schedule: Schedule, out: Deployment) -> None:
         super()._deploy_schedule(workflow, schedule, out)
