@@ -55,5 +55,8 @@ WORKFLOW = Workflow(
             input_transformer=InputTransformer({"v": "$.detail.value"}, '{"value": <v>}'),
         ),
     ],
-    schedules=[Schedule("wiring_every_five", "rate(5 minutes)", target=TICKED, input={"from": "schedule"})],
+    schedules=[
+        Schedule("wiring_every_five", "rate(5 minutes)", target=TICKED, input={"from": "schedule"}),
+        Schedule("wiring_weeknights", "cron(30 2 ? * MON-FRI *)", target=TICKED, input={"from": "cron"}),
+    ],
 )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -271,7 +270,7 @@ def _genome_item(aws: Any, deployment: Deployment, accession: str, status: str, 
 
 def test_a_stale_build_lock_is_taken_over(harness: Harness, aws: Any, crackling: Deployment) -> None:
     accession = fresh_accession()
-    _genome_item(aws, crackling, accession, "BUILDING", int(time.time()) - 60)  # its builder died a minute ago
+    _genome_item(aws, crackling, accession, "BUILDING", int(harness.clock()) - 60)  # its builder died a minute ago
     job = finished(harness, crackling, submit(crackling, {**JOB, "genome": accession}))
     assert job["status"] == "COMPLETE"
     run = execution_of(harness, crackling, job["job_id"])
@@ -280,7 +279,7 @@ def test_a_stale_build_lock_is_taken_over(harness: Harness, aws: Any, crackling:
 
 def test_a_job_waiting_for_a_build_that_fails_reports_it(harness: Harness, aws: Any, crackling: Deployment) -> None:
     accession = fresh_accession()
-    _genome_item(aws, crackling, accession, "BUILDING", int(time.time()) + 3600)  # another job is building it
+    _genome_item(aws, crackling, accession, "BUILDING", int(harness.clock()) + 3600)  # another job is building it
     job_id = submit(crackling, {**JOB, "genome": accession})
 
     def waiting_twice() -> bool:

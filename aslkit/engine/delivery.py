@@ -3,8 +3,8 @@ functions, SQS messages to the functions their event source mappings name.
 
 moto keeps the resources (buses, rules and their state, queues, receive counts, redrive to DLQs) and matches event
 patterns; this module adds the deliveries moto leaves out: rule targets that are state machines or functions (with
-InputPath, InputTransformer and the target's dead-letter queue), schedules (`rate(...)`) on the virtual clock, and
-SQS event source mappings with partial batch responses.
+InputPath, InputTransformer and the target's dead-letter queue), schedules (`rate(...)`, `cron(...)`) on the
+virtual clock, and SQS event source mappings with partial batch responses.
 """
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ from typing import TYPE_CHECKING, Any
 from aslkit.engine import paths
 from aslkit.engine.failures import StatesFailure
 from aslkit.engine.scheduler import Await, Process, Signal, Sleep
+from aslkit.events import schedules
 
 if TYPE_CHECKING:
     from aslkit.engine import Engine
-
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_UNIT = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 @dataclass
@@ -83,14 +81,15 @@ class Delivery:
         )  # fmt: skip
 
     def schedule(self, rule_name: str, expression: str, target: dict[str, Any]) -> None:
-        """A scheduled rule: every period of virtual time, the target gets the rule's input (while ENABLED)."""
-        match = _RATE.match(expression)
-        if match is None:
-            raise StatesFailure("States.Runtime", f"the in-process engine runs rate(...) schedules only, not "
-                                f"{expression!r}: test the target by starting it")  # fmt: skip
-        period = int(match[1]) * _UNIT[match[2].rstrip("s")]
+        """A scheduled rule: each time its rate or cron expression comes round in virtual time, the target gets
+        the rule's input (while the rule is ENABLED)."""
+        when = schedules.parse(expression)
         scheduler = self.engine.scheduler
         self.schedules[rule_name] = expression
+
+        def next_time() -> float | None:
+            upcoming = when.next_after(datetime.fromtimestamp(scheduler.now, UTC))
+            return None if upcoming is None else upcoming.timestamp()
 
         def tick() -> None:
             if rule_name not in self.schedules:
@@ -98,9 +97,13 @@ class Delivery:
             events = self.engine.services.client("events")
             if events.describe_rule(Name=rule_name)["State"] == "ENABLED":
                 self.to_target(_ScheduledRule(rule_name, self.engine), target, _scheduled_event(self.engine, rule_name))
-            scheduler.at(scheduler.now + period, tick, background=True)
+            again = next_time()
+            if again is not None:
+                scheduler.at(again, tick, background=True)
 
-        scheduler.at(scheduler.now + period, tick, background=True)
+        first = next_time()
+        if first is not None:
+            scheduler.at(first, tick, background=True)
 
     # -- SQS event source mappings ---------------------------------------------------------------------------------
     def add_trigger(self, trigger: QueueTrigger) -> None:

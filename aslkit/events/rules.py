@@ -8,6 +8,7 @@ from typing import Any
 
 from aslkit.asl.machine import StateMachine
 from aslkit.errors import SpecError
+from aslkit.events import schedules
 from aslkit.resources import Function, Queue, Resource, check_name
 
 Target = StateMachine | Function | Queue
@@ -60,7 +61,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A schedule (`rate(5 minutes)`, `cron(...)`) that starts `target` with `input`."""
+    """A schedule (`rate(5 minutes)`, `cron(0 2 * * ? *)`) that starts `target` with `input` (an EventBridge
+    scheduled rule: the expression is checked as EventBridge checks it, `aslkit.events.schedules`)."""
 
     name: str
     expression: str
@@ -70,5 +72,7 @@ class Schedule:
 
     def __post_init__(self) -> None:
         check_name("schedule", self.name)
-        if not self.expression.startswith(("rate(", "cron(", "at(")):
-            raise SpecError(f"schedule {self.name!r}: expression must be rate(...), cron(...) or at(...)")
+        try:
+            schedules.parse(self.expression)
+        except schedules.ScheduleError as error:
+            raise SpecError(f"schedule {self.name!r}: {error}") from None
