@@ -90,8 +90,8 @@ DEFAULT_LAMBDA_MEMORY_MB: Final = 128
 
 @dataclass(frozen=True)
 class RunCost:
-    """One execution's billable usage and what it costs. Lambda work is what the history shows: Lambda tasks of a
-    STANDARD execution (an EXPRESS execution keeps no history, so its Lambda tasks are not counted)."""
+    """One execution's billable usage and what it costs. Lambda work is what the history shows (an EXPRESS
+    execution's is read from its log group: without one, its Lambda tasks are not counted)."""
 
     machine_type: str
     region: str

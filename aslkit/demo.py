@@ -14,6 +14,8 @@ import json
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,26 +117,52 @@ def show_machines(root: Path, workflows: list[Workflow], *, quiet: bool) -> int:
 def run_samples(
     root: Path, workflows: list[Workflow], aws: AwsClients, entries: list[ReportEntry], prices: Prices
 ) -> list[Row]:
-    backend = LocalStackBackend(aws, root)
-    prefix = f"demo{uuid.uuid4().hex[:4]}_"
+    """Every workflow with samples at once, each on its own deployment and clients (LocalStack serves them side by
+    side, as AWS would); each one's lines are printed together when it ends, the rows in the workflows' order."""
+    prefix = f"demo{uuid.uuid4().hex[:4]}_"  # a kept LocalStack has seen these triggers before, and deduplicates
+    runnable = [(w, samples) for w in workflows if (samples := sorted((root / "samples" / w.name).glob("*.json")))]
+    step(f"running {len(runnable)} workflow(s) at once, each deployed with its local stand-ins")
+    outcomes: dict[str, tuple[list[Row], list[ReportEntry]]] = {}
+    failures: list[BaseException] = []
+    with ThreadPoolExecutor(max_workers=max(1, len(runnable)), thread_name_prefix="demo") as pool:
+        running = {pool.submit(run_workflow, root, w, samples, AwsClients(aws.endpoint_url, aws.region), prefix,
+                               prices): w.name for w, samples in runnable}  # fmt: skip
+        for done in as_completed(running):
+            try:
+                lines, produced, found = done.result()
+            except Exception as error:  # the others still finish (and clean up) before it is raised
+                failures.append(error)
+                continue
+            print("\n".join(lines), flush=True)
+            outcomes[running[done]] = (produced, found)
+    if failures:
+        raise failures[0]
     rows: list[Row] = []
-    for workflow in workflows:
-        samples = sorted((root / "samples" / workflow.name).glob("*.json"))
-        if not samples:
-            continue
-        step(f"deploying {workflow.name}" + (" with its local stand-ins" if workflow.local else ""))
-        t0 = time.perf_counter()
-        # A fresh namespace per demo run: a kept LocalStack has seen these triggers before, and deduplicates them.
-        with stood_up(aws, root, workflow, prefix=prefix) as deployment:
-            print(f"  {len(deployment.machines)} state machine(s), {len(deployment.functions)} function(s) "
-                  f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
-            rows += run_workflow_samples(root, workflow, deployment, samples, aws, backend, entries, prices)
+    for workflow, _ in runnable:
+        rows += outcomes[workflow.name][0]
+        entries += outcomes[workflow.name][1]
     return rows
+
+
+def run_workflow(
+    root: Path, workflow: Workflow, samples: list[Path], aws: AwsClients, prefix: str, prices: Prices
+) -> tuple[list[str], list[Row], list[ReportEntry]]:
+    """One workflow deployed, its samples run: the lines to print, the summary rows, the report entries."""
+    lines: list[str] = []
+    entries: list[ReportEntry] = []
+    t0 = time.perf_counter()
+    with stood_up(aws, root, workflow, prefix=prefix) as deployment:
+        lines.append(f"\n» {time.perf_counter() - _STARTED:5.1f} s  {workflow.name}: deployed "
+                     f"{len(deployment.machines)} state machine(s), {len(deployment.functions)} function(s) in "
+                     f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+        backend = LocalStackBackend(aws, root)
+        rows = run_workflow_samples(root, workflow, deployment, samples, aws, backend, entries, prices, lines.append)
+    return lines, rows, entries
 
 
 def run_workflow_samples(
     root: Path, workflow: Workflow, deployment: Deployment, samples: list[Path], aws: AwsClients,
-    backend: LocalStackBackend, entries: list[ReportEntry], prices: Prices,
+    backend: LocalStackBackend, entries: list[ReportEntry], prices: Prices, emit: Callable[[str], None] = print,
 ) -> list[Row]:  # fmt: skip
     rows: list[Row] = []
     memory = {deployment.functions[f.name]: f.memory for f in workflow.functions if f.name in deployment.functions}
@@ -142,22 +170,22 @@ def run_workflow_samples(
         payload = json.loads(sample.read_text())
         is_input = sample.name.endswith(".input.json")
         expected = "FAILED" if ".fails." in sample.name else "SUCCEEDED"
-        step(f"{workflow.name}: {sample.relative_to(root)}")
+        emit(f"  {workflow.name}: {sample.relative_to(root)}")
         t0 = time.perf_counter()
         entry = workflow.entry_machine
-        if is_input and entry.type == "EXPRESS":  # synchronous: EXPRESS keeps no history to follow
-            results = [backend.run_sync(deployment, entry.name, payload, test_case=deployment.test_case)]
+        if is_input and entry.type == "EXPRESS":  # synchronous; its history is read from its log group
+            results = [backend.run_sync(deployment, entry.name, payload)]
         else:
             arns = trigger(aws, workflow, deployment, event=None if is_input else payload,
                            input=payload if is_input else None)  # fmt: skip
             results = [backend.wait(arn, timeout=120) for arn in arns]
         seconds = time.perf_counter() - t0
         for result in results:
-            print(f"  {result.status:<9} {' → '.join(result.states) or '(EXPRESS: no per-state history)'}")
+            emit(f"    {result.status:<9} {' → '.join(result.states) or '(no state entered)'}")
             if result.error:
-                print(f"            {result.error}: {short_cause(result.cause or '')}")
+                emit(f"              {result.error}: {short_cause(result.cause or '')}")
             elif result.output is not None:
-                print(f"            output: {short_cause(json.dumps(result.output), 300)}")
+                emit(f"              output: {short_cause(json.dumps(result.output), 300)}")
         costs = []
         for result in results:
             machine = machine_of(deployment, result)

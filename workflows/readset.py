@@ -406,45 +406,15 @@ def run_backfill(args: Any) -> int:
 
 
 # -- local stand-ins (demo, `aslkit run`): HealthOmics exists in neither LocalStack nor moto --------------------
-LOCAL_RESPONSES = {
-    "Get read set metadata": {
-        "Id": "3456789012", "Arn": "arn:aws:omics:us-west-2:123456789012:sequenceStore/1234567890/readSet/3456789012",
-        "SequenceStoreId": "1234567890", "SubjectId": "SBJ00001", "SampleId": "PRJ00001", "Status": "ACTIVE",
-        "Name": "NA12878-wgs", "FileType": "FASTQ", "CreationTime": "2023-04-04T17:50:00Z",
-        "Files": {"Source1": {"TotalParts": 2, "PartSize": 104857600, "ContentLength": 157286400,
-                              "S3Access": {"S3Uri": "s3://demo-store-ap/readSet/3456789012/source1.fastq.gz"}}},
-        "Etag": {"Algorithm": "FASTQ_MD5up", "Source1": "d41d8cd98f00b204e9800998ecf8427e"},
-    },
-    "List tags": {"Tags": {"project": "demo"}},
-    "Get sequence store": {"Id": "1234567890", "Arn": "arn:aws:omics:us-west-2:123456789012:sequenceStore/1234567890",
-                           "Name": "demo-store", "CreationTime": "2023-01-01T00:00:00Z"},
-}  # fmt: skip
+OMICS_SEED = Path(__file__).resolve().parents[1] / "samples" / "readset" / "seed" / "omics.json"
 
 
 @contextmanager
 def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> Iterator[Any]:
-    """HealthOmics answered by LocalStack's mocked integrations, with responses shaped like the real API's."""
-    from aslkit.testing.mocks import MockConfig, Return
-
+    """aslkit's HealthOmics stand-in, seeded with the sequence store and read sets the samples name."""
     deployment = deploy({})
-    mock_file = _mock_config_path(clients)
-    if mock_file is not None:
-        mocks = MockConfig()
-        physical = deployment.machine_arn("readset_status").rsplit(":", 1)[1]
-        mocks.case(physical, "local", {state: [Return(body)] for state, body in LOCAL_RESPONSES.items()})
-        mocks.write(mock_file)
-        deployment.test_case = "local"
+    clients.seed_standin("omics", json.loads(OMICS_SEED.read_text()))
     yield deployment
-
-
-def _mock_config_path(clients: Any) -> Path | None:
-    from aslkit.local.launcher import Launcher
-
-    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        endpoint = Launcher(root).status()
-        if endpoint is not None and endpoint.url == clients.endpoint_url and endpoint.mock_config:
-            return Path(endpoint.mock_config)
-    return None
 
 
 STATUS = status_machine()

@@ -1,4 +1,5 @@
-"""HealthOmics read-set handling on LocalStack: omics mocked with real response shapes, DynamoDB real."""
+"""HealthOmics read-set handling on both tiers: HealthOmics is aslkit's stand-in (seeded with the committed seed's
+real response shapes), DynamoDB real."""
 
 from __future__ import annotations
 
@@ -13,32 +14,27 @@ import pytest
 
 from aslkit.local.deployer import Deployment
 from aslkit.testing.harness import Harness
-from aslkit.testing.mocks import Return
+from aslkit.testing.mocks import Return, Throw
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "readset"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "asl_tests" / "data" / "readset"
+SEED = json.loads((ROOT / "samples" / "readset" / "seed" / "omics.json").read_text())
 STORE_ID = "1234567890"
-STORE = {"Id": STORE_ID, "Arn": f"arn:aws:omics:us-west-2:123456789012:sequenceStore/{STORE_ID}", "Name": "prod-store",
-         "CreationTime": "2023-01-01T00:00:00Z", "S3Access": {"S3Uri": "s3://prod-store-ap/"}}  # fmt: skip
+NA12878 = SEED["sequenceStores"][0]["readSets"][0]
 
 
-def metadata(status: str = "ACTIVE") -> dict[str, Any]:
-    return {"Id": "ignored", "Arn": "ignored", "SequenceStoreId": STORE_ID, "Status": status, "Name": "NA12878",
-            "FileType": "FASTQ", "CreationTime": "2023-04-04T17:50:00Z", "SampleId": "PRJ001", "SubjectId": "SBJ001",
-            "Files": {"Source1": {"TotalParts": 2, "PartSize": 104857600, "ContentLength": 150000000,
-                                  "S3Access": {"S3Uri": "s3://prod-store-ap/readSet/x/source1.fastq.gz"}}},
-            "Etag": {"Algorithm": "FASTQ_MD5up", "Source1": "etag-1"}}  # fmt: skip
+def seed_store(aws, store_id: str, read_sets: list[dict[str, Any]]) -> None:
+    """One more sequence store (or more read sets in one), shaped like the committed seed's."""
+    store = {**{k: v for k, v in SEED["sequenceStores"][0].items() if k != "readSets"}, "id": store_id}
+    aws.seed_standin("omics", {**SEED, "sequenceStores": [{**store, "readSets": read_sets}]})
 
 
 @pytest.fixture
-def readset(harness: Harness) -> Deployment:
+def readset(harness: Harness, aws) -> Deployment:
     deployment = harness.deploy(
         "readset", parameters={"backfill_page_wait_seconds": "1", "backfill_max_concurrency": "5"}
     )
-    harness.mock(deployment, "readset_status", "omics", {
-        "Get read set metadata": [Return(metadata())],
-        "List tags": [Return({"Tags": {"project": "P1", "owner": "genomics"}})],
-        "Get sequence store": [Return(STORE)],
-    })  # fmt: skip
+    aws.seed_standin("omics", SEED)
     return deployment
 
 
@@ -51,28 +47,32 @@ def event(read_set_id: str, status: str, time_: str = "2023-04-04T17:53:06Z") ->
     return fixture
 
 
-def item(aws, read_set_id: str) -> dict[str, Any] | None:
-    arn = f"arn:aws:omics:us-west-2:123456789012:sequenceStore/{STORE_ID}/readSet/{read_set_id}"
+def item(aws, read_set_id: str, store_id: str = STORE_ID) -> dict[str, Any] | None:
+    arn = f"arn:aws:omics:us-west-2:123456789012:sequenceStore/{store_id}/readSet/{read_set_id}"
     found = aws.dynamodb.get_item(TableName="readset_metadata", Key={"set_arn": {"S": arn}}, ConsistentRead=True)
     return found.get("Item")
 
 
 def send(harness: Harness, deployment: Deployment, ev: dict[str, Any]):
-    return harness.run(deployment, ev, machine="readset_status", test_case="omics")
+    return harness.run(deployment, ev, machine="readset_status")
 
 
-def new_id() -> str:
-    return str(random.randint(10**9, 10**10 - 1))
+def new_id(aws) -> str:
+    """A read set HealthOmics knows: NA12878's metadata under a fresh id."""
+    rid = str(random.randint(10**9, 10**10 - 1))
+    seed_store(aws, STORE_ID, [{**NA12878, "id": rid}])
+    return rid
 
 
 @pytest.mark.localstack
 def test_active_writes_the_whole_item(harness: Harness, readset, aws) -> None:
-    rid = new_id()
+    rid = new_id(aws)
     result = send(harness, readset, event(rid, "ACTIVE"))
     assert result.succeeded and result.output["action"] == "written"
     stored = item(aws, rid)
     assert stored["set_status"] == {"S": "ACTIVE"} and stored["set_id"] == {"S": rid}
-    assert stored["files"]["L"][0]["M"]["file_path"] == {"S": "s3://prod-store-ap/readSet/x/source1.fastq.gz"}
+    assert stored["files"]["L"][0]["M"]["file_path"] == {"S": NA12878["files"]["source1"]["s3Access"]["s3Uri"]}
+    assert stored["files"]["L"][1]["M"]["etag"] == {"S": NA12878["etag"]["source2"]}
     assert stored["tags"] == {"M": {"project": {"S": "P1"}, "owner": {"S": "genomics"}}}
     assert stored["store"]["M"]["store_name"] == {"S": "prod-store"}
     assert "status" not in stored
@@ -80,7 +80,7 @@ def test_active_writes_the_whole_item(harness: Harness, readset, aws) -> None:
 
 @pytest.mark.parametrize("status", ["ACTIVATING", "ARCHIVED", "DELETING"])
 def test_status_updates_change_only_the_status(harness: Harness, readset, aws, status: str) -> None:
-    rid = new_id()
+    rid = new_id(aws)
     send(harness, readset, event(rid, "ACTIVE", "2023-04-04T17:53:06Z"))
     result = send(harness, readset, event(rid, status, "2023-04-05T08:00:00Z"))
     assert result.output["action"] == "status_updated"
@@ -90,7 +90,7 @@ def test_status_updates_change_only_the_status(harness: Harness, readset, aws, s
 
 
 def test_update_for_a_read_set_never_seen_writes_a_whole_item(harness: Harness, readset, aws) -> None:
-    rid = new_id()
+    rid = new_id(aws)
     result = send(harness, readset, event(rid, "ARCHIVED"))
     assert result.output["action"] == "written", "described in full, not a sparse item"
     stored = item(aws, rid)
@@ -98,7 +98,7 @@ def test_update_for_a_read_set_never_seen_writes_a_whole_item(harness: Harness, 
 
 
 def test_deleted_leaves_a_tombstone_that_expires(harness: Harness, readset, aws) -> None:
-    rid = new_id()
+    rid = new_id(aws)
     send(harness, readset, event(rid, "ACTIVE", "2023-04-04T17:53:06Z"))
     result = send(harness, readset, event(rid, "DELETED", "2023-04-06T00:00:00Z"))
     assert result.output["action"] == "deleted"
@@ -109,7 +109,7 @@ def test_deleted_leaves_a_tombstone_that_expires(harness: Harness, readset, aws)
 
 @pytest.mark.parametrize("status", ["PROCESSING_UPLOAD", "UPLOAD_FAILED", "SOMETHING_NEW"])
 def test_other_statuses_write_nothing(harness: Harness, readset, aws, status: str) -> None:
-    rid = new_id()
+    rid = new_id(aws)
     result = send(harness, readset, event(rid, status))
     assert result.succeeded and result.output["action"] == "ignored"
     assert status in result.output["reason"]
@@ -136,7 +136,7 @@ def orders() -> list[tuple[int, ...]]:
 
 @pytest.mark.parametrize("order", orders(), ids=lambda o: "-".join(map(str, o)))
 def test_duplicated_and_shuffled_events_converge_on_the_latest(harness: Harness, readset, aws, order) -> None:
-    with_deletion, without = new_id(), new_id()
+    with_deletion, without = new_id(aws), new_id(aws)
     for index in order:
         status, at = LIFECYCLE[index]
         assert send(harness, readset, event(with_deletion, status, at)).succeeded
@@ -150,63 +150,95 @@ def test_duplicated_and_shuffled_events_converge_on_the_latest(harness: Harness,
 
 
 def test_a_poison_event_fails_its_own_execution_and_later_events_apply(harness: Harness, readset, aws) -> None:
-    poison = event(new_id(), "ACTIVE")
+    poison = event(new_id(aws), "ACTIVE")
     del poison["detail"]["arn"]
     failed = send(harness, readset, poison)
     assert failed.status == "FAILED" and failed.error == "InvalidReadSetEvent"
     assert "not a Read Set Status Change event" in failed.cause
-    rid = new_id()
+    rid = new_id(aws)
     assert send(harness, readset, event(rid, "ACTIVE")).succeeded
     assert item(aws, rid) is not None
 
 
 @pytest.mark.localstack
 def test_the_rule_delivers_real_events(harness: Harness, readset, aws) -> None:
-    rid = new_id()
-    ev = event(rid, "DELETED")  # no HealthOmics call on this path: rule-started executions cannot be mocked
+    """The documented event, through the rule, describes the read set from HealthOmics: no mock cases."""
+    ev = json.loads((ROOT / "samples" / "readset" / "1_active.input.json").read_text())
+    rid = ev["detail"]["id"]
     harness.backend.put_events(readset, [{"Source": ev["source"], "DetailType": ev["detail-type"],
                                           "Detail": ev["detail"], "Resources": ev["resources"]}], bus="default")  # fmt: skip
     stored = harness.eventually(lambda: item(aws, rid), timeout=15, what="the rule-started run writes the item")
-    assert stored["set_status"] == {"S": "DELETED"}
+    assert stored["set_status"] == {"S": "ACTIVE"} and stored["set_name"] == {"S": NA12878["name"]}
+    assert stored["set_sample_id"] == {"S": NA12878["sampleId"]} and stored["store"]["M"]["store_name"]
+    assert stored["tags"] == {"M": {k: {"S": v} for k, v in NA12878["tags"].items()}}
+
+
+def test_an_unknown_read_set_fails_its_execution_with_the_services_error(harness: Harness, readset) -> None:
+    result = send(harness, readset, event("9999999999", "ACTIVE"))
+    assert result.status == "FAILED" and result.error == "Omics.ResourceNotFoundException", result.explain()
+    assert "9999999999" in result.cause and "does not exist" in result.cause
+
+
+def test_throttling_is_retried_with_backoff(harness: Harness, readset, aws) -> None:
+    """A fault the stand-in does not make: a mock case on top of it, for the one state."""
+    rid = new_id(aws)
+    harness.mock(readset, "readset_status", "throttled", {
+        "Get read set metadata": [Throw("Omics.ThrottlingException", "Rate exceeded", repeat=2),
+                                  Return({**{k[:1].upper() + k[1:]: v for k, v in NA12878.items()}, "Id": rid})],
+        "List tags": [Return({"Tags": {}})],
+        "Get sequence store": [Return({"Id": STORE_ID, "Name": "prod-store"})],
+    })  # fmt: skip
+    result = harness.run(readset, event(rid, "ACTIVE"), machine="readset_status", test_case="throttled")
+    assert result.succeeded, result.explain()
+    throttled = [
+        e for e in result.history if e.get("taskFailedEventDetails", {}).get("error") == "Omics.ThrottlingException"
+    ]
+    assert len(throttled) == 2, [
+        (e["type"], {k: v for k, v in e.items() if k.endswith("Details")}) for e in result.history
+    ]
+    assert item(aws, rid)["set_name"] == {"S": NA12878["name"]}
 
 
 def read_sets(start: int, count: int) -> list[dict[str, Any]]:
+    """Read sets as HealthOmics holds them: every tenth archived (no file information is read for those)."""
     out = []
     for n in range(start, start + count):
-        rid = f"9{n:09d}"
-        out.append({"Arn": f"arn:aws:omics:us-west-2:123456789012:sequenceStore/{STORE_ID}/readSet/{rid}", "Id": rid,
-                    "SequenceStoreId": STORE_ID, "Status": "ARCHIVED" if n % 10 == 0 else "ACTIVE",
-                    "Name": f"sample-{n}", "FileType": "FASTQ", "CreationTime": "2023-01-01T00:00:00Z"})  # fmt: skip
+        files = {
+            "source1": {
+                "totalParts": 1,
+                "partSize": 104857600,
+                "contentLength": 1000 + n,
+                "s3Access": {"s3Uri": f"s3://1234567890-prod-store-ap/readSet/9{n:09d}/r1.fastq.gz"},
+            }
+        }
+        out.append({"id": f"9{n:09d}", "status": "ARCHIVED" if n % 10 == 0 else "ACTIVE", "name": f"sample-{n}",
+                    "fileType": "FASTQ", "creationTime": "2023-01-01T00:00:00Z", "files": files,
+                    "tags": {"source": "backfill"}})  # fmt: skip
     return out
 
 
 def test_backfill_of_250_read_sets_over_3_pages_respects_its_rate_limit(harness: Harness, readset, aws) -> None:
-    pages = [read_sets(0, 100), read_sets(100, 100), read_sets(200, 50)]
-    archived = sum(1 for page in pages for r in page if r["Status"] == "ARCHIVED")
+    store_id = "2000000250"
+    seeded = read_sets(0, 250)
+    seed_store(aws, store_id, seeded)
+    archived = sum(1 for r in seeded if r["status"] == "ARCHIVED")
     active = 250 - archived
-    harness.mock(readset, "readset_backfill", "three_pages", {
-        "Get sequence store": [Return(STORE)],
-        "List read sets": [Return({"ReadSets": pages[0], "NextToken": "page-2"}),
-                           Return({"ReadSets": pages[1], "NextToken": "page-3"}), Return({"ReadSets": pages[2]})],
-        "Get backfill metadata": [Return(metadata(), repeat=active)],
-        "List backfill tags": [Return({"Tags": {"source": "backfill"}}, repeat=active)],
-        "List archived tags": [Return({"Tags": {"source": "backfill"}}, repeat=archived)],
-    })  # fmt: skip
-    result = harness.run(readset, {"sequence_store_id": STORE_ID}, machine="readset_backfill",
-                         test_case="three_pages", timeout=240)  # fmt: skip
+    result = harness.run(readset, {"sequence_store_id": store_id}, machine="readset_backfill", timeout=240)
     assert result.succeeded, result.explain()
-    assert result.output == {"sequence_store_id": STORE_ID, "pages": 3, "written": 250}
-    for entry in (pages[0][0], pages[1][5], pages[2][49]):
-        stored = item(aws, entry["Id"])
-        assert stored["set_id"] == {"S": entry["Id"]} and stored["set_status"] == {"S": entry["Status"]}
-        if entry["Status"] == "ARCHIVED":  # described by its list entry only: no file information
-            assert "files" not in stored and stored["set_name"] == {"S": entry["Name"]}
-        else:  # described by GetReadSetMetadata (the mock answers the same metadata for every read set)
-            assert stored["files"]["L"] and stored["set_name"] == {"S": "NA12878"}
-        assert stored["tags"] == {"M": {"source": {"S": "backfill"}}}
+    assert result.output == {"sequence_store_id": store_id, "pages": 3, "written": 250}
+    for entry in (seeded[0], seeded[105], seeded[249]):
+        stored = item(aws, entry["id"], store_id)
+        assert stored["set_id"] == {"S": entry["id"]} and stored["set_status"] == {"S": entry["status"]}
+        assert stored["set_name"] == {"S": entry["name"]} and stored["tags"] == {"M": {"source": {"S": "backfill"}}}
+        if entry["status"] == "ARCHIVED":  # described by its list entry only: no file information
+            assert "files" not in stored
+        else:  # described by GetReadSetMetadata
+            assert stored["files"]["L"][0]["M"]["content_length"] == {
+                "N": str(entry["files"]["source1"]["contentLength"])
+            }
     # the rate limit: at most 5 metadata calls in flight, and at least 1 s between pages
     # in flight: between a call's TaskStateEntered and its TaskStateExited, in the history's order (in virtual time a
-    # mocked call takes no time, so timestamps alone cannot show how many overlapped)
+    # call takes no time, so timestamps alone cannot show how many overlapped)
     calls = [v for v in result.visits if v.name == "Get backfill metadata"]
     assert len(calls) == active
     in_flight = peak = 0
@@ -218,21 +250,26 @@ def test_backfill_of_250_read_sets_over_3_pages_respects_its_rate_limit(harness:
         peak = max(peak, in_flight)
     assert 1 <= peak <= 5
     listings = [v.entered for v in result.visits if v.name == "List read sets"]
+    assert len(listings) == 3
     assert all((b - a).total_seconds() >= 1 for a, b in itertools.pairwise(listings))
 
 
-def test_backfill_cli_prints_progress_per_page(harness: Harness, readset, localstack) -> None:
+def test_backfill_cli_prints_progress_per_page(harness: Harness, readset, localstack, aws) -> None:
     import subprocess
     import sys
 
+    store_id = "2000000005"
+    seeded = read_sets(300, 5)
+    seed_store(aws, store_id, seeded)
+    listed = [{k[:1].upper() + k[1:]: v for k, v in r.items() if k in ("id", "status", "name")} for r in seeded]
+    for entry in listed:
+        entry.update(SequenceStoreId=store_id, Arn=f"arn:aws:omics:us-west-2:123456789012:sequenceStore/{store_id}"
+                                                 f"/readSet/{entry['Id']}")  # fmt: skip
+    # pages of 3 and 2 instead of HealthOmics' 100: the stand-in answers every other call
     harness.mock(readset, "readset_backfill", "cli_pages", {
-        "Get sequence store": [Return(STORE)],
-        "List read sets": [Return({"ReadSets": read_sets(300, 3), "NextToken": "p2"}), Return({"ReadSets": read_sets(303, 2)})],
-        "Get backfill metadata": [Return(metadata(), repeat=5)],
-        "List backfill tags": [Return({"Tags": {}}, repeat=5)],
-        "List archived tags": [Return({"Tags": {}}, repeat=5)],
+        "List read sets": [Return({"ReadSets": listed[:3], "NextToken": "p2"}), Return({"ReadSets": listed[3:]})],
     })  # fmt: skip
-    command = [sys.executable, "-m", "aslkit.cli", "readset", "backfill", "--seq-store-id", STORE_ID,
+    command = [sys.executable, "-m", "aslkit.cli", "readset", "backfill", "--seq-store-id", store_id,
                "--table", "readset_metadata", "--region", "us-east-1", "--endpoint-url", localstack.url,
                "--test-case", "cli_pages"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
@@ -240,7 +277,8 @@ def test_backfill_cli_prints_progress_per_page(harness: Harness, readset, locals
     lines = done.stdout.splitlines()
     assert "page 1: 3 read set(s), 3 written, 0 kept (newer data)" in lines
     assert "page 2: 2 read set(s), 2 written, 0 kept (newer data)" in lines
-    assert lines[-1] == f"backfill of sequence store {STORE_ID}: 2 page(s), 5 item(s) written"
+    assert lines[-1] == f"backfill of sequence store {store_id}: 2 page(s), 5 item(s) written"
+    assert item(aws, seeded[4]["id"], store_id)["set_name"] == {"S": seeded[4]["name"]}
     wrong = subprocess.run([*command[:8], "other_table", *command[9:]], capture_output=True, text=True, timeout=60,
                            check=False)  # fmt: skip
     assert wrong.returncode == 2 and "not other_table" in wrong.stderr, wrong.stderr

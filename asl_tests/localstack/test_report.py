@@ -116,6 +116,25 @@ def test_report_command_writes_a_report_of_any_execution(report, localstack, tmp
     assert [s.attributes["data-status"] for s in sections] == ["SUCCEEDED", "FAILED"]
     node = page.by_id("x1:state:Run is invalid")
     assert node is not None and "failed" in node.classes
-    express = subprocess.run([*command[:4], "arn:aws:states:us-east-1:000000000000:express:m:e:1", "-o", str(out)],
+    unknown = subprocess.run([*command[:4], "arn:aws:states:us-east-1:000000000000:express:m:e:1", "-o", str(out)],
                              cwd=ROOT, capture_output=True, text=True, check=False)  # fmt: skip
-    assert express.returncode == 2 and "EXPRESS execution" in express.stderr
+    assert unknown.returncode == 2 and "StateMachineDoesNotExist" in unknown.stderr
+
+
+def test_report_command_reads_an_express_execution_from_its_log_group(harness: Harness, localstack,
+                                                                      tmp_path: Path) -> None:  # fmt: skip
+    """EXPRESS executions keep no history in Step Functions; the deployment logs them, and the report reads that."""
+    deployment = harness.deploy("readset")
+    harness.backend.aws.seed_standin("omics", json.loads((ROOT / "samples/readset/seed/omics.json").read_text()))
+    event = json.loads((ROOT / "samples/readset/1_active.input.json").read_text())
+    run = harness.backend.run_sync(deployment, "readset_status", event)
+    assert run.succeeded and "Get read set metadata" in run.states, "the history came back from the log group"
+    out = tmp_path / "express.html"
+    command = [sys.executable, "-m", "aslkit.cli", "report", run.arn, "--endpoint-url", localstack.url, "-o", str(out)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"SUCCEEDED readset_status: {len(run.visits)} state(s), $"), result.stdout
+    assert "1 Lambda invocation(s)" in result.stdout, "the Build item task is priced from the logged history"
+    page = browser.parse(browser.dump_dom(out.as_uri()))
+    node = page.by_id("x0:state:Write item")
+    assert node is not None and "visited" in node.classes, node and node.classes

@@ -78,7 +78,11 @@ CASES = [
     (["watch"], 2, "the following arguments are required: execution_arn"),
     (["watch", ARN, "--timeout", "soon"], 2, "invalid float value"),
     (["report", "arn:aws:states:x"], 2, "is not an execution ARN"),
-    (["report", ARN.replace(":execution:", ":express:")], 2, "EXPRESS execution"),
+    (
+        ["report", ARN.replace(":execution:", ":express:"), "--endpoint-url", "http://127.0.0.1:9"],
+        6,
+        "cannot reach http://127.0.0.1:9",
+    ),
     (["report", ARN, "--endpoint-url", "http://127.0.0.1:9"], 6, "cannot reach http://127.0.0.1:9"),
     (["watch", ARN, "--profile", "nosuchprofile"], 2, "could not be found"),
     (["frobnicate"], 2, "invalid choice: 'frobnicate'"),

@@ -34,6 +34,7 @@ from aslkit.cdk.stateful import StatefulStack
 from aslkit.iam import names_for, statements
 from aslkit.package import build_function_dir, build_layer
 from aslkit.resources import Api, Bucket, Function, Queue
+from aslkit.runtime import express
 from aslkit.spec import Workflow, machine_arn
 
 RUNTIME = "python3.13"
@@ -276,7 +277,7 @@ class StatelessStack(cdk.Stack):
         log_group = logs.LogGroup(
             self,
             f"{workflow.name}-{machine.name}-logs",
-            log_group_name=f"/aws/vendedlogs/states/{self.stage.physical(machine.name)}",
+            log_group_name=express.log_group_name(self.stage.physical(machine.name)),
             retention=self._retention(),
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )

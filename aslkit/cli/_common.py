@@ -81,29 +81,30 @@ def ensure_current(project_root: Path, spec: Workflow) -> None:
             raise BuildError(f"{where}: [{first.rule}] {first.message}", hint=hint)
 
 
-def stepfunctions(args: argparse.Namespace, arn: str) -> Any:
-    """A Step Functions client: AWS with --profile (or --region alone), else --endpoint-url or the local LocalStack."""
+def aws_client(args: argparse.Namespace, arn: str, service: str = "stepfunctions") -> Any:
+    """A Step Functions client (or another service's, for the same place): AWS with --profile (or --region alone),
+    else --endpoint-url or the local LocalStack."""
     from aslkit.errors import LocalStackError
 
     region = args.region or arn.split(":")[3]
     if args.profile or (args.region and not args.endpoint_url):
         import boto3
 
-        return boto3.Session(profile_name=args.profile, region_name=region).client("stepfunctions")
+        return boto3.Session(profile_name=args.profile, region_name=region).client(service)
     if args.endpoint_url:
-        return _endpoint_client(args.endpoint_url, region)
+        return _endpoint_client(args.endpoint_url, region, service)
     from aslkit.local.launcher import Launcher
 
     running = Launcher(root(args)).status()
     if running is None:
         raise LocalStackError("no LocalStack is running here", hint="start one (`aslkit local up`) or give --profile")
-    return _endpoint_client(running.url, region)
+    return _endpoint_client(running.url, region, service)
 
 
-def _endpoint_client(url: str, region: str) -> Any:
+def _endpoint_client(url: str, region: str, service: str) -> Any:
     import boto3
 
-    return boto3.client("stepfunctions", endpoint_url=url, region_name=region, aws_access_key_id="test",
+    return boto3.client(service, endpoint_url=url, region_name=region, aws_access_key_id="test",
                         aws_secret_access_key="test")  # fmt: skip
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from aslkit.cli._common import add_aws_options, add_root, execution_arn, stepfunctions
+from aslkit.cli._common import add_aws_options, add_root, aws_client, execution_arn
 from aslkit.errors import UserInputError
 
 
@@ -21,15 +21,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from aslkit.cost import Prices, estimate
     from aslkit.render.report import ReportEntry, write_report
+    from aslkit.runtime import express
     from aslkit.runtime.results import fetch_result
 
     entries = []
     for arn in args.execution_arns:
-        if ":express:" in arn:
-            raise UserInputError(f"{arn} is an EXPRESS execution: they keep no history to report",
-                                 hint="read its CloudWatch Logs, or run it on the in-process engine")  # fmt: skip
-        sfn = stepfunctions(args, arn)
-        result = fetch_result(sfn, arn)
+        sfn = aws_client(args, arn)
+        if express.is_express(arn):  # no history in Step Functions: its machine's log group has the events
+            logged = express.fetch(sfn, aws_client(args, arn, "logs"), arn)
+            if logged is None:
+                raise UserInputError(f"{arn}: its state machine's log group holds nothing of this EXPRESS execution",
+                                     hint="log the machine at level ALL with execution data, as aslkit's "
+                                     "deployments do, or run it on the in-process engine")  # fmt: skip
+            result = logged
+        else:
+            result = fetch_result(sfn, arn)
         machine = sfn.describe_state_machine(stateMachineArn=result.machine_arn)
         prices = Prices.for_region(args.region or arn.split(":")[3])
         cost = estimate(result, machine["type"], prices)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from types import SimpleNamespace
 
-from aslkit.cli._common import add_aws_options, add_root, execution_arn, stepfunctions
+from aslkit.cli._common import add_aws_options, add_root, aws_client, execution_arn
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,8 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from aslkit.local.follow import Follower
 
-    sfn = stepfunctions(args, args.execution_arn)
-    clients = type("Clients", (), {"stepfunctions": sfn})()
+    clients = SimpleNamespace(
+        stepfunctions=aws_client(args, args.execution_arn), logs=aws_client(args, args.execution_arn, "logs")
+    )  # an EXPRESS run's log group
     print(args.execution_arn.split(":", 6)[-1])
     description = Follower(clients, args.execution_arn).follow(args.timeout)
     if description["status"] == "SUCCEEDED":

@@ -65,7 +65,7 @@ class Engine:
         for name, handler in (functions or {}).items():
             self.add_function(handler if isinstance(handler, Function) else Function(_function_name(name), handler))
         self.mocks = dict(mocks) if mocks else None
-        self.services = Services(region)
+        self.services = Services(region, account)
         self.delivery = Delivery(self)
         self.gateway = Gateway(self)
         self.tasks = TaskRunner(self)

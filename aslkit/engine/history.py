@@ -8,33 +8,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from aslkit.runtime.results import details_key
+
 #: Step Functions' quota on one execution's history
 MAX_EVENTS = 25_000
-
-_DETAILS = {
-    "ExecutionStarted": "executionStartedEventDetails",
-    "ExecutionSucceeded": "executionSucceededEventDetails",
-    "ExecutionFailed": "executionFailedEventDetails",
-    "ExecutionAborted": "executionAbortedEventDetails",
-    "ExecutionTimedOut": "executionTimedOutEventDetails",
-    "TaskScheduled": "taskScheduledEventDetails",
-    "TaskStarted": "taskStartedEventDetails",
-    "TaskSubmitted": "taskSubmittedEventDetails",
-    "TaskSucceeded": "taskSucceededEventDetails",
-    "TaskFailed": "taskFailedEventDetails",
-    "TaskTimedOut": "taskTimedOutEventDetails",
-    "LambdaFunctionScheduled": "lambdaFunctionScheduledEventDetails",
-    "LambdaFunctionSucceeded": "lambdaFunctionSucceededEventDetails",
-    "LambdaFunctionFailed": "lambdaFunctionFailedEventDetails",
-    "LambdaFunctionTimedOut": "lambdaFunctionTimedOutEventDetails",
-    "MapStateStarted": "mapStateStartedEventDetails",
-    "MapIterationStarted": "mapIterationStartedEventDetails",
-    "MapIterationSucceeded": "mapIterationSucceededEventDetails",
-    "MapIterationFailed": "mapIterationFailedEventDetails",
-    "MapIterationAborted": "mapIterationAbortedEventDetails",
-    "MapRunStarted": "mapRunStartedEventDetails",
-    "MapRunFailed": "mapRunFailedEventDetails",
-}
 
 
 def text(value: Any) -> str:
@@ -58,12 +35,7 @@ class History:
             "previousEventId": lane[0],
         }
         if details is not None:
-            key = _DETAILS.get(kind)
-            if key is None:
-                key = ("stateEnteredEventDetails" if kind.endswith("StateEntered")
-                       else "stateExitedEventDetails" if kind.endswith("StateExited")
-                       else kind[0].lower() + kind[1:] + "EventDetails")  # fmt: skip
-            event[key] = details
+            event[details_key(kind)] = details
         self.events.append(event)
         lane[0] = event["id"]
         return event

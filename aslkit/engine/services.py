@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aslkit.engine.failures import StatesFailure
 from aslkit.errors import MissingExtra
+from aslkit.standins.omics import OmicsStandIn
 
 if TYPE_CHECKING:
     from aslkit.engine.tasks import Resource
@@ -34,10 +35,12 @@ SERVICES: dict[str, tuple[str, str]] = {
 
 
 class Services:
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, account: str = "123456789012") -> None:
         self.region = region
         self._mock: Any = None
         self._clients: dict[str, Any] = {}
+        #: HealthOmics, which moto lacks: served to every boto3 client in the process while the engine is wired
+        self.omics = OmicsStandIn(region, account)
 
     def start(self) -> None:
         if self._mock is not None:
@@ -71,7 +74,8 @@ class Services:
         method = getattr(client, operation, None)
         if method is None:
             raise StatesFailure("States.Runtime", f"{resource.service} has no action {resource.action!r}")
-        request = _request(resource, dict(arguments or {}))
+        model = client.meta.service_model.operation_model(_operation_name(client, operation))
+        request = _request(resource, dict(arguments or {}), model.input_shape)
         from botocore.exceptions import ClientError, ParamValidationError
 
         try:
@@ -83,13 +87,21 @@ class Services:
             raise StatesFailure(f"{prefix}.{name}", message) from None
         except ParamValidationError as error:
             raise StatesFailure(f"{prefix}.ValidationException", str(error)) from None
-        return _plain(_response(resource, response))
+        return _plain(_response(resource, response, model.output_shape))
 
 
-def _request(resource: Resource, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Optimized integrations take JSON where the API takes text (message bodies, event details)."""
+def _operation_name(client: Any, method: str) -> str:
+    """The API's operation name (`GetReadSetMetadata`) for a boto3 method name (`get_read_set_metadata`)."""
+    names: dict[str, str] = client.meta.method_to_api_mapping
+    return str(names[method])
+
+
+def _request(resource: Resource, arguments: dict[str, Any], shape: Any) -> dict[str, Any]:
+    """AWS SDK integrations name parameters in PascalCase whatever the API's casing (`SequenceStoreId` for
+    `sequenceStoreId`); optimized integrations take JSON where the API takes text (message bodies, event details)."""
     if resource.sdk:
-        return arguments
+        named: dict[str, Any] = _to_api(arguments, shape)
+        return named
     if resource.service == "sqs" and not isinstance(arguments.get("MessageBody", ""), str):
         arguments["MessageBody"] = json.dumps(arguments["MessageBody"], separators=(",", ":"))
     if resource.service == "sns" and not isinstance(arguments.get("Message", ""), str):
@@ -101,11 +113,46 @@ def _request(resource: Resource, arguments: dict[str, Any]) -> dict[str, Any]:
     return arguments
 
 
-def _response(resource: Resource, response: dict[str, Any]) -> Any:
+def _response(resource: Resource, response: dict[str, Any], shape: Any) -> Any:
     response = {k: v for k, v in response.items() if k != "ResponseMetadata"}
     if resource.service == "s3" and "Body" in response:
         response["Body"] = response["Body"].read().decode("utf-8", errors="replace")
-    return response
+    return _from_api(response, shape) if resource.sdk else response
+
+
+def _folded(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def _to_api(value: Any, shape: Any) -> Any:
+    """Parameter names matched to the API's members case-insensitively, through nested structures and lists."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = {_folded(name): name for name in shape.members}
+        out = {}
+        for key, item in value.items():
+            name = members.get(_folded(key), key)
+            out[name] = _to_api(item, shape.members.get(name))
+        return out
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_to_api(item, shape.member) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {key: _to_api(item, shape.value) for key, item in value.items()}
+    return value
+
+
+def _from_api(value: Any, shape: Any) -> Any:
+    """The API's member names in PascalCase, as Step Functions returns them (map keys stay as they are)."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {key[:1].upper() + key[1:]: _from_api(item, shape.members.get(key)) for key, item in value.items()}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_from_api(item, shape.member) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {key: _from_api(item, shape.value) for key, item in value.items()}
+    return value
 
 
 def _plain(value: Any) -> Any:

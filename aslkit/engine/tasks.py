@@ -3,7 +3,8 @@
 - `arn:aws:states:::lambda:invoke` and a function ARN call the handler in process (`aslkit.engine.lambdas`).
 - `arn:aws:states:::states:startExecution[.sync|.sync:2]` starts a child execution in the same engine.
 - `.waitForTaskToken` waits, on the virtual clock, for `send_task_success/failure` (heartbeats and timeouts as AWS).
-- any other `arn:aws:states:::SERVICE:ACTION` and `aws-sdk:SERVICE:ACTION` go to the engine's services (moto).
+- any other `arn:aws:states:::SERVICE:ACTION` and `aws-sdk:SERVICE:ACTION` go to the engine's services (moto);
+  a `.sync` job of another service (Batch, ECS, Glue ...) is refused unless mocked: nothing in process runs it.
 - a state mocked for the execution's test case returns or throws what the mock says, and calls nothing.
 """
 
@@ -120,6 +121,10 @@ class TaskRunner:
             child = self.engine.start_child(execution, arguments)
             started = {"ExecutionArn": child.arn, "StartDate": child.describe()["startDate"].isoformat()}
             return _Child(child, started) if resource.pattern in (SYNC, SYNC2) else started
+        if resource.pattern in (SYNC, SYNC2):  # moto accepts a Batch job or an ECS task but never runs it to its end
+            raise StatesFailure(States.RUNTIME, f"the in-process engine cannot run {resource.service}:"
+                                f"{resource.action}{resource.pattern} to completion: mock this state for the test "
+                                "case (its Return is the finished job's description)")  # fmt: skip
         return self.engine.services.call(resource, arguments)
 
     def _plain_lambda(self, execution: Execution, name: str, resource: Resource, arguments: Any,

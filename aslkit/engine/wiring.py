@@ -6,6 +6,7 @@ handler's) goes through here first:
 - EventBridge rules (moto matches the pattern and applies the input transformer) deliver to state machines and
   functions through the engine (`aslkit.engine.delivery`), with InputPath and the rule's dead-letter queue;
 - a message sent to a queue with an event source mapping wakes its poller;
+- HealthOmics, which moto lacks, is answered by the engine's stand-in (`aslkit.standins.omics`);
 - after a call made from outside the engine (by the test), the engine runs what it started until idle, so a call
   to PutEvents or SendMessage returns with its consequences done (virtual time does not move).
 One lock (`LOCK`) serialises whoever runs the engine: the test's thread, and the threads that serve the
@@ -77,6 +78,8 @@ def _install() -> None:
 
     _share_botocore_models()
     BUILTIN_HANDLERS.insert(0, ("before-send", _step_functions))
+    BUILTIN_HANDLERS.append(("before-parameter-build.omics", _keep_parameters))
+    BUILTIN_HANDLERS.append(("before-call.omics", _omics))
     BUILTIN_HANDLERS.append(("before-send", _after_moto))
     delivery.patch_moto(active)
     _installed.append(True)
@@ -114,6 +117,27 @@ def _step_functions(request: Any, **_: Any) -> Any:
         status, headers, body = api.serve(engine, action, request.body)
         drive(engine)
     return _response(request.url, status, headers, body)
+
+
+def _keep_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context["aslkit_parameters"] = dict(params)
+
+
+def _omics(model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+    """A HealthOmics call, answered by the wired engine's stand-in as botocore would have parsed the response."""
+    from aslkit.standins.omics import OmicsError
+
+    engine = active()
+    if engine is None:
+        return None
+    try:
+        parsed = engine.services.omics.call(model.name, context.get("aslkit_parameters", {}))
+        status = model.http.get("responseCode", 200)
+    except OmicsError as error:
+        parsed = {"Error": {"Code": error.code, "Message": error.message}, "message": error.message}
+        status = error.status
+    parsed["ResponseMetadata"] = {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}
+    return _response(f"https://omics.{engine.region}.amazonaws.com/", status, {}, b""), parsed
 
 
 def _after_moto(request: Any, **_: Any) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.config import Config
 
-from aslkit.errors import MissingExtra
+from aslkit.errors import LocalStackError, MissingExtra
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -49,3 +53,19 @@ class AwsClients:
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT}:{resource}"
+
+    def seed_standin(self, service: str, document: Mapping[str, Any]) -> dict[str, Any]:
+        """Give the stand-in of a service LocalStack lacks (`aslkit.standins`, served by aslkit's plugin) its data."""
+        request = urllib.request.Request(f"{self.endpoint_url}/_aslkit/{service}/seed", method="POST",
+                                         data=json.dumps(document).encode(),
+                                         headers={"Content-Type": "application/json"})  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                counts: dict[str, Any] = json.loads(response.read())
+                return counts
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace")
+            hint = ("seed it with a document the stand-in accepts" if error.code == 400 else
+                    "use the LocalStack aslkit starts (`aslkit local up`): it serves aslkit's stand-ins")  # fmt: skip
+            raise LocalStackError(f"could not seed the {service} stand-in at {self.endpoint_url}: HTTP "
+                                  f"{error.code} {detail}", hint=hint) from None  # fmt: skip

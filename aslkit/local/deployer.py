@@ -24,6 +24,7 @@ from aslkit.events.rules import Rule, Schedule
 from aslkit.local.clients import ACCOUNT, AwsClients
 from aslkit.package import build_zip
 from aslkit.resources import Api, Bucket, Function, Queue, Secret, Table, Topic
+from aslkit.runtime import express
 from aslkit.spec import EventBus, Workflow, machine_arn
 
 CodeMode = Literal["hot-reload", "zip"]
@@ -50,14 +51,6 @@ class Deployment:
     source_buses: dict[str, str] = field(default_factory=dict)  # event source -> bus a rule listens on it
     apis: dict[str, str] = field(default_factory=dict)  # spec name -> invoke URL (no trailing slash)
     sites: dict[str, str] = field(default_factory=dict)  # bucket spec name -> URL of the site's index.html
-    #: LocalStack mocked-integration case to start executions with (set by a workflow's local stand-ins when a
-    #: service it calls exists in neither LocalStack nor moto, such as HealthOmics).
-    test_case: str | None = None
-
-    @property
-    def standard_machines(self) -> list[str]:
-        """Machines whose executions can be listed (EXPRESS executions are not, on AWS or LocalStack)."""
-        return [name for name in self.machines if self.machine_types.get(name, "STANDARD") == "STANDARD"]
 
     def bus_for(self, source: str) -> str:
         """The bus an event of `source` goes on: AWS services (`aws.*`) emit on the default bus; otherwise the bus
@@ -390,12 +383,26 @@ class LocalDeployer:
         arn = out.machines[name]
         sfn = self.aws.stepfunctions
         role = self.role_arn(workflow, "states")
+        logging: dict[str, Any] = {}
+        if machine_type == "EXPRESS":  # its history exists only in its log group (`aslkit.runtime.express`)
+            logging["loggingConfiguration"] = express.logging_configuration(self._log_group(self.physical(name)))
         try:
-            sfn.create_state_machine(name=self.physical(name), definition=definition, roleArn=role, type=machine_type)
+            sfn.create_state_machine(name=self.physical(name), definition=definition, roleArn=role, type=machine_type,
+                                     **logging)  # fmt: skip
         except ClientError as error:
             if error.response["Error"]["Code"] != "StateMachineAlreadyExists":
                 raise
-            sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role)
+            sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=role, **logging)
+
+    def _log_group(self, physical: str) -> str:
+        """The machine's execution log group (created if missing); returns its ARN."""
+        name = express.log_group_name(physical)
+        try:
+            self.aws.logs.create_log_group(logGroupName=name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                raise
+        return self.aws.arn("logs", f"log-group:{name}")
 
     def _target(self, workflow: Workflow, target: Any, out: Deployment) -> dict[str, Any]:
         from aslkit.asl.machine import StateMachine
@@ -464,6 +471,7 @@ class LocalDeployer:
             _quietly(events.delete_rule, Name=rule, EventBusName=bus)
         for arn in deployment.machines.values():
             _quietly(sfn.delete_state_machine, stateMachineArn=arn)
+            _quietly(self.aws.logs.delete_log_group, logGroupName=express.log_group_name(arn.rsplit(":", 1)[1]))
         for url in deployment.apis.values():
             _quietly(self.aws.apigateway.delete_rest_api, restApiId=url.split("/restapis/", 1)[1].split("/", 1)[0])
         for name in deployment.functions.values():

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from aslkit.local.clients import AwsClients
+from aslkit.runtime import express
 from aslkit.runtime.results import TERMINAL, read_history
 
 _FAILURE_SUFFIXES = ("Failed", "TimedOut", "StartFailed", "SubmitFailed")
@@ -17,8 +17,10 @@ _FAILURE_SUFFIXES = ("Failed", "TimedOut", "StartFailed", "SubmitFailed")
 class Follower:
     """Reads an execution's history as it grows and turns each new event into at most one line."""
 
-    def __init__(self, clients: AwsClients, execution_arn: str, emit: Callable[[str], None] = print) -> None:
+    def __init__(self, clients: Any, execution_arn: str, emit: Callable[[str], None] = print) -> None:
+        """`clients` has `stepfunctions` and `logs` (an EXPRESS execution is read from its log group)."""
         self.sfn = clients.stepfunctions
+        self.clients = clients
         self.arn = execution_arn
         self.emit = emit
         self.seen = 0
@@ -30,23 +32,29 @@ class Follower:
         """Print lines until the execution ends; return its description."""
         deadline = time.monotonic() + timeout
         while True:
-            self._drain()
-            description = self.sfn.describe_execution(executionArn=self.arn)
+            description, events = self._read()  # the status first: a run that ends meanwhile has all its events
+            for event in events[self.seen :]:
+                line = self.describe(event)
+                if line:
+                    self.emit(line)
+            self.seen = len(events)
             if description["status"] in TERMINAL:
-                self._drain()
-                return dict(description)
+                return description
             if time.monotonic() > deadline:
                 self.emit(f"  … still {description['status']} after {timeout:.0f} s; stopped following")
-                return dict(description)
+                return description
             time.sleep(interval)
 
-    def _drain(self) -> None:
-        events = read_history(self.sfn, self.arn)
-        for event in events[self.seen :]:
-            line = self.describe(event)
-            if line:
-                self.emit(line)
-        self.seen = len(events)
+    def _read(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The execution's description and history; an EXPRESS one's from its log group."""
+        if not express.is_express(self.arn):
+            description = dict(self.sfn.describe_execution(executionArn=self.arn))
+            return description, read_history(self.sfn, self.arn)
+        result = express.fetch(self.sfn, self.clients.logs, self.arn)
+        if result is None:
+            return {"status": "RUNNING"}, []
+        output = None if result.output is None else json.dumps(result.output)
+        return {"status": result.status, "output": output, "error": result.error, "cause": result.cause}, result.history
 
     def describe(self, event: dict[str, Any]) -> str | None:
         kind: str = event["type"]

@@ -28,6 +28,8 @@ LOCALSTACK_VERSION = "2026.3.0"
 PLUGIN_DIR = Path(__file__).resolve().parent / "localstack-plugin"
 CONSTRAINTS = PLUGIN_DIR / "constraints.txt"
 REQUIREMENTS = PLUGIN_DIR / "requirements-slim.in"
+#: aslkit modules the plugin serves too, copied into its package at install (they import only the standard library)
+SHARED = {"omics_standin.py": Path(__file__).resolve().parents[1] / "standins" / "omics.py"}
 _SKIP = {"__pycache__", "build", "dist"}
 
 
@@ -54,6 +56,8 @@ def fingerprint(python: str = sys.executable) -> str:
     digest = hashlib.sha256(_python_version(python).encode())
     for path in _sources():
         digest.update(str(path.relative_to(PLUGIN_DIR)).encode() + b"\0" + path.read_bytes())
+    for name, path in sorted(SHARED.items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -87,6 +91,8 @@ def install(progress: Callable[[str], None] = print, *, python: str = sys.execut
             with tempfile.TemporaryDirectory(prefix="aslkit-plugin-") as scratch:
                 plugin = Path(scratch) / "plugin"  # pip builds in the source tree: never in aslkit's installed copy
                 shutil.copytree(PLUGIN_DIR, plugin, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+                for name, path in SHARED.items():
+                    shutil.copyfile(path, plugin / "aslkit_localstack" / name)
                 progress("  [2/3] installing localstack-core and its pinned dependencies from the package index")
                 _run([venv_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                       "-c", str(CONSTRAINTS), "-r", str(REQUIREMENTS), str(plugin)], "install LocalStack")  # fmt: skip

@@ -120,6 +120,7 @@ class Launcher:
                 "LAMBDA_RUNTIME_EXECUTOR": "subprocess",
                 "PROVIDER_OVERRIDE_DYNAMODB": "moto",
                 "PROVIDER_OVERRIDE_DYNAMODBSTREAMS": "moto",
+                "PROVIDER_OVERRIDE_OMICS": "aslkit",  # the HealthOmics stand-in (aslkit.standins.omics)
                 "SFN_MOCK_CONFIG": str(mock_config),
                 # Handlers run with the project's interpreter: powertools, jsonschema and tasks/ are there.
                 "ASLKIT_LAMBDA_PYTHON": sys.executable,

@@ -12,13 +12,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import Deployment, LocalDeployer, substitute
 from aslkit.local.follow import Follower
+from aslkit.runtime import express
 from aslkit.spec import SpecError, Workflow
 
 DISCOVERY_TIMEOUT_S = 15.0
@@ -27,11 +28,16 @@ DISCOVERY_TIMEOUT_S = 15.0
 def _run_express(
     clients: AwsClients, deployment: Deployment, machine: str, input: Any, emit: Callable[[str], None]
 ) -> int:
-    """EXPRESS executions keep no history to follow: run synchronously and report the outcome."""
+    """An EXPRESS machine runs synchronously; its states are read back from its log group when it ends."""
     from aslkit.testing.backend import LocalStackBackend
 
-    result = LocalStackBackend(clients, Path.cwd()).run_sync(deployment, machine, input, test_case=deployment.test_case)
-    emit(f"\n{machine} (EXPRESS, synchronous: no per-state history)")
+    result = LocalStackBackend(clients, Path.cwd()).run_sync(deployment, machine, input)
+    emit(f"\n{result.arn.split(':', 6)[-1]} (EXPRESS, synchronous)")
+    follower = Follower(clients, result.arn, emit)
+    for event in result.history:
+        line = follower.describe(event)
+        if line:
+            emit(line)
     if result.succeeded:
         emit(f"output: {json.dumps(result.output)}")
     else:
@@ -50,17 +56,16 @@ def trigger(
 ) -> list[str]:
     """Deliver the trigger and return the ARNs of the executions it started."""
     if input is not None:
-        arn = deployment.machine_arn(workflow.entry_machine.name) + (
-            f"#{deployment.test_case}" if deployment.test_case else ""
-        )
+        arn = deployment.machine_arn(workflow.entry_machine.name)
         name = f"run-{uuid.uuid4().hex[:12]}"
         return [
             clients.stepfunctions.start_execution(stateMachineArn=arn, name=name, input=json.dumps(input))[
                 "executionArn"
             ]
         ]
-    watched = deployment.standard_machines
-    before = {arn for machine in watched for arn in _executions(clients, deployment, machine)}
+    watched = list(deployment.machines)
+    since = datetime.now(UTC)
+    before = {arn for machine in watched for arn in _executions(clients, deployment, machine, since)}
     # A trigger file may name the deployment's resources by placeholder (`${edp_landing_bucket_name}`).
     event = json.loads(substitute(json.dumps(event), deployment.substitutions, source="the event"))
     if isinstance(event, dict) and "Records" in event:
@@ -74,16 +79,20 @@ def trigger(
         )
     deadline = time.monotonic() + DISCOVERY_TIMEOUT_S
     while time.monotonic() < deadline:
-        started = [arn for m in watched for arn in _executions(clients, deployment, m) if arn not in before]
+        started = [arn for m in watched for arn in _executions(clients, deployment, m, since) if arn not in before]
         if started:
             time.sleep(0.3)  # let siblings started by the same trigger appear
-            return [arn for m in watched for arn in _executions(clients, deployment, m) if arn not in before]
+            return [arn for m in watched for arn in _executions(clients, deployment, m, since) if arn not in before]
         time.sleep(0.1)
     return []
 
 
-def _executions(clients: AwsClients, deployment: Deployment, machine: str) -> list[str]:
-    response = clients.stepfunctions.list_executions(stateMachineArn=deployment.machine_arn(machine), maxResults=1000)
+def _executions(clients: AwsClients, deployment: Deployment, machine: str, since: datetime) -> list[str]:
+    """The machine's executions: a STANDARD one's listed, an EXPRESS one's (unlisted) from its log group."""
+    arn = deployment.machine_arn(machine)
+    if deployment.machine_types.get(machine) == "EXPRESS":
+        return express.executions(clients.stepfunctions, clients.logs, arn, since=since)
+    response = clients.stepfunctions.list_executions(stateMachineArn=arn, maxResults=1000)
     return [item["executionArn"] for item in response["executions"]]
 
 

@@ -118,6 +118,16 @@ class ExecutionResult:
         return "\n".join(lines)
 
 
+def details_key(kind: str) -> str:
+    """The member of a history event that holds its details (`TaskFailed` -> `taskFailedEventDetails`; every
+    `...StateEntered` -> `stateEnteredEventDetails`, every `...StateExited` -> `stateExitedEventDetails`)."""
+    if kind.endswith("StateEntered"):
+        return "stateEnteredEventDetails"
+    if kind.endswith("StateExited"):
+        return "stateExitedEventDetails"
+    return kind[:1].lower() + kind[1:] + "EventDetails"
+
+
 def fetch_result(stepfunctions: Any, execution_arn: str) -> ExecutionResult:
     """Describe an execution and read its whole history (with a boto3 Step Functions client)."""
     return from_history(execution_arn, stepfunctions.describe_execution(executionArn=execution_arn),

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from aslkit.asl.machine import StateMachine
 from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
+from aslkit.runtime import express
 from aslkit.runtime.results import TERMINAL, ExecutionResult, from_history, read_history
 from aslkit.spec import Workflow
 from aslkit.testing.mocks import MockConfig
@@ -98,15 +99,29 @@ class ClientsBackend:
         return str(self.aws.stepfunctions.start_execution(**request)["executionArn"])
 
     def result(self, execution_arn: str) -> ExecutionResult:
+        if express.is_express(execution_arn):
+            return self._express_result(execution_arn)
         return self._result(execution_arn, self.aws.stepfunctions.describe_execution(executionArn=execution_arn))
 
     def _result(self, arn: str, description: dict[str, Any]) -> ExecutionResult:
         return from_history(arn, description, self.history(arn))
 
+    def _express_result(self, arn: str, description: dict[str, Any] | None = None) -> ExecutionResult:
+        """From the machine's log group (EXPRESS keeps no history in Step Functions); `description`, if given,
+        is StartSyncExecution's answer, which says how the run ended even before the log shows it."""
+        logged = express.fetch(self.aws.stepfunctions, self.aws.logs, arn)
+        if description is not None:
+            return from_history(arn, description, logged.history if logged else [])
+        return logged or from_history(arn, {"status": "RUNNING"}, [])
+
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        if express.is_express(execution_arn):
+            return self._express_result(execution_arn).history
         return read_history(self.aws.stepfunctions, execution_arn)
 
     def executions(self, deployment: Deployment, machine: str) -> list[str]:
+        if deployment.machine_types.get(machine) == "EXPRESS":
+            return express.executions(self.aws.stepfunctions, self.aws.logs, deployment.machine_arn(machine))
         paginator = self.aws.stepfunctions.get_paginator("list_executions")
         arns: list[str] = []
         for page in paginator.paginate(stateMachineArn=deployment.machine_arn(machine)):
@@ -173,26 +188,29 @@ class LocalStackBackend(ClientsBackend):
         name: str | None = None,
         test_case: str | None = None,
     ) -> ExecutionResult:
-        """Run an EXPRESS machine synchronously: its result, without a history (EXPRESS keeps none to read)."""
+        """Run an EXPRESS machine synchronously: its result, with the history read from its log group."""
         arn = deployment.machine_arn(machine) + (f"#{test_case}" if test_case else "")
         response = self.aws.sfn_sync.start_sync_execution(
             stateMachineArn=arn,
             input=json.dumps({} if input is None else input),
             name=name or f"t-{uuid.uuid4().hex[:20]}",
         )
-        return from_history(response["executionArn"], response, [])
+        return self._express_result(response["executionArn"], response)
 
     def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult:
         deadline = time.monotonic() + timeout
         sfn = self.aws.stepfunctions
         while True:
-            description = sfn.describe_execution(executionArn=execution_arn)
-            if description["status"] in TERMINAL:
-                return self._result(execution_arn, description)
+            if express.is_express(execution_arn):
+                status = self._express_result(execution_arn).status
+            else:
+                status = sfn.describe_execution(executionArn=execution_arn)["status"]
+            if status in TERMINAL:
+                return self.result(execution_arn)
             if time.monotonic() > deadline:
-                partial = self._result(execution_arn, description)
+                partial = self.result(execution_arn)
                 raise ExecutionTimeout(
-                    f"execution {execution_arn} still {description['status']} after {timeout:.0f} s; "
+                    f"execution {execution_arn} still {partial.status} after {timeout:.0f} s; "
                     f"states so far: {' -> '.join(partial.states) or 'none'}"
                 )
             time.sleep(self.poll_interval)

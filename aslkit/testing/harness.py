@@ -117,10 +117,10 @@ class Harness:
         timeout: float = 30.0,
         settle: float = 0.5,
     ) -> list[ExecutionResult]:
-        """Put one event and return the executions its rules started on `machine` (default: every STANDARD
-        machine), each waited for. Fails unless exactly `expect` started (waiting `settle` more seconds for extras).
-        EXPRESS executions cannot be listed: watch the STANDARD machine they start instead."""
-        machines = [machine] if machine else deployment.standard_machines
+        """Put one event and return the executions its rules started on `machine` (default: every machine of the
+        deployment; EXPRESS executions are found in their log group on LocalStack), each waited for. Fails unless
+        exactly `expect` started (waiting `settle` more seconds for extras)."""
+        machines = [machine] if machine else list(deployment.machines)
         before = {m: set(self.backend.executions(deployment, m)) for m in machines}
         self.backend.put_events(deployment, [{"Source": source, "DetailType": detail_type, "Detail": detail}], bus=bus)
 

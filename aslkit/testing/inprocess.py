@@ -20,7 +20,7 @@ from aslkit.engine import Engine
 from aslkit.engine.delivery import QueueTrigger
 from aslkit.engine.gateway import Route
 from aslkit.engine.lambdas import Function as EngineFunction
-from aslkit.engine.wiring import LOCK, wired
+from aslkit.engine.wiring import LOCK, active, wired
 from aslkit.events.rules import Schedule
 from aslkit.local.clients import REGION, AwsClients
 from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
@@ -51,6 +51,14 @@ class MotoClients(AwsClients):
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT}:{resource}"
+
+    def seed_standin(self, service: str, document: Mapping[str, Any]) -> dict[str, Any]:
+        """The wired engine's stand-in of the service (`aslkit.standins`) gets the data."""
+        engine = active()
+        if engine is None:
+            raise RuntimeError("no engine is wired: seed stand-ins after the in-process backend has started")
+        counts: dict[str, Any] = getattr(engine.services, service).seed(document)
+        return counts
 
 
 class InProcessDeployer(LocalDeployer):
@@ -150,6 +158,12 @@ class InProcessBackend(ClientsBackend):
     def result(self, execution_arn: str) -> ExecutionResult:
         with LOCK:
             return self.engine.result(execution_arn)
+
+    def executions(self, deployment: Deployment, machine: str) -> list[str]:
+        """Every execution of the machine, EXPRESS ones included (the engine keeps them all)."""
+        arn = deployment.machine_arn(machine)
+        with LOCK:
+            return [execution.arn for execution in self.engine.executions.values() if execution.machine_arn == arn]
 
     def until(self, check: Callable[[], T], timeout: float) -> T:
         """Run the virtual clock, timer after timer, until `check` returns something truthy (or nothing is left to

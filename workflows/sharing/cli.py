@@ -125,7 +125,7 @@ class Sharing:
         """Print the states as the execution goes (unless quiet); return its description once it has ended."""
         from aslkit.local.follow import Follower
 
-        follower = Follower(SimpleNamespace(stepfunctions=self.sfn), execution_arn,  # type: ignore[arg-type]
+        follower = Follower(SimpleNamespace(stepfunctions=self.sfn), execution_arn,
                             emit=(lambda line: None) if quiet else (lambda line: print(line, flush=True)))  # fmt: skip
         return follower.follow(timeout=FOLLOW_SECONDS, interval=0.5)
 

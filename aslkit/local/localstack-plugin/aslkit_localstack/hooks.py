@@ -41,6 +41,17 @@ def aslkit_fix_states_target() -> None:
 
 
 @hooks.on_infra_start()
+def aslkit_sdk_without_host_prefix() -> None:
+    """Step Functions' `aws-sdk:*` clients call LocalStack at `localhost:<port>`; an API with a host prefix
+    (HealthOmics' `control-storage-`, `analytics-`) would make that `control-storage-localhost`, which no resolver
+    knows. LocalStack routes on the request, not the host, so its clients send the requests without the prefix."""
+    from botocore.config import Config
+    from localstack.services.stepfunctions.asl.utils import boto_client
+
+    boto_client._BOTO_CLIENT_CONFIG = boto_client._BOTO_CLIENT_CONFIG.merge(Config(inject_host_prefix=False))
+
+
+@hooks.on_infra_start()
 def aslkit_register_routes() -> None:
     from localstack.http import Response, route
     from localstack.services.edge import ROUTER
@@ -51,6 +62,16 @@ def aslkit_register_routes() -> None:
             started = time.perf_counter()
             services = reset_all_services()
             return Response.for_json({"reset": services, "seconds": round(time.perf_counter() - started, 3)})
+
+        @route("/_aslkit/omics/seed", methods=["POST"])
+        def seed_omics(self, request: Any) -> Response:
+            from aslkit_localstack.omics import STANDIN
+            from aslkit_localstack.omics_standin import OmicsError
+
+            try:
+                return Response.for_json(STANDIN.seed(json.loads(request.data or b"{}")))
+            except (OmicsError, ValueError) as error:
+                return Response.for_json({"error": str(error)}, status=400)
 
         @route("/_aslkit/health", methods=["GET"])
         def health(self, request: Any) -> Response:
@@ -74,6 +95,9 @@ def reset_all_services() -> list[str]:
                     account_backend.reset()
                 state_container.clear()
 
+    from aslkit_localstack.omics import STANDIN
+
+    STANDIN.reset()  # seeded before the service was first called, it is not among the loaded services
     reset: list[str] = []
     for name in SERVICE_PLUGINS.list_loaded_services():
         service = SERVICE_PLUGINS.get_service(name)
