@@ -15,7 +15,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,47 +116,33 @@ def show_machines(root: Path, workflows: list[Workflow], *, quiet: bool) -> int:
 def run_samples(
     root: Path, workflows: list[Workflow], aws: AwsClients, entries: list[ReportEntry], prices: Prices
 ) -> list[Row]:
-    """Every workflow with samples at once, each on its own deployment and clients (LocalStack serves them side by
-    side, as AWS would); each one's lines are printed together when it ends, the rows in the workflows' order."""
+    """Every workflow with samples, one after the other, each deployed with its local stand-ins. (Side by side
+    they took as long: LocalStack on 2 cores is busy computing, not waiting, and every trigger got slower.)"""
     prefix = f"demo{uuid.uuid4().hex[:4]}_"  # a kept LocalStack has seen these triggers before, and deduplicates
-    runnable = [(w, samples) for w in workflows if (samples := sorted((root / "samples" / w.name).glob("*.json")))]
-    step(f"running {len(runnable)} workflow(s) at once, each deployed with its local stand-ins")
-    outcomes: dict[str, tuple[list[Row], list[ReportEntry]]] = {}
-    failures: list[BaseException] = []
-    with ThreadPoolExecutor(max_workers=max(1, len(runnable)), thread_name_prefix="demo") as pool:
-        running = {pool.submit(run_workflow, root, w, samples, AwsClients(aws.endpoint_url, aws.region), prefix,
-                               prices): w.name for w, samples in runnable}  # fmt: skip
-        for done in as_completed(running):
-            try:
-                lines, produced, found = done.result()
-            except Exception as error:  # the others still finish (and clean up) before it is raised
-                failures.append(error)
-                continue
-            print("\n".join(lines), flush=True)
-            outcomes[running[done]] = (produced, found)
-    if failures:
-        raise failures[0]
     rows: list[Row] = []
-    for workflow, _ in runnable:
-        rows += outcomes[workflow.name][0]
-        entries += outcomes[workflow.name][1]
+    for workflow in workflows:
+        samples = sorted((root / "samples" / workflow.name).glob("*.json"))
+        if samples:
+            step(f"deploying {workflow.name}" + (" with its local stand-ins" if workflow.local else ""))
+            produced, found = run_workflow(root, workflow, samples, aws, prefix, prices, print)
+            rows += produced
+            entries += found
     return rows
 
 
 def run_workflow(
-    root: Path, workflow: Workflow, samples: list[Path], aws: AwsClients, prefix: str, prices: Prices
-) -> tuple[list[str], list[Row], list[ReportEntry]]:
-    """One workflow deployed, its samples run: the lines to print, the summary rows, the report entries."""
-    lines: list[str] = []
+    root: Path, workflow: Workflow, samples: list[Path], aws: AwsClients, prefix: str, prices: Prices,
+    emit: Callable[[str], None],
+) -> tuple[list[Row], list[ReportEntry]]:  # fmt: skip
+    """One workflow deployed, its samples run: the summary rows and the report entries."""
     entries: list[ReportEntry] = []
     t0 = time.perf_counter()
     with stood_up(aws, root, workflow, prefix=prefix) as deployment:
-        lines.append(f"\n» {time.perf_counter() - _STARTED:5.1f} s  {workflow.name}: deployed "
-                     f"{len(deployment.machines)} state machine(s), {len(deployment.functions)} function(s) in "
-                     f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+        emit(f"  {len(deployment.machines)} state machine(s), {len(deployment.functions)} function(s) "
+             f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
         backend = LocalStackBackend(aws, root)
-        rows = run_workflow_samples(root, workflow, deployment, samples, aws, backend, entries, prices, lines.append)
-    return lines, rows, entries
+        rows = run_workflow_samples(root, workflow, deployment, samples, aws, backend, entries, prices, emit)
+    return rows, entries
 
 
 def run_workflow_samples(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`'s test run, both tiers at once, one per core. On LocalStack, in the background: the tests marked
-# `localstack` (one end to end per workflow, and every test of LocalStack itself), their output kept in
+# `localstack` (one end to end per workflow, the demo, and every test of LocalStack itself), their output kept in
 # build/test-localstack.log and printed at the end. In the foreground: the static checks (CHECKS: ruff, mypy,
 # statemachines/ freshness), then every test in process (virtual time, moto). Any of the three failing fails.
 set -uo pipefail
@@ -16,7 +16,7 @@ if ! bash -c "$CHECKS"; then
   exit 1
 fi
 echo "== in process (every test; the LocalStack tier runs meanwhile, into $log) =="
-"$PY" -m pytest --aslkit-backend=inprocess -rfE
+nice -n 10 "$PY" -m pytest --aslkit-backend=inprocess -rfE
 inprocess=$?
 wait "$localstack_pid"
 localstack=$?

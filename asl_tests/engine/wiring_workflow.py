@@ -22,8 +22,8 @@ def greet(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": __import__("json").dumps(body)}
 
 
-def ticked() -> StateMachine:
-    return StateMachine("wiring_ticked", Pass("Tick", query_language="JSONata",
+def ticked(name: str = "wiring_ticked") -> StateMachine:
+    return StateMachine(name, Pass("Tick", query_language="JSONata",
                                               output=jsonata("{'input': $states.input, 'at': $now()}")),
                         query_language="JSONata")  # fmt: skip
 
@@ -55,8 +55,13 @@ WORKFLOW = Workflow(
             input_transformer=InputTransformer({"v": "$.detail.value"}, '{"value": <v>}'),
         ),
     ],
-    schedules=[
-        Schedule("wiring_every_five", "rate(5 minutes)", target=TICKED, input={"from": "schedule"}),
-        Schedule("wiring_weeknights", "cron(30 2 ? * MON-FRI *)", target=TICKED, input={"from": "cron"}),
-    ],
+    schedules=[Schedule("wiring_every_five", "rate(5 minutes)", target=TICKED, input={"from": "schedule"})],
+)
+
+NIGHTLY = ticked("wiring_nightly")
+CRON_WORKFLOW = Workflow(
+    "wiring_cron",
+    "a cron schedule of its own",
+    machines=[NIGHTLY],
+    schedules=[Schedule("wiring_twice_daily", "cron(30 2,14 * * ? *)", target=NIGHTLY, input={"from": "cron"})],
 )

@@ -29,6 +29,9 @@ def test_demo_runs_every_sample_green(localstack, capsys: pytest.CaptureFixture[
     samples = sorted(p.name for p in (ROOT / "samples").glob("*/*.json"))
     rows = [line.split() for line in out.splitlines() if line.rstrip().endswith(" ✓")]
     assert sorted(row[1] for row in rows) == samples, "one summary row per sample, each green"
+    by_sample = {row[1]: row for row in rows}
+    for sample in ("pending_analysis.event.json", "qc_failure_run.event.json"):
+        assert by_sample[sample][2] == "2", "the EXPRESS starter (found in its log group), then the orchestration"
     for row in rows:
         cost = float(row[-2])
         assert 0 < cost < 0.01, f"{row[1]}: an estimated cost per run in dollars"

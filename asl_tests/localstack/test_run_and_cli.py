@@ -36,6 +36,16 @@ def test_run_with_input_follows_the_execution_live(localstack) -> None:
     assert lines[-1] == "1 execution(s): SUCCEEDED"
 
 
+def test_run_follows_a_rule_started_express_run(localstack) -> None:
+    """EXPRESS executions are not listed and keep no history in Step Functions: `aslkit run` finds the rule-started
+    run in its machine's log group and follows it; HealthOmics is aslkit's stand-in, seeded by the workflow."""
+    result = aslkit("run", "readset", "--event", "samples/readset/1_active.input.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "  ▶ Get read set metadata  (Task)" in lines and "  ▶ Write item  (Task)" in lines
+    assert lines[-1] == "1 execution(s): SUCCEEDED"
+
+
 def test_run_reports_a_failure_with_its_state_and_exit_code(localstack, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"runId": "R9", "libraries": [{"id": "L1", "type": "RNA"}]}))

@@ -155,11 +155,11 @@ def test_an_aborted_package_ends_package_push_at_once_naming_it(
     packaging, so a run where packaging finished first is tried again with a fresh run (at most 3 times)."""
     from aslkit.cli import main
 
-    target = f"shr-target-{uuid.uuid4().hex[:8]}"
-    ensure_bucket(aws, target)
     sfn = aws.stepfunctions
     packaging = sharing.machine_arn("sharing_packaging")
     for _attempt in range(3):
+        target = f"shr-target-{uuid.uuid4().hex[:8]}"  # fresh per attempt: a lost race's run pushes its files
+        ensure_bucket(aws, target)
         run = unique_run()
         seed_run(aws, sharing, run, {f"L95{n:05d}": "PROJECT1" for n in range(12)})
         name = f"abort-{run}"

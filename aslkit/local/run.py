@@ -22,7 +22,9 @@ from aslkit.local.follow import Follower
 from aslkit.runtime import express
 from aslkit.spec import SpecError, Workflow
 
-DISCOVERY_TIMEOUT_S = 15.0
+#: how long a trigger may take to start its first execution (LocalStack's SQS pollers back off while idle)
+DISCOVERY_TIMEOUT_S = 30.0
+SETTLE_S = 1.0  # and no new execution for this long: the trigger's consequences have all started
 
 
 def _run_express(
@@ -65,7 +67,7 @@ def trigger(
         ]
     watched = list(deployment.machines)
     since = datetime.now(UTC)
-    before = {arn for machine in watched for arn in _executions(clients, deployment, machine, since)}
+    before = {run[0] for machine in watched for run in _executions(clients, deployment, machine, since)}
     # A trigger file may name the deployment's resources by placeholder (`${edp_landing_bucket_name}`).
     event = json.loads(substitute(json.dumps(event), deployment.substitutions, source="the event"))
     if isinstance(event, dict) and "Records" in event:
@@ -77,23 +79,33 @@ def trigger(
             "the --event file must hold an EventBridge event (source, detail-type, detail), a list of them, "
             "or an SQS Records[] envelope"
         )
+    # Every execution the trigger led to, in the order they started: the ones it started, and the ones those
+    # started (a starter's orchestration, a flush's packaging): found until every EXPRESS one found has ended and
+    # none has appeared for SETTLE_S (a STANDARD one is followed, not waited for).
     deadline = time.monotonic() + DISCOVERY_TIMEOUT_S
+    found: list[tuple[str, datetime, bool]] = []
+    last_new = time.monotonic()
     while time.monotonic() < deadline:
-        started = [arn for m in watched for arn in _executions(clients, deployment, m, since) if arn not in before]
-        if started:
-            time.sleep(0.3)  # let siblings started by the same trigger appear
-            return [arn for m in watched for arn in _executions(clients, deployment, m, since) if arn not in before]
-        time.sleep(0.1)
-    return []
+        now = [run for m in watched for run in _executions(clients, deployment, m, since) if run[0] not in before]
+        if len(now) > len(found):
+            last_new = time.monotonic()
+        found = now
+        if found and all(ended for _, _, ended in found) and time.monotonic() - last_new >= SETTLE_S:
+            break
+        time.sleep(0.25)
+    return [arn for arn, _, _ in sorted(found, key=lambda run: run[1])]
 
 
-def _executions(clients: AwsClients, deployment: Deployment, machine: str, since: datetime) -> list[str]:
-    """The machine's executions: a STANDARD one's listed, an EXPRESS one's (unlisted) from its log group."""
+def _executions(clients: AwsClients, deployment: Deployment, machine: str,
+                since: datetime) -> list[tuple[str, datetime, bool]]:  # fmt: skip
+    """(ARN, start, done starting others) of the machine's executions: a STANDARD one's listed (it starts others
+    as it runs, and is followed), an EXPRESS one's (unlisted) from its log group, done once it has ended."""
     arn = deployment.machine_arn(machine)
     if deployment.machine_types.get(machine) == "EXPRESS":
-        return express.executions(clients.stepfunctions, clients.logs, arn, since=since)
+        return [(run.arn, run.started, run.ended) for run in express.runs(clients.stepfunctions, clients.logs, arn,
+                                                                           since=since)]  # fmt: skip
     response = clients.stepfunctions.list_executions(stateMachineArn=arn, maxResults=1000)
-    return [item["executionArn"] for item in response["executions"]]
+    return [(item["executionArn"], item["startDate"], True) for item in response["executions"]]
 
 
 def send_records(

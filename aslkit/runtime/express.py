@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,8 +65,28 @@ def fetch(stepfunctions: Any, logs: Any, execution_arn: str) -> ExecutionResult 
 
 def executions(stepfunctions: Any, logs: Any, machine_arn: str, *, since: datetime | None = None) -> list[str]:
     """The EXPRESS executions of a machine that started (since a time), oldest first, from its log group."""
+    return [run.arn for run in runs(stepfunctions, logs, machine_arn, since=since)]
+
+
+@dataclass(frozen=True)
+class Run:
+    """An EXPRESS execution as its log group shows it: when it started, and whether it has ended."""
+
+    arn: str
+    started: datetime
+    ended: bool
+
+
+def runs(stepfunctions: Any, logs: Any, machine_arn: str, *, since: datetime | None = None) -> list[Run]:
+    """The EXPRESS executions of a machine that started (since a time), oldest first."""
     group = log_group_of(stepfunctions, machine_arn)
-    return started(read_records(logs, group, since=since, matching="ExecutionStarted")) if group else []
+    if group is None:
+        return []
+    records = read_records(logs, group, since=since, matching="Execution")
+    ended = {r["execution_arn"] for r in records if r["type"] in _END}
+    found = [Run(str(r["execution_arn"]), _timestamp(r.get("event_timestamp")), r["execution_arn"] in ended)
+             for r in records if r["type"] == "ExecutionStarted"]  # fmt: skip
+    return sorted(found, key=lambda run: run.started)
 
 
 def read_records(logs: Any, group: str, *, since: datetime | None = None, matching: str = "") -> list[dict[str, Any]]:
@@ -90,13 +111,6 @@ def read_records(logs: Any, group: str, *, since: datetime | None = None, matchi
         return []
     records.sort(key=lambda r: (r["execution_arn"], int(r.get("id", 0))))
     return records
-
-
-def started(records: list[dict[str, Any]]) -> list[str]:
-    """The executions the records show starting, in the order they started."""
-    starts = [r for r in records if r["type"] == "ExecutionStarted"]
-    starts.sort(key=lambda r: _timestamp(r.get("event_timestamp")))
-    return [str(r["execution_arn"]) for r in starts]
 
 
 def history(records: list[dict[str, Any]], execution_arn: str) -> list[dict[str, Any]]:

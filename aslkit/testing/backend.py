@@ -158,7 +158,10 @@ class LocalStackBackend(ClientsBackend):
     def __init__(self, clients: AwsClients, root: Path, mock_config: Path | None = None) -> None:
         super().__init__(clients, root)
         self.mock_config = mock_config
+        #: polling starts at poll_interval and backs off to max_poll_interval: a short execution is seen at once,
+        #: and a long wait does not keep LocalStack (the tier's busiest process) answering DescribeExecution
         self.poll_interval = 0.025
+        self.max_poll_interval = 0.4
 
     # -- deployment ------------------------------------------------------------------------------------------------
     def deploy(
@@ -200,6 +203,7 @@ class LocalStackBackend(ClientsBackend):
     def wait(self, execution_arn: str, timeout: float = 60.0) -> ExecutionResult:
         deadline = time.monotonic() + timeout
         sfn = self.aws.stepfunctions
+        interval = self.poll_interval
         while True:
             if express.is_express(execution_arn):
                 status = self._express_result(execution_arn).status
@@ -213,14 +217,17 @@ class LocalStackBackend(ClientsBackend):
                     f"execution {execution_arn} still {partial.status} after {timeout:.0f} s; "
                     f"states so far: {' -> '.join(partial.states) or 'none'}"
                 )
-            time.sleep(self.poll_interval)
+            time.sleep(interval)
+            interval = min(self.max_poll_interval, interval * 1.5)
 
     def until(self, check: Callable[[], T], timeout: float) -> T:
         """Poll `check` until it returns something truthy or `timeout` seconds pass; its last value."""
         deadline = time.monotonic() + timeout
         value = check()
+        interval = 0.05
         while not value and time.monotonic() < deadline:
-            time.sleep(0.1)
+            time.sleep(interval)
+            interval = min(self.max_poll_interval, interval * 1.5)
             value = check()
         return value
 
