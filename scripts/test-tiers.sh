@@ -16,7 +16,7 @@ if ! bash -c "$CHECKS"; then
   exit 1
 fi
 echo "== in process (every test; the LocalStack tier runs meanwhile, into $log) =="
-nice -n 10 "$PY" -m pytest --aslkit-backend=inprocess -rfE
+"$PY" -m pytest --aslkit-backend=inprocess -rfE
 inprocess=$?
 wait "$localstack_pid"
 localstack=$?
