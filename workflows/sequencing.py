@@ -32,6 +32,7 @@ from aslkit.asl import (
     jsonata,
     lambda_invoke,
     number_parameter,
+    reraise,
     start_execution,
 )
 from aslkit.asl.values import JsonValue
@@ -117,7 +118,9 @@ def wes_run(*, tolerate_failure: bool, prefix: str = "") -> Chain:
     if tolerate_failure:
         failed = Pass("Run failed", comment="recorded; only what depends on this run is skipped")
     else:
-        failed = Fail("Run failed", error="{% $states.input.error %}", cause="{% $states.input.cause %}")
+        # the run's own error (a WES status), or WesRunFailed for a States.* one (a heartbeat or timeout): a Fail
+        # that ends with a States.* name ends the execution as States.Runtime instead
+        failed = reraise("Run failed", "WesRunFailed")
     launch = lambda_invoke(
         "Launch and wait",
         function=launcher.arn,

@@ -419,7 +419,7 @@ CASES: list[tuple[str, str, Any, Any]] = [
         "mutually-exclusive",
         "/States/F/ErrorPath",
         machine({"F": {"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}}),
-        machine({"F": {"Type": "Fail", "ErrorPath": "$.e"}}),
+        machine({"F": {"Type": "Fail", "Error": "E"}}),
     ),
     (
         "mutually-exclusive",
@@ -544,7 +544,180 @@ CASES: list[tuple[str, str, Any, Any]] = [
         machine({"A": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:copyObject.sync", "End": True}}),
         machine({"A": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:copyObject", "End": True}}),
     ),
+    (
+        "payload-template",
+        "/States/A/Parameters/x.$",
+        machine({"A": {"Type": "Pass", "Parameters": {"x": 1, "x.$": "$.y"}, "End": True}}),
+        machine({"A": {"Type": "Pass", "Parameters": {"x.$": "$.y"}, "End": True}}),
+    ),
+    (
+        "payload-template",
+        "/States/A/Parameters/inner/n.$",
+        machine({"A": {"Type": "Pass", "Parameters": {"inner": {"n.$": 23}}, "End": True}}),
+        machine({"A": {"Type": "Pass", "Parameters": {"inner": {"n": 23}}, "End": True}}),
+    ),
+    (
+        "payload-template",
+        "/States/A/Parameters/list.$",
+        machine({"A": {"Type": "Pass", "Parameters": {"list.$": ["$.a"]}, "End": True}}),
+        machine({"A": {"Type": "Pass", "Parameters": {"list.$": "States.Array($.a)"}, "End": True}}),
+    ),
+    (
+        "intrinsic-arity",
+        "/States/A/Parameters/n.$",
+        machine({"A": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd('1', $.i)"}, "End": True}}),
+        machine({"A": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd(1, $.i)"}, "End": True}}),
+    ),
+    (
+        "fail-error-states",
+        "/States/F/Error",
+        machine({"F": {"Type": "Fail", "Error": "{% $states.input.error %}"}}, QueryLanguage="JSONata"),
+        machine(
+            {
+                "F": {
+                    "Type": "Fail",
+                    "Error": "{% $substring($states.input.error, 0, 7) = 'States.' ? 'JobFailed'"
+                    " : $states.input.error %}",
+                }
+            },
+            QueryLanguage="JSONata",
+        ),
+    ),
+    (
+        "fail-error-states",
+        "/States/F/ErrorPath",
+        machine({"F": {"Type": "Fail", "ErrorPath": "$.error"}}),
+        machine({"F": {"Type": "Fail", "Error": "JobFailed"}}),
+    ),
+    (
+        "getitem-item",
+        "/States/G/Assign/found",
+        machine(
+            {
+                "G": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::dynamodb:getItem",
+                    "Arguments": {"TableName": "t", "Key": {"id": {"S": "x"}}},
+                    "Assign": {"found": "{% $states.result.Item %}"},
+                    "End": True,
+                }
+            },
+            QueryLanguage="JSONata",
+        ),
+        machine(
+            {
+                "G": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::dynamodb:getItem",
+                    "Arguments": {"TableName": "t", "Key": {"id": {"S": "x"}}},
+                    "Assign": {"found": "{% $exists($states.result.Item) ? $states.result.Item : null %}"},
+                    "End": True,
+                }
+            },
+            QueryLanguage="JSONata",
+        ),
+    ),
+    (
+        "state-name",
+        "/States/" + "S" * 81,
+        machine({"S" * 81: {"Type": "Pass", "End": True}}),
+        machine({"S" * 80: {"Type": "Pass", "End": True}}),
+    ),
+    (
+        "task-resource",
+        "/States/A/Resource",
+        machine({"A": {"Type": "Task", "Resource": "my-function", "End": True}}),
+        machine(
+            {
+                "A": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:lambda:us-east-1:123456789012:function:my-function",
+                    "End": True,
+                }
+            }
+        ),
+    ),
+    (
+        "map-label",
+        "/States/M/Label",
+        machine(
+            {
+                "M": {
+                    "Type": "Map",
+                    "Label": "L" * 41,
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                        "StartAt": "P",
+                        "States": {"P": {"Type": "Pass", "End": True}},
+                    },
+                    "End": True,
+                }
+            }
+        ),
+        machine(
+            {
+                "M": {
+                    "Type": "Map",
+                    "Label": "L" * 40,
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                        "StartAt": "P",
+                        "States": {"P": {"Type": "Pass", "End": True}},
+                    },
+                    "End": True,
+                }
+            }
+        ),
+    ),
 ]
+
+# Definitions that run on AWS (in production, or as AWS's documentation writes them) and must lint clean.
+RUN_ON_AWS: list[tuple[str, Any]] = [
+    (
+        "a dot before a bracket (AWS's docs: $.abc.['def ghi'])",
+        machine(
+            {
+                "A": {
+                    "Type": "Pass",
+                    "Parameters": {
+                        "first.$": "$.[0].fileUri",
+                        "state.$": "$.Snapshots.[0].State",
+                        "spaced.$": "$.abc.['def ghi']",
+                    },
+                    "End": True,
+                }
+            }
+        ),
+    ),
+    (
+        "a Comment inside a nested Choice rule",
+        machine(
+            {
+                "C": {
+                    "Type": "Choice",
+                    "Choices": [
+                        {
+                            "And": [
+                                {"Comment": "ready", "Variable": "$.ready", "BooleanEquals": True},
+                                {"Not": {"Comment": "not failed", "Variable": "$.failed", "IsPresent": True}},
+                            ],
+                            "Next": "D",
+                        }
+                    ],
+                    "Default": "D",
+                },
+                "D": {"Type": "Succeed"},
+            }
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", RUN_ON_AWS, ids=[c[0] for c in RUN_ON_AWS])
+def test_definitions_that_run_on_aws_have_no_errors(case: tuple[str, Any]) -> None:
+    report = lint_document(copy.deepcopy(case[1]))
+    assert report.findings == [], [str(f) for f in report.findings]
+
 
 # Documents whose defect the JSON parser would hide are checked from text.
 TEXT_CASES: list[tuple[str, str, str]] = [
@@ -616,3 +789,18 @@ def test_text_output_names_file_pointer_rule_and_fix() -> None:
         "x.asl.json:/States/A/Next: error [unresolved-next] Next 'B' names no state of this graph; the states "
         "here are: 'A' (a state inside a Parallel branch or Map processor can only go to states of the same branch)"
     ]
+
+
+def test_placeholders_are_deploy_time_values_inside_jsonata_and_in_numeric_fields() -> None:
+    """`${name}` (DefinitionSubstitutions) is filled before AWS reads the definition: a number where one is due,
+    text inside a JSONata string. Declared placeholders lint clean; undeclared ones are still named."""
+    doc = machine({
+        "W": {"Type": "Wait", "Seconds": "${wait_seconds}", "Next": "J"},
+        "J": {"Type": "Pass", "QueryLanguage": "JSONata",
+              "Output": "{% $states.input.n > ${threshold} ? 'big' : '${label}' %}", "End": True},
+    })  # fmt: skip
+    assert lint_document(copy.deepcopy(doc), known_placeholders=["wait_seconds", "threshold", "label"]).findings == []
+    findings = lint_document(copy.deepcopy(doc), known_placeholders=["wait_seconds", "label"]).findings
+    assert [(f.rule, f.pointer) for f in findings] == [("unknown-placeholder", "/States/J/Output")]
+    wrong = machine({"W": {"Type": "Wait", "Seconds": "soon", "End": True}})
+    assert "schema" in {f.rule for f in lint_document(wrong).findings}, "only a whole placeholder is let through"

@@ -56,3 +56,17 @@ class Report:
 def pointer(*parts: str | int) -> str:
     """A JSON Pointer (RFC 6901) from path parts."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def resolve(document: object, ptr: str) -> object:
+    """The value a JSON Pointer names in `document` (None if it names nothing)."""
+    value = document
+    for raw in ptr.split("/")[1:] if ptr else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value

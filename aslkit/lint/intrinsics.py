@@ -30,6 +30,14 @@ ARITY: Final[dict[str, tuple[int, int | None]]] = {
     "States.UUID": (0, 0),
 }
 HASH_ALGORITHMS: Final = ("MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512")
+#: name -> the argument positions that must be integers (the engine's rules, `aslkit.engine.intrinsics`)
+INTEGER_ARGS: Final[dict[str, tuple[int, ...]]] = {
+    "States.MathAdd": (0, 1),
+    "States.MathRandom": (0, 1, 2),
+    "States.ArrayRange": (0, 1, 2),
+    "States.ArrayPartition": (1,),
+    "States.ArrayGetItem": (1,),
+}
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 
@@ -95,6 +103,13 @@ def _check(call: Call, found: list[tuple[str, str]]) -> None:
                 )
         elif call.name == "States.Hash" and isinstance(call.args[1], str) and call.args[1] not in HASH_ALGORITHMS:
             found.append(("intrinsic-arity", f"States.Hash algorithm must be one of {', '.join(HASH_ALGORITHMS)}"))
+        for position in INTEGER_ARGS.get(call.name, ()):
+            literal = call.args[position] if position < len(call.args) else 0
+            whole = isinstance(literal, int | float) and not isinstance(literal, bool) and float(literal).is_integer()
+            if not isinstance(literal, PathArg | Call) and not whole:
+                message = (f"{call.name}: argument {position + 1} must be an integer (or a path to one), not "
+                           f"{literal!r}: the call fails with States.IntrinsicFailure")  # fmt: skip
+                found.append(("intrinsic-arity", message))
     for arg in call.args:
         if isinstance(arg, Call):
             _check(arg, found)

@@ -65,6 +65,8 @@ def _check_segments(text: str, rest: str, reference: bool, kind: str, offset: in
             i = match.end()
         elif rest[i] == ".":
             i += 1
+            if rest.startswith("[", i):  # `$.[0]`, `$.a.['b c']`: AWS's documentation writes them, and AWS runs them
+                continue
             if rest.startswith("*", i):
                 if reference:
                     return PathProblem(f"{text!r}: a {kind} cannot use the wildcard '*'")

@@ -185,7 +185,7 @@ STATE_FIELDS: Final[dict[str, dict[str, Schema]]] = {
         "ToleratedFailureCountPath": STRING,
         "ToleratedFailurePercentage": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, JSONATA]},
         "ToleratedFailurePercentagePath": STRING,
-        "Label": {"type": "string", "maxLength": 40},
+        "Label": STRING,  # CDK's DistributedMap refuses over 40 characters, AWS runs longer ones: a warning
     },
 }
 REQUIRED: Final[dict[str, tuple[str, ...]]] = {
@@ -244,7 +244,7 @@ ASL_SCHEMA: Final[Schema] = {
         "choiceRule": _obj(
             {**_RULE_FIELDS, "Next": STRING, "Comment": STRING, "Assign": OBJECT, "Output": ANY}, ("Next",)
         ),
-        "nestedRule": _obj(_RULE_FIELDS),
+        "nestedRule": _obj({**_RULE_FIELDS, "Comment": STRING}),  # statelint's grammar allows it; AWS runs it
     },
 }
 

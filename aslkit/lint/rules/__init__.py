@@ -42,6 +42,12 @@ RULES: Final[dict[str, tuple[Severity, str]]] = {
     "unknown-states-error": (Severity.WARNING, "ErrorEquals names only States.* errors that exist"),
     "integration-pattern": (Severity.ERROR, "a service integration is used with a pattern it supports"),
     "unknown-placeholder": (Severity.ERROR, "every ${...} placeholder is one the machine declares"),
+    "payload-template": (Severity.ERROR, "a '.$' key holds a string, and no template has both 'x' and 'x.$'"),
+    "state-name": (Severity.ERROR, "a state's name has at most 80 characters"),
+    "task-resource": (Severity.ERROR, "a Task's Resource is an ARN (or a placeholder filled at deploy time)"),
+    "fail-error-states": (Severity.WARNING, "a Fail's error computed at run time cannot be a States.* name"),
+    "getitem-item": (Severity.WARNING, "a getItem's Item as a whole Assign or Output value is guarded by $exists"),
+    "map-label": (Severity.WARNING, "a Map Label of more than 40 characters: CDK's DistributedMap refuses it"),
 }
 
 CHECKS: Final[tuple[Check, ...]] = (

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -24,6 +26,7 @@ REFERENCE_FIELDS: Final = ("ItemsPath", "SecondsPath", "TimestampPath", "Timeout
 REFERENCE_OR_INTRINSIC: Final = ("ErrorPath", "CausePath")
 #: Fields whose content is data, never evaluated.
 LITERAL_FIELDS: Final = ("Result", "Comment")
+_PLACEHOLDER = re.compile(r"\$\{[^}]+\}")
 #: Fields that hold sub-graphs, checked as graphs of their own.
 GRAPH_FIELDS: Final = ("Branches", "ItemProcessor", "Iterator")
 
@@ -60,8 +63,18 @@ def paths(doc: Document) -> Found:
                 if problem:
                     yield "invalid-reference-path", ptr, problem.message
         for ptr, dynamic_key, dynamic in _evaluated_values(state):
-            if isinstance(dynamic_key, str) and dynamic_key.endswith(".$") and isinstance(dynamic, str):
-                yield from _dynamic_value(ptr, dynamic)
+            if isinstance(dynamic_key, str) and dynamic_key.endswith(".$"):
+                if isinstance(dynamic, str):
+                    yield from _dynamic_value(ptr, dynamic)
+                else:
+                    yield ("payload-template", ptr, f"{dynamic_key!r} takes a path or an intrinsic function as a "
+                           f"string, not {json.dumps(dynamic)[:60]}: drop the '.$' for a literal value")  # fmt: skip
+        for ptr, _, template in _evaluated_values(state):
+            if isinstance(template, dict):
+                for key in template:
+                    if isinstance(key, str) and key.endswith(".$") and key[:-2] in template:
+                        yield ("payload-template", ptr + pointer(key), f"both {key[:-2]!r} and {key!r}: Step Functions "
+                               "refuses the definition (one field, one value); keep one of them")  # fmt: skip
 
 
 def _path_fields(state: StateView) -> Iterator[tuple[str, str, Any]]:
@@ -141,7 +154,8 @@ def jsonata_expressions(doc: Document) -> Found:
                     "a JSONata expression must be the whole string, '{% ... %}'; build text inside it with '&'",
                 )
                 continue
-            error = jsonata_error(stripped[2:-2])
+            # a ${placeholder} is text filled at deploy time, a number or a name inside quotes: parse it as 0
+            error = jsonata_error(_PLACEHOLDER.sub("0", stripped[2:-2]))
             if error:
                 yield "jsonata-syntax", ptr, f"JSONata does not parse: {error}"
 

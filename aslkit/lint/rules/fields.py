@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -228,4 +229,38 @@ def unbounded_wait(doc: Document) -> Found:
             )
 
 
-CHECKS = (query_language_field, mutually_exclusive, heartbeat_timeout, distributed_only, unbounded_wait)
+#: AWS's quota on a state's name (the ASL specification: "MUST NOT exceed 80 Unicode characters")
+STATE_NAME_MAX: Final = 80
+#: CDK's DistributedMap refuses a longer Label; AWS itself runs longer ones (found in production definitions)
+LABEL_CDK_MAX: Final = 40
+_RESOURCE = re.compile(r"arn:[^:]+:[^:]+:[^:]*:[^:]*:.+")
+
+
+def state_names(doc: Document) -> Found:
+    for state in doc.states():
+        if len(state.name) > STATE_NAME_MAX:
+            yield ("state-name", state.ptr, f"the state name {state.name[:30]!r}... has {len(state.name)} "
+                   f"characters; Step Functions takes at most {STATE_NAME_MAX}")  # fmt: skip
+
+
+def task_resources(doc: Document) -> Found:
+    for state in doc.states():
+        resource = state.body.get("Resource")
+        if state.type != "Task" or not isinstance(resource, str) or "${" in resource or resource.startswith("{%"):
+            continue  # a placeholder (DefinitionSubstitutions) is filled at deploy time
+        if not _RESOURCE.fullmatch(resource):
+            yield ("task-resource", state.at("Resource"), f"{resource!r} is not an ARN: write a service "
+                   "integration (arn:aws:states:::lambda:invoke), a function, activity or service ARN, or a "
+                   "${placeholder}")  # fmt: skip
+
+
+def map_labels(doc: Document) -> Found:
+    for state in doc.states():
+        label = state.body.get("Label")
+        if state.type == "Map" and isinstance(label, str) and len(label) > LABEL_CDK_MAX:
+            yield ("map-label", state.at("Label"), f"the Label has {len(label)} characters: AWS runs it, but CDK's "
+                   f"DistributedMap refuses more than {LABEL_CDK_MAX}")  # fmt: skip
+
+
+CHECKS = (query_language_field, mutually_exclusive, heartbeat_timeout, distributed_only, unbounded_wait,
+          state_names, task_resources, map_labels)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from aslkit.asl.errors import STATES_ERRORS
@@ -46,6 +47,43 @@ def unknown_states_error(doc: Document) -> Found:
                             f"{name} is not an error Step Functions raises, so this never matches; "
                             f"known: {', '.join(sorted(STATES_ERRORS))}",
                         )
+
+
+def fail_error_states(doc: Document) -> Found:
+    """A Fail whose error is computed at run time (a caught error re-raised) may produce a States.* name, which
+    AWS refuses in a Fail ("Custom Error Names MUST NOT begin with the prefix 'States.'"): the execution then ends
+    as States.Runtime, and the real error (a timeout, say) is lost."""
+    for state in doc.states():
+        if state.type != "Fail":
+            continue
+        for key in ("Error", "ErrorPath"):
+            value = state.body.get(key)
+            dynamic = key == "ErrorPath" or (isinstance(value, str) and value.lstrip().startswith("{%"))
+            if isinstance(value, str) and dynamic and "'States.'" not in value and '"States."' not in value:
+                yield ("fail-error-states", state.at(key), f"{value!r} is computed at run time: a caught States.* "
+                       "error (States.Timeout ...) re-raised here ends the execution as States.Runtime instead. "
+                       "Map those to a name of your own (aslkit.asl.reraise does)")  # fmt: skip
+
+
+_GET_ITEM = ("arn:aws:states:::dynamodb:getItem", "arn:aws:states:::aws-sdk:dynamodb:getItem")
+#: a whole JSONata value that is the getItem's Item (or a field of it): undefined when nothing was found
+_BARE_ITEM = re.compile(r"\{%\s*\$states\.result\.Item(\.[A-Za-z0-9_]+)*\s*%\}")
+
+
+def get_item_without_exists(doc: Document) -> Found:
+    """A getItem that finds nothing returns no `Item`: an Assign or Output whose value is that Item (or a field of
+    it) is undefined, which fails with States.QueryEvaluationError instead of taking the not-found path. (Inside
+    an object an undefined field is only left out, so only whole values are reported.)"""
+    for state in doc.states():
+        if state.query_language != "JSONata" or state.body.get("Resource") not in _GET_ITEM:
+            continue
+        for key in ("Assign", "Output"):
+            for ptr, _, value in [(state.at(key), key, state.body.get(key)), *walk_values(state.body.get(key),
+                                                                                          state.at(key))]:  # fmt: skip
+                if isinstance(value, str) and _BARE_ITEM.fullmatch(value.strip()):
+                    yield ("getitem-item", ptr, f"{value!r} is undefined when the getItem finds nothing, and "
+                           "fails with States.QueryEvaluationError: write {% $exists($states.result.Item) ? "
+                           "$states.result.Item : null %}, or test it in a Choice first")  # fmt: skip
 
 
 def integration_pattern(doc: Document) -> Found:
@@ -95,4 +133,5 @@ def unknown_placeholder(doc: Document) -> Found:
                 )
 
 
-CHECKS = (states_all_last, unknown_states_error, integration_pattern, unknown_placeholder)
+CHECKS = (states_all_last, unknown_states_error, integration_pattern, unknown_placeholder, fail_error_states,
+          get_item_without_exists)  # fmt: skip
