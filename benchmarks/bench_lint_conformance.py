@@ -1,0 +1,55 @@
+"""The linter on the public conformance corpus (#17): per source, the files, the false errors (an error on a
+definition that runs on AWS) and the warnings against the expected ones; then lint speed in one process.
+
+    .venv/bin/python benchmarks/bench_lint_conformance.py [--rounds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from asl_tests.conformance.public_corpus import entries  # noqa: E402
+from aslkit.lint import Severity, lint_file  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=20, help="lint the whole corpus this many times for the speed")
+    args = parser.parse_args()
+    corpus = entries()
+    committed = sorted((ROOT / "statemachines").glob("*.asl.json"))
+    print(f"{'source':<50} {'files':>5} {'no false error':>15} {'warnings as expected':>21}")
+    ok = True
+    for source in sorted({e.source for e in corpus}):
+        mine = [e for e in corpus if e.source == source]
+        clean = expected = 0
+        for entry in mine:
+            report = lint_file(entry.path, known_placeholders=entry.placeholders)
+            clean += not any(f.severity is Severity.ERROR for f in report.findings)
+            expected += sorted(f.rule for f in report.findings) == sorted(entry.warnings)
+        ok = ok and clean == expected == len(mine)
+        print(f"{source:<50} {len(mine):>5} {clean:>9} ({100 * clean / len(mine):3.0f}%) {expected:>14} "
+              f"({100 * expected / len(mine):3.0f}%)")  # fmt: skip
+    files = [e.path for e in corpus] + committed
+    lint_file(files[0])  # the schema's validator is built on first use
+    rates = []
+    for _ in range(args.rounds):
+        started = time.perf_counter()
+        for path in files:
+            lint_file(path)
+        rates.append(len(files) / (time.perf_counter() - started))
+    print(f"\nlint speed over {len(files)} files ({len(corpus)} public, {len(committed)} of the catalogue), one "
+          f"process: median {statistics.median(rates):.0f} files/s over {args.rounds} rounds (min {min(rates):.0f}, "
+          f"max {max(rates):.0f})")  # fmt: skip
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
