@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from aslkit.errors import UserInputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="*", type=Path, help="ASL JSON files")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="ASL files, CloudFormation/SAM templates (JSON or YAML), CDK cdk.out folders")  # fmt: skip
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--placeholder", action="append", default=None, metavar="NAME[=VALUE]",
                         help="declare a ${NAME} placeholder (with =VALUE: substitute it before linting); "
@@ -21,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aslkit.lint import RULES, lint_file
+    from aslkit.lint import RULES, lint_file, lint_text
 
     if args.rules:
         for rule, (severity, summary) in RULES.items():
@@ -32,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
             "give one or more ASL files (or --rules)", hint="e.g. aslkit lint statemachines/*.asl.json"
         )
     for file in args.files:
-        if not file.is_file():
-            raise UserInputError(f"no such file: {file}" if not file.exists() else f"{file} is not a file")
+        if not file.exists():
+            raise UserInputError(f"no such file: {file}")
     known: set[str] | None = None
     substitutions: dict[str, str] = {}
     if args.placeholder is not None:
@@ -45,7 +47,16 @@ def run(args: argparse.Namespace) -> int:
             known.add(name)
             if has_value:
                 substitutions[name] = value
-    reports = [lint_file(f, known_placeholders=known, substitutions=substitutions) for f in args.files]
+    reports = []
+    for file in args.files:
+        found = _template_definitions(file)
+        if found is None:
+            reports.append(lint_file(file, known_placeholders=known, substitutions=substitutions))
+            continue
+        for definition in found:  # what CloudFormation fills is declared, besides any --placeholder
+            declared = definition.placeholders | (known or set())
+            reports.append(lint_text(definition.text, source=definition.label, known_placeholders=declared,
+                                     substitutions=substitutions))  # fmt: skip
     if args.format == "json":
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     else:
@@ -56,3 +67,18 @@ def run(args: argparse.Namespace) -> int:
         warnings = sum(len(r.warnings) for r in reports)
         print(f"{len(reports)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if any(r.errors for r in reports) else 0
+
+
+def _template_definitions(path: Path) -> list[Any] | None:
+    """The state machines of a template or cdk.out folder; None for a plain ASL file (linted as it is)."""
+    from aslkit.lint import templates
+
+    if path.is_dir():
+        return list(templates.definitions(path))
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return list(templates.definitions(path))
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None  # the linter reports what is wrong with it
+    return list(templates.definitions(path)) if templates.is_template(document) else None
