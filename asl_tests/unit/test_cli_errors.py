@@ -65,7 +65,7 @@ CASES = [
     # (arguments, exit code, what the message says)
     (["lint", "nope.json"], 2, "no such file: nope.json"),
     (["lint"], 2, "give one or more ASL files"),
-    (["lint", "folder"], 2, "is not a file"),
+    (["lint", "folder"], 2, "holds no *.template.json; point at a CDK cdk.out folder"),
     (["lint", "--format", "xml", "list.json"], 2, "invalid choice: 'xml'"),
     (["lint", "--placeholder", "=x", "list.json"], 2, "has no name"),
     (["graph", "bad.json"], 2, "is not valid JSON"),
