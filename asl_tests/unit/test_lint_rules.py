@@ -590,6 +590,12 @@ CASES: list[tuple[str, str, Any, Any]] = [
         machine({"F": {"Type": "Fail", "Error": "JobFailed"}}),
     ),
     (
+        "fail-error-states",
+        "/States/F/Error",
+        machine({"F": {"Type": "Fail", "Error": "States.MyOwnFailure"}}),
+        machine({"F": {"Type": "Fail", "Error": "MyOwnFailure"}}),
+    ),
+    (
         "getitem-item",
         "/States/G/Assign/found",
         machine(
@@ -804,3 +810,16 @@ def test_placeholders_are_deploy_time_values_inside_jsonata_and_in_numeric_field
     assert [(f.rule, f.pointer) for f in findings] == [("unknown-placeholder", "/States/J/Output")]
     wrong = machine({"W": {"Type": "Wait", "Seconds": "soon", "End": True}})
     assert "schema" in {f.rule for f in lint_document(wrong).findings}, "only a whole placeholder is let through"
+
+
+def test_a_states_name_the_machine_raises_itself_is_not_unknown_where_it_is_caught() -> None:
+    doc = machine({
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "States.Done"}}}],
+              "Catch": [{"ErrorEquals": ["States.Done"], "Next": "E"}, {"ErrorEquals": ["States.Dnoe"], "Next": "E"}],
+              "End": True},
+        "E": {"Type": "Succeed"},
+    })  # fmt: skip
+    findings = [(f.rule, f.pointer) for f in lint_document(doc).findings]
+    assert ("unknown-states-error", "/States/P/Catch/1/ErrorEquals/0") in findings, "a typo is still unknown"
+    assert ("unknown-states-error", "/States/P/Catch/0/ErrorEquals/0") not in findings, "its own Fail raises it"
+    assert ("fail-error-states", "/States/P/Branches/0/States/F/Error") in findings

@@ -34,13 +34,20 @@ def states_all_last(doc: Document) -> Found:
                     )
 
 
+def own_errors(doc: Document) -> set[str]:
+    """The error names the machine's own Fail states raise (written out, not computed)."""
+    return {str(s.body["Error"]) for s in doc.states() if s.type == "Fail" and isinstance(s.body.get("Error"), str)}
+
+
 def unknown_states_error(doc: Document) -> Found:
+    raised = own_errors(doc)  # a Fail may raise a States.* name (the ASL specification forbids it; AWS runs it)
     for state in doc.states():
         for key in ("Retry", "Catch"):
             for index, handler in enumerate(state.body.get(key) or []):
                 errors = handler.get("ErrorEquals") if isinstance(handler, dict) else None
                 for position, name in enumerate(errors if isinstance(errors, list) else []):
-                    if isinstance(name, str) and name.startswith("States.") and name not in STATES_ERRORS:
+                    known = name in STATES_ERRORS or name in raised
+                    if isinstance(name, str) and name.startswith("States.") and not known:
                         yield (
                             "unknown-states-error",
                             state.at(key, index, "ErrorEquals", position),
@@ -56,6 +63,11 @@ def fail_error_states(doc: Document) -> Found:
     for state in doc.states():
         if state.type != "Fail":
             continue
+        written = state.body.get("Error")
+        if isinstance(written, str) and written.startswith("States."):
+            yield ("fail-error-states", state.at("Error"), f"{written!r}: the ASL specification reserves the "
+                   "'States.' prefix for Step Functions' own errors (\"MUST NOT begin with the prefix 'States.'\"); "
+                   "name it without the prefix")  # fmt: skip
         for key in ("Error", "ErrorPath"):
             value = state.body.get(key)
             dynamic = key == "ErrorPath" or (isinstance(value, str) and value.lstrip().startswith("{%"))
