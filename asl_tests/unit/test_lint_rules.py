@@ -37,6 +37,13 @@ def jsonata_map(extra: dict[str, Any], processor: dict[str, Any] | None = None) 
     )
 
 
+def get_item(found: str) -> dict[str, Any]:
+    """A JSONata getItem that assigns `found`."""
+    get = {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "Assign": {"found": found},
+           "Arguments": {"TableName": "t", "Key": {"id": {"S": "x"}}}, "End": True}  # fmt: skip
+    return machine({"G": get}, QueryLanguage="JSONata")
+
+
 # (rule, pointer it must report, bad document, good document)
 CASES: list[tuple[str, str, Any, Any]] = [
     (
@@ -598,30 +605,8 @@ CASES: list[tuple[str, str, Any, Any]] = [
     (
         "getitem-item",
         "/States/G/Assign/found",
-        machine(
-            {
-                "G": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::dynamodb:getItem",
-                    "Arguments": {"TableName": "t", "Key": {"id": {"S": "x"}}},
-                    "Assign": {"found": "{% $states.result.Item %}"},
-                    "End": True,
-                }
-            },
-            QueryLanguage="JSONata",
-        ),
-        machine(
-            {
-                "G": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::dynamodb:getItem",
-                    "Arguments": {"TableName": "t", "Key": {"id": {"S": "x"}}},
-                    "Assign": {"found": "{% $exists($states.result.Item) ? $states.result.Item : null %}"},
-                    "End": True,
-                }
-            },
-            QueryLanguage="JSONata",
-        ),
+        get_item("{% $states.result.Item %}"),
+        get_item("{% $exists($states.result.Item) ? $states.result.Item : null %}"),
     ),
     (
         "state-name",
