@@ -16,8 +16,15 @@ class Entry:
     source: str  # owner/repository
     path: Path  # the copy here
     upstream: str  # its path in the source repository
-    verdict: str  # "runs": deployed and run on AWS, so no errors
+    verdict: str  # "runs" (deployed and run on AWS) or "valid": no errors; "invalid": exactly `errors`
     warnings: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+
+    def agrees(self, rules: list[tuple[str, bool]]) -> bool:
+        """Whether the linter's (rule, is_error) findings are the expected verdict, errors and warnings."""
+        errors = sorted(rule for rule, is_error in rules if is_error)
+        warnings = sorted(rule for rule, is_error in rules if not is_error)
+        return errors == sorted(self.errors) and warnings == sorted(self.warnings)
 
     @property
     def placeholders(self) -> set[str]:
@@ -31,5 +38,6 @@ def entries() -> list[Entry]:
     for source, details in manifest["sources"].items():
         folder = (HERE / details["folder"]).resolve()
         for name, file in details["files"].items():
-            found.append(Entry(source, folder / name, file["path"], file["verdict"], tuple(file["warnings"])))
+            found.append(Entry(source, folder / name, file["path"], file["verdict"], tuple(file["warnings"]),
+                               tuple(file.get("errors", ()))))  # fmt: skip
     return found
