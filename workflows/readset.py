@@ -347,9 +347,10 @@ def add_commands(commands: Any) -> None:
     readset = commands.add_parser("readset", help="HealthOmics read-set metadata: backfill a sequence store")
     actions = readset.add_subparsers(dest="readset_command", required=True, metavar="ACTION")
     backfill = actions.add_parser("backfill", help="write an item for every read set of a sequence store")
-    backfill.add_argument("--seq-store-id", required=True, help="the HealthOmics sequence store id")
-    backfill.add_argument("--table", required=True, help="the metadata table the deployed backfill must write to")
-    backfill.add_argument("--region", required=True)
+    # the short options are the original tool's (aws-samples healthomics-metadata-sync: backfill -s -t -r)
+    backfill.add_argument("-s", "--seq-store-id", required=True, help="the HealthOmics sequence store id")
+    backfill.add_argument("-t", "--table", required=True, help="the metadata table the deployed backfill must write to")
+    backfill.add_argument("-r", "--region", required=True)
     backfill.add_argument("--profile", default=None, help="AWS profile (default: the environment's credentials)")
     backfill.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. LocalStack")
     backfill.add_argument("--test-case", default=None, help=argparse.SUPPRESS)  # LocalStack mocked integrations

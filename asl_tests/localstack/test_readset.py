@@ -75,6 +75,7 @@ def test_active_writes_the_whole_item(harness: Harness, readset, aws) -> None:
     assert stored["files"]["L"][1]["M"]["etag"] == {"S": NA12878["etag"]["source2"]}
     assert stored["tags"] == {"M": {"project": {"S": "P1"}, "owner": {"S": "genomics"}}}
     assert stored["store"]["M"]["store_name"] == {"S": "prod-store"}
+    assert stored["store"]["M"]["store_type"] == {"S": "sequence_store"}, "the original's value"
     assert "status" not in stored
 
 
@@ -269,8 +270,9 @@ def test_backfill_cli_prints_progress_per_page(harness: Harness, readset, locals
     harness.mock(readset, "readset_backfill", "cli_pages", {
         "List read sets": [Return({"ReadSets": listed[:3], "NextToken": "p2"}), Return({"ReadSets": listed[3:]})],
     })  # fmt: skip
-    command = [sys.executable, "-m", "aslkit.cli", "readset", "backfill", "--seq-store-id", store_id,
-               "--table", "readset_metadata", "--region", "us-east-1", "--endpoint-url", localstack.url,
+    # the original tool's short options (-s -t -r)
+    command = [sys.executable, "-m", "aslkit.cli", "readset", "backfill", "-s", store_id,
+               "-t", "readset_metadata", "-r", "us-east-1", "--endpoint-url", localstack.url,
                "--test-case", "cli_pages"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -278,7 +280,9 @@ def test_backfill_cli_prints_progress_per_page(harness: Harness, readset, locals
     assert "page 1: 3 read set(s), 3 written, 0 kept (newer data)" in lines
     assert "page 2: 2 read set(s), 2 written, 0 kept (newer data)" in lines
     assert lines[-1] == f"backfill of sequence store {store_id}: 2 page(s), 5 item(s) written"
-    assert item(aws, seeded[4]["id"], store_id)["set_name"] == {"S": seeded[4]["name"]}
+    written = item(aws, seeded[4]["id"], store_id)
+    assert written["set_name"] == {"S": seeded[4]["name"]}
+    assert written["store"]["M"]["store_type"] == {"S": "sequence_store"}, "the original's value"
     wrong = subprocess.run([*command[:8], "other_table", *command[9:]], capture_output=True, text=True, timeout=60,
                            check=False)  # fmt: skip
     assert wrong.returncode == 2 and "not other_table" in wrong.stderr, wrong.stderr

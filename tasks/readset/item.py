@@ -91,7 +91,7 @@ def _store(store: dict[str, Any] | None, store_id: str) -> dict[str, Any]:
         "store_id": store.get("Id") or store_id,
         "store_arn": store.get("Arn"),
         "store_name": store.get("Name"),
-        "store_type": "SEQUENCE_STORE",
+        "store_type": "sequence_store",  # the original's value
         "store_uri": access.get("S3Uri"),
         "store_ap_arn": access.get("S3AccessPointArn"),
     }

@@ -38,7 +38,7 @@ def test_full_item() -> None:
             {"file_type": "index", "file_path": "s3://store-access-point/readSet/3456789012/index.bai",
              "etag": "e3", "content_length": 5000, "part_size": 104857600, "total_parts": 1},
         ],
-        "store": {"store_id": "1234567890", "store_arn": STORE["Arn"], "store_name": "prod", "store_type": "SEQUENCE_STORE",
+        "store": {"store_id": "1234567890", "store_arn": STORE["Arn"], "store_name": "prod", "store_type": "sequence_store",
                   "store_uri": "s3://store-access-point/", "store_ap_arn": STORE["S3Access"]["S3AccessPointArn"]},
         "tags": {"project": "P1"},
     }  # fmt: skip
@@ -50,7 +50,7 @@ def test_only_required_fields_present() -> None:
                "FileType": "FASTQ", "CreationTime": "2023-04-04T17:50:00Z"}  # fmt: skip
     item = build_item(read_set=EVENT_READ_SET, event_time="t", status="ACTIVE", metadata=minimal, tags={}, store={})
     assert item == {"set_arn": ARN, "set_id": "3456789012", "set_status": "ACTIVE", "event_time": "t",
-                    "set_type": "FASTQ", "files": [], "store": {"store_id": "1234567890", "store_type": "SEQUENCE_STORE"},
+                    "set_type": "FASTQ", "files": [], "store": {"store_id": "1234567890", "store_type": "sequence_store"},
                     "tags": {}}  # fmt: skip
     assert None not in to_dynamodb(item).values()
 
