@@ -179,19 +179,21 @@ def status_machine() -> StateMachine:
             "time": jsonata("$states.input.time"),
         },
     )
+    # Every field a string, and the time EventBridge's own form (UTC, 'Z'): writes are ordered by comparing it as
+    # text, so "yesterday" or a local offset would freeze or misorder the item.
+    fields = " and ".join(f"$type($states.input.detail.{key}) = 'string'" for key in ("arn", "id", "sequenceStoreId",
+                                                                                     "status"))  # fmt: skip
+    utc_time = (r"$type($states.input.time) = 'string'"
+                r" and $contains($states.input.time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/)")  # fmt: skip
     valid = (
         Choice("Valid event?")
-        .when(
-            "$exists($states.input.detail.arn) and $exists($states.input.detail.id)"
-            " and $exists($states.input.detail.sequenceStoreId) and $exists($states.input.detail.status)"
-            " and $exists($states.input.time)",
-            start >> which,
-        )
+        .when(f"{fields} and {utc_time}", start >> which)
         .otherwise(
             Fail(
                 "Invalid event",
                 error="InvalidReadSetEvent",
-                cause="{% 'not a Read Set Status Change event: ' & $string($states.input) %}",
+                cause="{% 'not a Read Set Status Change event (detail.arn, id, sequenceStoreId and status are strings, "
+                "time is UTC like 2023-04-04T17:53:06Z): ' & $string($states.input) %}",
             )
         )
     )

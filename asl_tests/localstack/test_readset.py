@@ -161,6 +161,25 @@ def test_a_poison_event_fails_its_own_execution_and_later_events_apply(harness: 
     assert item(aws, rid) is not None
 
 
+@pytest.mark.parametrize(("change", "why"), [
+    (lambda ev: ev.update(time="yesterday"), "a time that is not RFC 3339 would freeze the item (compared as text)"),
+    (lambda ev: ev.update(time="2023-04-04T19:53:06+02:00"), "a local offset would misorder it against UTC times"),
+    (lambda ev: ev["detail"].update(id=3456789012), "a numeric id"),
+    (lambda ev: ev["detail"].update(status=7), "a numeric status"),
+    (lambda ev: ev["detail"].update(arn=["arn:aws:omics:..."]), "an ARN that is not a string"),
+])  # fmt: skip
+def test_a_malformed_event_is_refused_before_it_touches_the_table(harness: Harness, readset, aws, change,
+                                                                  why) -> None:  # fmt: skip
+    rid = new_id(aws)
+    bad = event(rid, "ACTIVE")
+    change(bad)
+    failed = send(harness, readset, bad)
+    assert (failed.status, failed.error) == ("FAILED", "InvalidReadSetEvent"), why
+    assert "time is UTC like 2023-04-04T17:53:06Z" in failed.cause
+    assert item(aws, rid) is None, "nothing written"
+    assert send(harness, readset, event(rid, "ACTIVE")).succeeded, "a later well-formed event applies"
+
+
 @pytest.mark.localstack
 def test_the_rule_delivers_real_events(harness: Harness, readset, aws) -> None:
     """The documented event, through the rule, describes the read set from HealthOmics: no mock cases."""
