@@ -169,6 +169,25 @@ def test_quiet_prefix_is_flushed_once_by_the_sweeper(harness, aws) -> None:
         collector.close()
 
 
+def test_the_every_minute_schedule_flushes_a_quiet_prefix_by_itself(harness, aws) -> None:
+    """The sweep's own schedule, not a test, flushes a prefix that went quiet (on LocalStack it fires since aslkit's
+    plugin delivers the schedule's constant input `{}`; in process the clock is virtual, so this runs there)."""
+    quiet = 120
+    swept = harness.deploy("edp", prefix="edps_", parameters={**FAST, "edp_landing_threshold_seconds": str(quiet)})
+    collector = Announcements(harness, aws, swept)
+    try:
+        bucket, run = swept.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
+        for i in range(3):
+            record(harness, swept, s3_event(bucket, f"{run}/f{i}.txt"))
+        assert collector.collect(settle=1.0) == [], "not quiet yet"
+        harness.sleep(quiet + 2 * 60)  # quiet for the threshold, then the next minute's sweep
+        (ready,) = collector.collect(until=1)
+        assert (ready["prefix"], ready["count"]) == (f"{run}/", 3)
+        assert batch(aws, swept, bucket, f"{run}/")["flushes"] == 1
+    finally:
+        collector.close()
+
+
 def test_ignored_root_level_deleted_and_repeated_events(harness, aws, edp) -> None:
     bucket, run = edp.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
     ignored = [record(harness, edp, s3_event(bucket, key)) for key in ("raw/a/b.bcl", "scratch/x", "top.txt")]

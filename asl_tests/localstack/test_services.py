@@ -36,6 +36,22 @@ def test_event_starts_exactly_one_execution(harness: Harness, checks) -> None:
     assert results[0].output == {"got": detail}, "the rule's InputPath passes the detail only"
 
 
+def test_a_rule_with_the_constant_input_of_an_empty_object_delivers_it(harness: Harness, checks, aws,
+                                                                      localstack) -> None:  # fmt: skip
+    """AWS delivers a constant Input as written, `{}` included (EDP's sweep schedule has it); LocalStack dropped
+    a falsy one until aslkit's plugin fixed it."""
+    rule, source = f"checks_constant_{uuid.uuid4().hex[:6]}", f"aslkit.constant.{uuid.uuid4().hex[:6]}"
+    aws.events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    aws.events.put_targets(Rule=rule, Targets=[{"Id": "target", "Arn": checks.machine_arn("checks_event"),
+                                                "RoleArn": "arn:aws:iam::000000000000:role/checks-events",
+                                                "Input": "{}"}])  # fmt: skip
+    before = set(harness.backend.executions(checks, "checks_event"))
+    aws.events.put_events(Entries=[{"Source": source, "DetailType": "Ping", "Detail": json.dumps({"x": 1})}])
+    new = harness.eventually(lambda: [a for a in harness.backend.executions(checks, "checks_event") if a not in before],
+                             timeout=15, what="the rule starts the machine with {}")  # fmt: skip
+    assert len(new) == 1 and harness.result(new[0]).input == {}
+
+
 def test_event_not_matching_the_pattern_starts_nothing(harness: Harness, checks) -> None:
     results = harness.put_event(checks, source="aslkit.other", detail_type="Ping", detail={}, expect=0)
     assert results == []

@@ -41,6 +41,25 @@ def aslkit_fix_states_target() -> None:
 
 
 @hooks.on_infra_start()
+def aslkit_fix_constant_input() -> None:
+    """LocalStack sends a target's constant Input only when it is truthy JSON: `{}` (EDP's sweep schedule) is
+    dropped ("No event to send to target"), so the schedule never starts its machine. AWS delivers the constant as
+    it is written."""
+    from localstack.services.events.target import TargetSender
+
+    original = TargetSender.process_event
+
+    def process_event(self: Any, event: Any, trace_header: Any) -> None:
+        constant = self.target.get("Input")
+        if constant is not None and not json.loads(constant):
+            self.send_event(json.loads(constant), trace_header)
+            return
+        original(self, event, trace_header)
+
+    TargetSender.process_event = process_event
+
+
+@hooks.on_infra_start()
 def aslkit_sdk_without_host_prefix() -> None:
     """Step Functions' `aws-sdk:*` clients call LocalStack at `localhost:<port>`; an API with a host prefix
     (HealthOmics' `control-storage-`, `analytics-`) would make that `control-storage-localhost`, which no resolver
