@@ -44,6 +44,12 @@ def test_run_follows_a_rule_started_express_run(localstack) -> None:
     lines = result.stdout.splitlines()
     assert "  ▶ Get read set metadata  (Task)" in lines and "  ▶ Write item  (Task)" in lines
     assert lines[-1] == "1 execution(s): SUCCEEDED"
+    # the same run, watched afterwards by its ARN: read back from the log group too
+    header = next(line for line in lines if line.startswith("readset_status:"))
+    arn = f"arn:aws:states:us-east-1:000000000000:express:{header}"
+    watched = aslkit("watch", arn, "--endpoint-url", localstack.url, "--timeout", "30")
+    assert watched.returncode == 0, watched.stdout + watched.stderr
+    assert "  ▶ Write item  (Task)" in watched.stdout.splitlines() and "output: " in watched.stdout
 
 
 def test_run_reports_a_failure_with_its_state_and_exit_code(localstack, tmp_path: Path) -> None:
