@@ -204,18 +204,22 @@ class LocalStackBackend(ClientsBackend):
         deadline = time.monotonic() + timeout
         sfn = self.aws.stepfunctions
         interval = self.poll_interval
+        logged_only = express.is_express(execution_arn)  # its log group holds status and history in one read
         while True:
-            if express.is_express(execution_arn):
-                status = self._express_result(execution_arn).status
+            if logged_only:
+                logged = self._express_result(execution_arn)
+                status = logged.status
             else:
-                status = sfn.describe_execution(executionArn=execution_arn)["status"]
-            if status in TERMINAL:
-                return self.result(execution_arn)
-            if time.monotonic() > deadline:
-                partial = self.result(execution_arn)
+                description = sfn.describe_execution(executionArn=execution_arn)
+                status = description["status"]
+            ended, late = status in TERMINAL, time.monotonic() > deadline
+            if ended or late:
+                result = logged if logged_only else self._result(execution_arn, description)
+                if ended:
+                    return result
                 raise ExecutionTimeout(
-                    f"execution {execution_arn} still {partial.status} after {timeout:.0f} s; "
-                    f"states so far: {' -> '.join(partial.states) or 'none'}"
+                    f"execution {execution_arn} still {status} after {timeout:.0f} s; "
+                    f"states so far: {' -> '.join(result.states) or 'none'}"
                 )
             time.sleep(interval)
             interval = min(self.max_poll_interval, interval * 1.5)
