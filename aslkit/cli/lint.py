@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from aslkit.errors import UserInputError
 
@@ -23,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aslkit.lint import RULES, lint_file, lint_text
+    from aslkit.lint import RULES, lint_file, lint_text, templates
 
     if args.rules:
         for rule, (severity, summary) in RULES.items():
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
                 substitutions[name] = value
     reports = []
     for file in args.files:
-        found = _template_definitions(file)
+        found = templates.find(file)  # a template's or a cdk.out folder's state machines; None for an ASL file
         if found is None:
             reports.append(lint_file(file, known_placeholders=known, substitutions=substitutions))
             continue
@@ -67,18 +66,3 @@ def run(args: argparse.Namespace) -> int:
         warnings = sum(len(r.warnings) for r in reports)
         print(f"{len(reports)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if any(r.errors for r in reports) else 0
-
-
-def _template_definitions(path: Path) -> list[Any] | None:
-    """The state machines of a template or cdk.out folder; None for a plain ASL file (linted as it is)."""
-    from aslkit.lint import templates
-
-    if path.is_dir():
-        return list(templates.definitions(path))
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return list(templates.definitions(path))
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return None  # the linter reports what is wrong with it
-    return list(templates.definitions(path)) if templates.is_template(document) else None

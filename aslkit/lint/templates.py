@@ -35,32 +35,34 @@ def is_template(document: Any) -> bool:
     return isinstance(document, dict) and isinstance(document.get("Resources"), dict) and "States" not in document
 
 
-def load(path: Path) -> Any:
-    """A JSON or YAML document (YAML with CloudFormation's short tags: !Ref, !Sub, !GetAtt ...)."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return _yaml(text, path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UserInputError(f"{path} is not valid JSON: {error.msg} at line {error.lineno}") from None
-
-
 def definitions(path: Path) -> Iterator[Definition]:
     """The definitions of a template file, or of every `*.template.json` in a folder (a CDK `cdk.out`)."""
+    found = find(path)
+    if found is None:
+        raise UserInputError(f"{path} is neither an ASL definition nor a CloudFormation template")
+    yield from found
+
+
+def find(path: Path) -> list[Definition] | None:
+    """The definitions of a template or a cdk.out folder, each file read once; None for a JSON file that is not a
+    template (a plain ASL definition, or text the linter reports on)."""
     if path.is_dir():
         templates = sorted(path.glob("*.template.json"))
         if not templates:
             raise UserInputError(f"{path} holds no *.template.json", hint="point at a CDK cdk.out folder")
-        for template in templates:
-            yield from definitions(template)
-        return
-    document = load(path)
+        return [definition for template in templates for definition in definitions(template)]
+    if path.suffix.lower() in (".yaml", ".yml"):
+        document = _yaml(path.read_text(encoding="utf-8"), path)
+    else:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
     if not is_template(document):
-        raise UserInputError(f"{path} is neither an ASL definition nor a CloudFormation template")
-    for logical_id, resource in document["Resources"].items():
-        if isinstance(resource, dict) and resource.get("Type") in STATE_MACHINE_TYPES:
-            yield _definition(path, logical_id, resource.get("Properties") or {})
+        return None
+    return [_definition(path, logical_id, resource.get("Properties") or {})
+            for logical_id, resource in document["Resources"].items()
+            if isinstance(resource, dict) and resource.get("Type") in STATE_MACHINE_TYPES]  # fmt: skip
 
 
 def _definition(path: Path, logical_id: str, properties: dict[str, Any]) -> Definition:
@@ -125,6 +127,7 @@ def _intrinsic_placeholder(value: Any, known: set[str]) -> str:
 
 
 def _yaml(text: str, path: Path) -> Any:
+    """A YAML document with CloudFormation's short tags (!Ref, !Sub, !GetAtt ...) as their JSON forms."""
     try:
         import yaml
     except ImportError:
