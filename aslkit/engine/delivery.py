@@ -96,7 +96,8 @@ class Delivery:
                 return  # torn down or reset
             events = self.engine.services.client("events")
             if events.describe_rule(Name=rule_name)["State"] == "ENABLED":
-                self.to_target(_ScheduledRule(rule_name, self.engine), target, _scheduled_event(self.engine, rule_name))
+                rule = _ScheduledRule(rule_name, self.engine)
+                self.to_target(rule, target, _scheduled_event(rule))
             again = next_time()
             if again is not None:
                 scheduler.at(again, tick, background=True)
@@ -175,10 +176,11 @@ class _ScheduledRule:
         return f"arn:aws:events:{self.engine.region}:{self.engine.account}:rule/{self.name}"
 
 
-def _scheduled_event(engine: Engine, rule: str) -> dict[str, Any]:
+def _scheduled_event(rule: _ScheduledRule) -> dict[str, Any]:
+    engine = rule.engine
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": engine.account, "time": _iso(engine.now), "region": engine.region,
-            "resources": [f"arn:aws:events:{engine.region}:{engine.account}:rule/{rule}"], "detail": {}}  # fmt: skip
+            "account": engine.account, "time": _iso(engine.now), "region": engine.region, "resources": [rule.arn],
+            "detail": {}}  # fmt: skip
 
 
 def _iso(seconds: float) -> str:
