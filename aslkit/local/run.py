@@ -67,7 +67,9 @@ def trigger(
         ]
     watched = list(deployment.machines)
     since = datetime.now(UTC)
-    before = {run[0] for machine in watched for run in _executions(clients, deployment, machine, since)}
+    groups = {m: express.log_group_of(clients.stepfunctions, deployment.machine_arn(m)) for m in watched
+              if deployment.machine_types.get(m) == "EXPRESS"}  # looked up once, polled below  # fmt: skip
+    before = {run[0] for machine in watched for run in _executions(clients, deployment, machine, since, groups)}
     # A trigger file may name the deployment's resources by placeholder (`${edp_landing_bucket_name}`).
     event = json.loads(substitute(json.dumps(event), deployment.substitutions, source="the event"))
     if isinstance(event, dict) and "Records" in event:
@@ -86,7 +88,9 @@ def trigger(
     found: list[tuple[str, datetime, bool]] = []
     last_new = time.monotonic()
     while time.monotonic() < deadline:
-        now = [run for m in watched for run in _executions(clients, deployment, m, since) if run[0] not in before]
+        now = [
+            run for m in watched for run in _executions(clients, deployment, m, since, groups) if run[0] not in before
+        ]
         if len(now) > len(found):
             last_new = time.monotonic()
         found = now
@@ -96,15 +100,15 @@ def trigger(
     return [arn for arn, _, _ in sorted(found, key=lambda run: run[1])]
 
 
-def _executions(clients: AwsClients, deployment: Deployment, machine: str,
-                since: datetime) -> list[tuple[str, datetime, bool]]:  # fmt: skip
+def _executions(clients: AwsClients, deployment: Deployment, machine: str, since: datetime,
+                groups: dict[str, str | None]) -> list[tuple[str, datetime, bool]]:  # fmt: skip
     """(ARN, start, done starting others) of the machine's executions: a STANDARD one's listed (it starts others
-    as it runs, and is followed), an EXPRESS one's (unlisted) from its log group, done once it has ended."""
-    arn = deployment.machine_arn(machine)
-    if deployment.machine_types.get(machine) == "EXPRESS":
-        return [(run.arn, run.started, run.ended) for run in express.runs(clients.stepfunctions, clients.logs, arn,
-                                                                           since=since)]  # fmt: skip
-    response = clients.stepfunctions.list_executions(stateMachineArn=arn, maxResults=1000)
+    as it runs, and is followed), an EXPRESS one's (unlisted) from its log group (`groups`), done once it ended."""
+    if machine in groups:
+        group = groups[machine]
+        logged = express.runs_in(clients.logs, group, since=since) if group else []
+        return [(run.arn, run.started, run.ended) for run in logged]
+    response = clients.stepfunctions.list_executions(stateMachineArn=deployment.machine_arn(machine), maxResults=1000)
     return [(item["executionArn"], item["startDate"], True) for item in response["executions"]]
 
 

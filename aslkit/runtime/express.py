@@ -80,8 +80,12 @@ class Run:
 def runs(stepfunctions: Any, logs: Any, machine_arn: str, *, since: datetime | None = None) -> list[Run]:
     """The EXPRESS executions of a machine that started (since a time), oldest first."""
     group = log_group_of(stepfunctions, machine_arn)
-    if group is None:
-        return []
+    return runs_in(logs, group, since=since) if group else []
+
+
+def runs_in(logs: Any, group: str, *, since: datetime | None = None) -> list[Run]:
+    """The EXPRESS executions logged to `group` that started (since a time), oldest first (for a caller that polls
+    and has looked the group up once)."""
     records = read_records(logs, group, since=since, matching="Execution")
     ended = {r["execution_arn"] for r in records if r["type"] in _END}
     found = [Run(str(r["execution_arn"]), _timestamp(r.get("event_timestamp")), r["execution_arn"] in ended)
