@@ -21,6 +21,7 @@ class Follower:
         """`clients` has `stepfunctions` and `logs` (an EXPRESS execution is read from its log group)."""
         self.sfn = clients.stepfunctions
         self.clients = clients
+        self.group: str | None = None  # an EXPRESS execution's log group
         self.arn = execution_arn
         self.emit = emit
         self.seen = 0
@@ -50,7 +51,9 @@ class Follower:
         if not express.is_express(self.arn):
             description = dict(self.sfn.describe_execution(executionArn=self.arn))
             return description, read_history(self.sfn, self.arn)
-        result = express.fetch(self.sfn, self.clients.logs, self.arn)
+        if self.group is None:  # looked up once: every poll reads the group itself
+            self.group = express.log_group_of(self.sfn, express.machine_of(self.arn))
+        result = express.fetch_in(self.clients.logs, self.group, self.arn) if self.group else None
         if result is None:
             return {"status": "RUNNING"}, []
         output = None if result.output is None else json.dumps(result.output)

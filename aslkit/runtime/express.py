@@ -58,8 +58,11 @@ def is_express(execution_arn: str) -> bool:
 def fetch(stepfunctions: Any, logs: Any, execution_arn: str) -> ExecutionResult | None:
     """An EXPRESS execution's result from its machine's log group (None while nothing of it is logged)."""
     group = log_group_of(stepfunctions, machine_of(execution_arn))
-    if group is None:
-        return None
+    return fetch_in(logs, group, execution_arn) if group else None
+
+
+def fetch_in(logs: Any, group: str, execution_arn: str) -> ExecutionResult | None:
+    """`fetch` from a log group already looked up (for a caller that polls)."""
     return result(read_records(logs, group, matching=execution_arn), execution_arn)
 
 

@@ -106,10 +106,13 @@ class ClientsBackend:
     def _result(self, arn: str, description: dict[str, Any]) -> ExecutionResult:
         return from_history(arn, description, self.history(arn))
 
-    def _express_result(self, arn: str, description: dict[str, Any] | None = None) -> ExecutionResult:
-        """From the machine's log group (EXPRESS keeps no history in Step Functions); `description`, if given,
-        is StartSyncExecution's answer, which says how the run ended even before the log shows it."""
-        logged = express.fetch(self.aws.stepfunctions, self.aws.logs, arn)
+    def _express_result(self, arn: str, description: dict[str, Any] | None = None,
+                        group: str | None = None) -> ExecutionResult:  # fmt: skip
+        """From the machine's log group (`group`, or looked up: EXPRESS keeps no history in Step Functions);
+        `description`, if given, is StartSyncExecution's answer, which says how the run ended even before the log
+        shows it."""
+        logs = self.aws.logs
+        logged = express.fetch_in(logs, group, arn) if group else express.fetch(self.aws.stepfunctions, logs, arn)
         if description is not None:
             return from_history(arn, description, logged.history if logged else [])
         return logged or from_history(arn, {"status": "RUNNING"}, [])
@@ -205,9 +208,10 @@ class LocalStackBackend(ClientsBackend):
         sfn = self.aws.stepfunctions
         interval = self.poll_interval
         logged_only = express.is_express(execution_arn)  # its log group holds status and history in one read
+        group = express.log_group_of(sfn, express.machine_of(execution_arn)) if logged_only else None
         while True:
             if logged_only:
-                logged = self._express_result(execution_arn)
+                logged = self._express_result(execution_arn, group=group)
                 status = logged.status
             else:
                 description = sfn.describe_execution(executionArn=execution_arn)
