@@ -39,19 +39,17 @@ def lint_document(
     return Report(source, sorted(set(findings)))
 
 
-_WHOLE_PLACEHOLDER = re.compile(r"\$\{[^}]+\}")
-
-
 def _deploy_time_values(findings: list[Finding], document: dict[str, Any]) -> list[Finding]:
     """A value that is exactly `${name}` is filled at deploy time (DefinitionSubstitutions), with a number where a
     number is due: its type is not judged (unknown names are still reported by unknown-placeholder)."""
     from aslkit.lint.findings import resolve
+    from aslkit.lint.rules.expressions import PLACEHOLDER
 
     kept = []
     for finding in findings:
         if finding.rule in ("schema", "query-language-field"):
             value = resolve(document, finding.pointer)
-            if isinstance(value, str) and _WHOLE_PLACEHOLDER.fullmatch(value):
+            if isinstance(value, str) and PLACEHOLDER.fullmatch(value):
                 continue
         kept.append(finding)
     return kept

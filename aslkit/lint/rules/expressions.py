@@ -26,7 +26,8 @@ REFERENCE_FIELDS: Final = ("ItemsPath", "SecondsPath", "TimestampPath", "Timeout
 REFERENCE_OR_INTRINSIC: Final = ("ErrorPath", "CausePath")
 #: Fields whose content is data, never evaluated.
 LITERAL_FIELDS: Final = ("Result", "Comment")
-_PLACEHOLDER = re.compile(r"\$\{[^}]+\}")
+#: a `${name}` placeholder (DefinitionSubstitutions), filled as text before Step Functions reads the definition
+PLACEHOLDER = re.compile(r"\$\{[^}]+\}")
 #: Fields that hold sub-graphs, checked as graphs of their own.
 GRAPH_FIELDS: Final = ("Branches", "ItemProcessor", "Iterator")
 
@@ -155,7 +156,7 @@ def jsonata_expressions(doc: Document) -> Found:
                 )
                 continue
             # a ${placeholder} is text filled at deploy time, a number or a name inside quotes: parse it as 0
-            error = jsonata_error(_PLACEHOLDER.sub("0", stripped[2:-2]))
+            error = jsonata_error(PLACEHOLDER.sub("0", stripped[2:-2]))
             if error:
                 yield "jsonata-syntax", ptr, f"JSONata does not parse: {error}"
 
