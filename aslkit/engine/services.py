@@ -35,7 +35,7 @@ SERVICES: dict[str, tuple[str, str]] = {
 
 
 class Services:
-    def __init__(self, region: str, account: str = "123456789012") -> None:
+    def __init__(self, region: str, account: str) -> None:
         self.region = region
         self._mock: Any = None
         self._clients: dict[str, Any] = {}
