@@ -1,6 +1,7 @@
 """The linter on the public conformance corpus (#17): per source, the files whose verdict (errors or none) agrees
 with the expected one (a definition that runs on AWS, or a validator suite's), and those whose findings are
-exactly the expected rules; then lint speed in one process.
+exactly the expected rules; then the share of lint-clean definitions that `aslkit import` turns into code that
+renders them back JSON-equal; then lint speed in one process.
 
     .venv/bin/python benchmarks/bench_lint_conformance.py [--rounds 20]
 """
@@ -8,15 +9,18 @@ exactly the expected rules; then lint speed in one process.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+ORCABUS = ROOT / "asl_tests" / "data" / "orcabus"
 sys.path.insert(0, str(ROOT))
 
-from asl_tests.conformance.public_corpus import entries  # noqa: E402
+from asl_tests.conformance.public_corpus import Entry, entries  # noqa: E402
+from aslkit.importer import ImportRefused, import_definition, rebuild, snake_name  # noqa: E402
 from aslkit.lint import Severity, lint_file  # noqa: E402
 
 
@@ -39,6 +43,7 @@ def main() -> int:
         ok = ok and verdicts == exact == len(mine)
         print(f"{source:<50} {len(mine):>5} {verdicts:>9} ({100 * verdicts / len(mine):3.0f}%) {exact:>22} "
               f"({100 * exact / len(mine):3.0f}%)")  # fmt: skip
+    print(import_round_trips(corpus, committed))
     files = [e.path for e in corpus] + committed
     lint_file(files[0])  # the schema's validator is built on first use
     rates = []
@@ -51,6 +56,25 @@ def main() -> int:
           f"process: median {statistics.median(rates):.0f} files/s over {args.rounds} rounds (min {min(rates):.0f}, "
           f"max {max(rates):.0f})")  # fmt: skip
     return 0 if ok else 1
+
+
+def import_round_trips(corpus: list[Entry], committed: list[Path]) -> str:
+    """`aslkit import` then the builders' rendering, on every lint-clean definition: the share rendered JSON-equal."""
+    clean = [e.path for e in corpus if e.verdict != "invalid"] + sorted(ORCABUS.glob("*.asl.json")) + committed
+    exceptions = []
+    for file in clean:
+        name = snake_name(file.name)
+        try:
+            imported = import_definition(json.loads(file.read_text(encoding="utf-8")), machine=name, workflow=name,
+                                         source=file.name)  # fmt: skip
+            if rebuild(imported.code) != json.loads(file.read_text(encoding="utf-8")):
+                exceptions.append(f"  {file.name}: rendered differently")
+        except ImportRefused as refused:
+            exceptions.append(f"  {file.name}: {refused}")
+    share = 100 * (len(clean) - len(exceptions)) / len(clean)
+    lines = [f"\naslkit import round trip: {len(clean) - len(exceptions)} of {len(clean)} lint-clean definitions "
+             f"({share:.0f}%) render back JSON-equal", *exceptions]  # fmt: skip
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

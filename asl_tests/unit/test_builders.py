@@ -111,7 +111,7 @@ def test_dynamic_values_get_dollar_keys() -> None:
     assert rendered == {
         "id.$": "$.id",
         "ctx.$": "$$.Execution.Id",
-        "msg.$": "States.Format('run \\{\\} it\\'s \\{\\}', $.id, States.UUID())",
+        "msg.$": "States.Format('run {} it\\'s {}', $.id, States.UUID())",
         "literal": "$.not-a-path",
     }
 

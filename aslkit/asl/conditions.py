@@ -39,6 +39,10 @@ class Condition:
     def __repr__(self) -> str:
         return f"Condition({self.rendered!r})"
 
+    def commented(self, comment: str) -> Condition:
+        """The same condition with a `Comment` (ASL allows one on any rule, nested ones included)."""
+        return Condition({"Comment": comment, **self.rendered})
+
     # -- JSONata -------------------------------------------------------------------------------------------------
     @staticmethod
     def jsonata(expression: str | Jsonata) -> Condition:

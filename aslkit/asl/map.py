@@ -84,7 +84,10 @@ class ResultWriter:
 
 
 class Map(_Recovering):
-    """Run the same processor for each item: inline (up to 40 at once) or distributed (child executions)."""
+    """Run the same processor for each item: inline (up to 40 at once) or distributed (child executions).
+
+    `mode=None` leaves `ProcessorConfig` out, which AWS reads as INLINE (as hand-written definitions often do).
+    """
 
     type = "Map"
 
@@ -93,7 +96,7 @@ class Map(_Recovering):
         name: str,
         *,
         processor: Chainable,
-        mode: MapMode = "INLINE",
+        mode: MapMode | None = "INLINE",
         execution_type: ExecutionType | None = None,
         processor_comment: str | None = None,
         items_path: str | None = None,
@@ -158,12 +161,12 @@ class Map(_Recovering):
         if self.item_batcher is not None:
             out["ItemBatcher"] = self.item_batcher.render(ctx.placeholders)
         processor = ctx.render_graph(self.processor)
-        config: dict[str, object] = {"Mode": self.mode}
+        config: dict[str, object] = {"Mode": self.mode} if self.mode is not None else {}
         if self.execution_type is not None:
             config["ExecutionType"] = self.execution_type
         out["ItemProcessor"] = {
             **({"Comment": self.processor_comment} if self.processor_comment else {}),
-            "ProcessorConfig": config,
+            **({"ProcessorConfig": config} if config else {}),
             **processor,
         }
         if self.result_writer is not None:

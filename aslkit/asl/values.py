@@ -66,7 +66,9 @@ class Intrinsic:
         self.args = args
 
     def __str__(self) -> str:
-        return f"{self.name}({', '.join(_intrinsic_arg(a) for a in self.args)})"
+        template = self.name == "States.Format"  # its first argument's `{}` are the holes the values fill
+        args = (_intrinsic_arg(a, template=template and i == 0) for i, a in enumerate(self.args))
+        return f"{self.name}({', '.join(args)})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Intrinsic) and str(self) == str(other)
@@ -122,11 +124,14 @@ def path(p: str) -> JsonPath:
     return JsonPath(p)
 
 
-def _intrinsic_arg(arg: IntrinsicArg) -> str:
+def _intrinsic_arg(arg: IntrinsicArg, *, template: bool = False) -> str:
+    """One argument as intrinsic syntax: a string in single quotes with `' { } \\` escaped, except the `{}` holes
+    of a `States.Format` template."""
     if isinstance(arg, (JsonPath, Intrinsic)):
         return str(arg)
     if isinstance(arg, str):
-        escaped = arg.replace("\\", "\\\\").replace("'", "\\'").replace("{", "\\{").replace("}", "\\}")
+        pieces = arg.split("{}") if template else [arg]
+        escaped = "{}".join(re.sub(r"([\\'{}])", r"\\\1", piece) for piece in pieces)
         return f"'{escaped}'"
     return json.dumps(arg)
 

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "write a new project: a workflow, its task, its committed ASL and a test"),
     "build": ("build", "render every workflow's state machines into statemachines/ (--check: only compare)"),
     "lint": ("lint", "validate ASL files: JSON Schema plus semantic rules"),
+    "import": ("importing", "turn an existing ASL definition into builder code that renders it back unchanged"),
     "graph": ("graph", "draw a state machine: Mermaid, Graphviz dot, SVG or PNG"),
     "package": ("package", "build the Lambda assets CDK deploys (layer + function code)"),
     "local": ("local", "LocalStack in host mode: install, up, down, status, logs"),

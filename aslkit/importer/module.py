@@ -1,0 +1,257 @@
+"""A whole definition back to a workflow module: one variable per state, the `>>` chains and Choice rules that
+wire them, the `StateMachine` and the `Workflow`.
+
+States are written in the order the definition lists them, except that a Parallel's branches and a Map's
+processor come just before the state that runs them, and a Catch target before the state that catches to it
+(a catch cycle is wired afterwards with `add_catch`).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aslkit.importer.choices import ChoiceWriter
+from aslkit.importer.code import Chained, Module, Raw, call, dict_of, list_of, literal
+from aslkit.importer.states import ImportRefused, StateWriter, retry_key
+from aslkit.importer.values import ASL, Language, Values, effective_language
+
+State = Mapping[str, object]
+_TOP_LEVEL = frozenset({"Comment", "StartAt", "States", "QueryLanguage", "TimeoutSeconds", "Version"})
+#: Names the generated module imports or defines in lower case, which a state variable must not shadow.
+_TAKEN = frozenset({"path", "jsonata", "lambda_invoke", "aws_sdk", "service_task", "machine"})
+
+
+@dataclass
+class Graph:
+    """One `{StartAt, States}` object: the machine's, a Parallel branch's or a Map processor's."""
+
+    states: dict[str, State]
+    start: str
+    language: Language
+    label: str  # "the machine", "branch 1 of 'Fan out'" ...
+    sub: dict[str, list[Graph]] = field(default_factory=dict)  # state name -> its branches or processor
+
+
+def write_module(document: Mapping[str, object], *, machine: str, workflow: str, source: str) -> str:
+    """The text of a workflow module whose `machine` renders `document`."""
+    extra = sorted(set(document) - _TOP_LEVEL)
+    if extra:
+        raise ImportRefused(
+            f"{source}: top-level {', '.join(extra)} is not a field of a state machine definition",
+            hint=f"a definition has {', '.join(sorted(_TOP_LEVEL))}",
+        )
+    language: Language = "JSONata" if document.get("QueryLanguage") == "JSONata" else "JSONPath"
+    top = _graph(document, language, "the machine")
+    comment = document.get("Comment")
+    summary = comment if isinstance(comment, str) and comment else f"State machine {machine}"
+    module = Module(
+        f"{summary}\n\nImported from {source} by `aslkit import`; `aslkit build` renders it back unchanged."
+    )
+    writer = _Writer(module, top)
+    writer.shared_retries(top)
+    writer.graph(top)
+    module.blank()
+    declared = sorted(writer.values.in_text)
+    module.assign(
+        "machine",
+        call(
+            module.use(ASL, "StateMachine"),
+            literal(machine),
+            Raw(writer.names[top.start]),
+            comment=writer.values.text(comment) if comment is not None else None,
+            query_language=literal(document["QueryLanguage"]) if "QueryLanguage" in document else None,
+            timeout_seconds=literal(document["TimeoutSeconds"]) if "TimeoutSeconds" in document else None,
+            version=literal(document["Version"]) if "Version" in document else None,
+            placeholders=list_of([literal(name) for name in declared]) if declared else None,
+        ),
+    )
+    module.blank()
+    placeholders = sorted(writer.values.in_text | writer.values.placeholders)
+    if placeholders:
+        module.statement(
+            "# The definition's ${...} placeholders (its DefinitionSubstitutions): give each the value "
+            "it takes at deploy time."
+        )
+    module.assign(
+        "WORKFLOW",
+        call(
+            module.use("aslkit.spec", "Workflow"),
+            literal(workflow),
+            writer.values.text(summary),
+            machines=list_of([Raw("machine")]),
+            parameters=dict_of([(name, literal("")) for name in placeholders]) if placeholders else None,
+        ),
+    )
+    return module.render()
+
+
+def _graph(node: Mapping[str, object], language: Language, label: str) -> Graph:
+    states = node.get("States")
+    start = node.get("StartAt")
+    if not isinstance(states, Mapping) or not isinstance(start, str) or start not in states:
+        raise ImportRefused(f"{label} needs StartAt naming one of its States")
+    graph = Graph({str(k): v for k, v in states.items() if isinstance(v, Mapping)}, start, language, label)
+    for name, state in graph.states.items():
+        inner = effective_language(state, language)
+        branches = state.get("Branches")
+        if state.get("Type") == "Parallel" and isinstance(branches, list):
+            graph.sub[name] = [_graph(b, inner, f"branch {i + 1} of {name!r}") for i, b in enumerate(branches)]
+        processor = state.get("ItemProcessor")
+        if state.get("Type") == "Map" and isinstance(processor, Mapping):
+            graph.sub[name] = [_graph(processor, inner, f"the processor of {name!r}")]
+    _refuse_unreachable(graph)
+    return graph
+
+
+def _successors(state: State) -> list[str]:
+    found = [state["Next"]] if "Next" in state else []
+    if "Default" in state:
+        found.append(state["Default"])
+    for key in ("Choices", "Catch"):
+        items = state.get(key)
+        if isinstance(items, list):
+            found += [item["Next"] for item in items if isinstance(item, Mapping) and "Next" in item]
+    return [str(name) for name in found]
+
+
+def _catch_targets(state: State) -> list[str]:
+    catchers = state.get("Catch")
+    if not isinstance(catchers, list):
+        return []
+    return [str(c["Next"]) for c in catchers if isinstance(c, Mapping) and "Next" in c]
+
+
+def _refuse_unreachable(graph: Graph) -> None:
+    seen: set[str] = set()
+    stack = [graph.start]
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in graph.states:
+            continue
+        seen.add(name)
+        stack += _successors(graph.states[name])
+    missing = [name for name in graph.states if name not in seen]
+    if missing:
+        raise ImportRefused(
+            f"{graph.label}: {', '.join(map(repr, missing))} cannot be reached from StartAt, and "
+            "the builders write only the states a graph reaches",
+            hint="remove them, or link them in, and import again",
+        )
+
+
+class _Writer:
+    def __init__(self, module: Module, top: Graph) -> None:
+        self.module = module
+        self.values = Values(module)
+        self.names = _variables(top)
+        self.states = StateWriter(self.values, self.names.__getitem__)
+        self.choices = ChoiceWriter(self.values, self.names.__getitem__)
+
+    def shared_retries(self, top: Graph) -> None:
+        """`RETRY = [Retry(...)]` for each Retry list that two or more states have, used by name in each."""
+        found: dict[str, tuple[str, object]] = {}
+        counts: Counter[str] = Counter()
+        graphs = [top]
+        while graphs:
+            graph = graphs.pop(0)
+            for name, state in graph.states.items():
+                if isinstance(state.get("Retry"), list):
+                    key = retry_key(state["Retry"])
+                    counts[key] += 1
+                    found.setdefault(key, (name, state["Retry"]))
+            graphs += [sub for subs in graph.sub.values() for sub in subs]
+        for number, key in enumerate([k for k, n in counts.items() if n > 1], start=1):
+            variable = "RETRY" if number == 1 else f"RETRY_{number}"
+            self.module.assign(variable, self.states.retry_list(*found[key]))
+            self.states.shared_retries[key] = variable
+        self.module.blank()
+
+    def graph(self, graph: Graph) -> None:
+        defined: set[str] = set()
+        pending: set[str] = set()
+        late_catch: list[str] = []
+
+        def define(name: str) -> None:
+            if name in defined or name in pending:
+                return
+            pending.add(name)
+            state = graph.states[name]
+            for sub in graph.sub.get(name, []):
+                self.graph(sub)
+            targets = _catch_targets(state)
+            for target in targets:
+                define(target)
+            cycle = any(target in pending and target not in defined for target in targets)
+            if cycle:
+                late_catch.append(name)
+            self.module.assign(self.names[name], self.states.constructor(name, state, graph.language, catch=not cycle))
+            pending.discard(name)
+            defined.add(name)
+
+        if graph.label != "the machine":
+            self.module.blank()
+            self.module.statement(f"# {graph.label[0].upper()}{graph.label[1:]}")
+        for name in graph.states:
+            define(name)
+        self._wire(graph, late_catch)
+        self.module.blank()
+
+    def _wire(self, graph: Graph, late_catch: list[str]) -> None:
+        chained: set[str] = set()
+        targets = {str(s["Next"]) for s in graph.states.values() if "Next" in s}
+        starts = [n for n in graph.states if n not in targets] + [n for n in graph.states if n in targets]
+        for start in starts:
+            if start in chained or "Next" not in graph.states[start]:
+                continue
+            chain = [start]
+            chained.add(start)
+            current = start
+            while "Next" in graph.states[current]:
+                following = str(graph.states[current]["Next"])
+                chain.append(following)
+                if following in chained:
+                    break
+                chained.add(following)
+                current = following
+            self.module.statement(Chained([self.names[n] for n in chain]).text())
+        for name, state in graph.states.items():
+            if state.get("Type") == "Choice":
+                for node in self.choices.statements(self.names[name], name, state, graph.language):
+                    self.module.statement(node.text())
+        for name in late_catch:
+            for args in self.states.catchers(name, graph.states[name], graph.language):
+                self.module.statement(args.call(f"{self.names[name]}.add_catch").text())
+
+
+def _variables(top: Graph) -> dict[str, str]:
+    """A Python variable for every state of the machine (names are unique across the whole machine)."""
+    names: dict[str, str] = {}
+    used: set[str] = set(_TAKEN)
+    stack = [top]
+    while stack:
+        graph = stack.pop(0)
+        for name in graph.states:
+            base = _identifier(name)
+            candidate, n = base, 2
+            while candidate in used:
+                candidate, n = f"{base}_{n}", n + 1
+            used.add(candidate)
+            names[name] = candidate
+        for subs in graph.sub.values():
+            stack += subs
+    return names
+
+
+def _identifier(name: str) -> str:
+    """`Get read set (v2)` -> `get_read_set_v2`; `SaveItem` -> `save_item`."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    text = re.sub(r"[^0-9A-Za-z]+", "_", spaced).strip("_").lower()
+    if len(text) > 40:
+        text = text[:40].rsplit("_", 1)[0] or text[:40]
+    if not text or text[0].isdigit() or keyword.iskeyword(text) or keyword.issoftkeyword(text):
+        text = f"state_{text}".rstrip("_")
+    return text
