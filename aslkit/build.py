@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Literal
 
 from aslkit.errors import AslkitError, SpecError, WorkflowLoadError
+from aslkit.lint import substitutions
 from aslkit.project import Project
 from aslkit.spec import Workflow
 
@@ -103,12 +104,35 @@ def build(workflows: list[Workflow], out_dir: Path, *, check: bool = False) -> l
         path = machine_path(out_dir, machine)
         expected.add(path)
         results.append(BuildResult(workflow, machine, path, sync(path, text, check=check)))
+    for workflow_, machine_, declared in _substitutions(workflows):
+        path = substitutions.sidecar(machine_path(out_dir, machine_))
+        expected.add(path)
+        results.append(BuildResult(workflow_, machine_, path, sync(path, substitutions.text(declared), check=check)))
     results.append(_diagrams(workflows, out_dir, check))
     if out_dir.is_dir():
-        for path in sorted(out_dir.glob("*.asl.json")):
-            if path not in expected:
-                results.append(BuildResult("-", path.name.removesuffix(".asl.json"), path, "orphan"))
+        for pattern in ("*.asl.json", f"*{substitutions.SUFFIX}"):
+            for path in sorted(out_dir.glob(pattern)):
+                if path not in expected:
+                    name = path.name.removesuffix(".asl.json").removesuffix(substitutions.SUFFIX)
+                    results.append(BuildResult("-", name, path, "orphan"))
     return results
+
+
+def _substitutions(workflows: list[Workflow]) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(workflow, machine, placeholder -> what fills it) for every machine that has placeholders: the
+    `NAME.substitutions.json` that lets `aslkit lint` check the committed file without flags."""
+    for workflow in workflows:
+        provided = workflow.provided_placeholders()
+        for machine in workflow.machines:
+            if machine.placeholders:
+                yield workflow.name, machine.name, {name: _filled_by(workflow, name, provided)
+                                                    for name in machine.placeholders}  # fmt: skip
+
+
+def _filled_by(workflow: Workflow, name: str, provided: dict[str, str]) -> str:
+    if name in workflow.parameters:
+        return f"{provided[name]}, {workflow.parameters[name]!r} by default"
+    return provided[name]
 
 
 DIAGRAMS = "DIAGRAMS.md"

@@ -30,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{len(bad)} file(s) in {rel(out, base)} do not match the workflows: "
               "run `aslkit build` and commit the result", file=sys.stderr)  # fmt: skip
         return 1
-    machines = sum(1 for r in results if r.workflow not in ("*", "-"))
+    machines = sum(1 for r in results if r.workflow not in ("*", "-") and r.path.name.endswith(".asl.json"))
     print(f"{machines} state machine(s), all lint-clean; diagrams in {rel(out / 'DIAGRAMS.md', base)}")
     return 0

@@ -33,11 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aslkit.importer import import_definition, snake_name
+    from aslkit.lint import substitutions
 
     source, document = _definition(args.file, args.machine)
+    values = substitutions.read(args.file) if not args.file.is_dir() else None
     machine = args.name or snake_name(source.rsplit("#", 1)[-1] if "#" in source else Path(source).name)
     workflow = snake_name(args.output.name) if args.output is not None else machine
-    imported = import_definition(document, machine=machine, workflow=workflow, source=source)
+    imported = import_definition(document, machine=machine, workflow=workflow, source=source, substitutions=values)
     if args.output is None:
         sys.stdout.write(imported.code)
         return 0

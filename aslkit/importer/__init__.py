@@ -29,8 +29,13 @@ class Imported:
     document: dict[str, Any]  # what its machine renders: equal to the input
 
 
-def import_definition(document: Any, *, machine: str, workflow: str, source: str) -> Imported:
-    """Builder code for `document`, checked to render it back; raises ImportRefused otherwise."""
+def import_definition(
+    document: Any, *, machine: str, workflow: str, source: str, substitutions: Mapping[str, str] | None = None
+) -> Imported:
+    """Builder code for `document`, checked to render it back; raises ImportRefused otherwise.
+
+    `substitutions` (a `DefinitionSubstitutions` map) gives the workflow parameters their values.
+    """
     from aslkit.lint import lint_document
 
     if not isinstance(document, Mapping):
@@ -43,7 +48,7 @@ def import_definition(document: Any, *, machine: str, workflow: str, source: str
             f"{source} has {len(report.errors)} lint error(s), which AWS would refuse too: {first}",
             hint=f"fix them first (aslkit lint {source})",
         )
-    code = write_module(document, machine=machine, workflow=workflow, source=source)
+    code = write_module(document, machine=machine, workflow=workflow, source=source, values=substitutions or {})
     rebuilt = rebuild(code, source)
     difference = _first_difference(document, rebuilt)
     if difference is not None:

@@ -36,8 +36,10 @@ class Graph:
     sub: dict[str, list[Graph]] = field(default_factory=dict)  # state name -> its branches or processor
 
 
-def write_module(document: Mapping[str, object], *, machine: str, workflow: str, source: str) -> str:
-    """The text of a workflow module whose `machine` renders `document`."""
+def write_module(
+    document: Mapping[str, object], *, machine: str, workflow: str, source: str, values: Mapping[str, str]
+) -> str:
+    """The text of a workflow module whose `machine` renders `document`; `values` fill its placeholders."""
     extra = sorted(set(document) - _TOP_LEVEL)
     if extra:
         raise ImportRefused(
@@ -71,10 +73,9 @@ def write_module(document: Mapping[str, object], *, machine: str, workflow: str,
     )
     module.blank()
     placeholders = sorted(writer.values.in_text | writer.values.placeholders)
-    if placeholders:
+    if any(name not in values for name in placeholders):
         module.statement(
-            "# The definition's ${...} placeholders (its DefinitionSubstitutions): give each the value "
-            "it takes at deploy time."
+            "# Give each placeholder left empty the value it takes at deploy time (DefinitionSubstitutions)."
         )
     module.assign(
         "WORKFLOW",
@@ -83,7 +84,7 @@ def write_module(document: Mapping[str, object], *, machine: str, workflow: str,
             literal(workflow),
             writer.values.text(summary),
             machines=list_of([Raw("machine")]),
-            parameters=dict_of([(name, literal("")) for name in placeholders]) if placeholders else None,
+            parameters=dict_of([(n, literal(values.get(n, ""))) for n in placeholders]) if placeholders else None,
         ),
     )
     return module.render()
@@ -103,19 +104,7 @@ def _graph(node: Mapping[str, object], language: Language, label: str) -> Graph:
         processor = state.get("ItemProcessor")
         if state.get("Type") == "Map" and isinstance(processor, Mapping):
             graph.sub[name] = [_graph(processor, inner, f"the processor of {name!r}")]
-    _refuse_unreachable(graph)
     return graph
-
-
-def _successors(state: State) -> list[str]:
-    found = [state["Next"]] if "Next" in state else []
-    if "Default" in state:
-        found.append(state["Default"])
-    for key in ("Choices", "Catch"):
-        items = state.get(key)
-        if isinstance(items, list):
-            found += [item["Next"] for item in items if isinstance(item, Mapping) and "Next" in item]
-    return [str(name) for name in found]
 
 
 def _catch_targets(state: State) -> list[str]:
@@ -123,24 +112,6 @@ def _catch_targets(state: State) -> list[str]:
     if not isinstance(catchers, list):
         return []
     return [str(c["Next"]) for c in catchers if isinstance(c, Mapping) and "Next" in c]
-
-
-def _refuse_unreachable(graph: Graph) -> None:
-    seen: set[str] = set()
-    stack = [graph.start]
-    while stack:
-        name = stack.pop()
-        if name in seen or name not in graph.states:
-            continue
-        seen.add(name)
-        stack += _successors(graph.states[name])
-    missing = [name for name in graph.states if name not in seen]
-    if missing:
-        raise ImportRefused(
-            f"{graph.label}: {', '.join(map(repr, missing))} cannot be reached from StartAt, and "
-            "the builders write only the states a graph reaches",
-            hint="remove them, or link them in, and import again",
-        )
 
 
 class _Writer:

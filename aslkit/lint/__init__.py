@@ -95,6 +95,11 @@ def lint_file(
     substitutions: Mapping[str, str] | None = None,
 ) -> Report:
     file = Path(path)
+    from aslkit.lint.substitutions import read
+
+    declared = read(file)  # a `NAME.substitutions.json` beside the file declares its placeholders
+    if declared is not None:
+        known_placeholders = set(declared) | set(known_placeholders or ())
     return lint_text(
         file.read_text(encoding="utf-8"),
         source=str(path),
