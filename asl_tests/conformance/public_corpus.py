@@ -19,6 +19,7 @@ class Entry:
     verdict: str  # "runs" (deployed and run on AWS) or "valid": no errors; "invalid": exactly `errors`
     warnings: tuple[str, ...]
     errors: tuple[str, ...] = ()
+    disputed: str | None = None  # why the suite's verdict is not AWS's, with the AWS source that settles it
 
     def agrees(self, rules: list[tuple[str, bool]]) -> bool:
         """Whether the linter's (rule, is_error) findings are the expected verdict, errors and warnings."""
@@ -39,5 +40,5 @@ def entries() -> list[Entry]:
         folder = (HERE / details["folder"]).resolve()
         for name, file in details["files"].items():
             found.append(Entry(source, folder / name, file["path"], file["verdict"], tuple(file["warnings"]),
-                               tuple(file.get("errors", ()))))  # fmt: skip
+                               tuple(file.get("errors", ())), file.get("disputed")))  # fmt: skip
     return found

@@ -154,11 +154,11 @@ REFUSED = [
     (
         {
             "Type": "Map",
-            "ItemsPath": "$.x",
-            "Iterator": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+            "Parameters": {"item.$": "$$.Map.Item.Value"},
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
             "End": True,
         },
-        "legacy field Iterator",
+        r"Parameters \(the legacy ItemSelector\) beside an ItemProcessor",
     ),
     (
         {
@@ -172,7 +172,7 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(("state", "reason"), REFUSED, ids=[r for _, r in REFUSED])
+@pytest.mark.parametrize(("state", "reason"), REFUSED, ids=["map-parameters", "empty-processor-config", "null-result"])
 def test_what_the_builders_cannot_write_is_refused_with_the_state_and_reason(
     state: dict[str, Any], reason: str
 ) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from aslkit.asl.graph import Chainable, start_of
+from aslkit.asl.graph import Chainable, GraphError, start_of
 from aslkit.asl.policies import Catch, Retry
 from aslkit.asl.states import NumberOrExpr, PathOrDiscard, QueryLanguage, _Recovering
 from aslkit.asl.values import JsonValue, Placeholder, render_value
@@ -29,8 +29,8 @@ class ReaderConfig:
     max_items: NumberOrExpr | None = None
     max_items_path: str | None = None
 
-    def render(self) -> dict[str, object]:
-        fields: dict[str, object] = {
+    def render(self, placeholders: set[str]) -> dict[str, object]:
+        fields: dict[str, JsonValue] = {
             "InputType": self.input_type,
             "CSVHeaderLocation": self.csv_header_location,
             "CSVHeaders": list(self.csv_headers) if self.csv_headers is not None else None,
@@ -39,7 +39,7 @@ class ReaderConfig:
             "MaxItems": self.max_items,
             "MaxItemsPath": self.max_items_path,
         }
-        return {key: value for key, value in fields.items() if value is not None}
+        return {key: render_value(value, placeholders) for key, value in fields.items() if value is not None}
 
 
 @dataclass
@@ -63,14 +63,14 @@ class ItemBatcher:
     batch_input: JsonValue = None
 
     def render(self, placeholders: set[str]) -> dict[str, object]:
-        fields: dict[str, object] = {
+        fields: dict[str, JsonValue] = {
             "MaxItemsPerBatch": self.max_items_per_batch,
             "MaxItemsPerBatchPath": self.max_items_per_batch_path,
             "MaxInputBytesPerBatch": self.max_input_bytes_per_batch,
             "MaxInputBytesPerBatchPath": self.max_input_bytes_per_batch_path,
-            "BatchInput": render_value(self.batch_input, placeholders) if self.batch_input is not None else None,
+            "BatchInput": self.batch_input,
         }
-        return {key: value for key, value in fields.items() if value is not None}
+        return {key: render_value(value, placeholders) for key, value in fields.items() if value is not None}
 
 
 @dataclass
@@ -87,6 +87,8 @@ class Map(_Recovering):
     """Run the same processor for each item: inline (up to 40 at once) or distributed (child executions).
 
     `mode=None` leaves `ProcessorConfig` out, which AWS reads as INLINE (as hand-written definitions often do).
+    `legacy=True` writes the fields AWS still reads from definitions older than 2022: the processor as `Iterator`,
+    and `parameters=` as `Parameters` (now `ItemSelector`); `aslkit import` uses it to reproduce such a file.
     """
 
     type = "Map"
@@ -103,6 +105,8 @@ class Map(_Recovering):
         items: JsonValue = None,
         item_reader: ItemReader | None = None,
         item_selector: JsonValue = None,
+        parameters: JsonValue = None,
+        legacy: bool = False,
         item_batcher: ItemBatcher | None = None,
         result_writer: ResultWriter | None = None,
         max_concurrency: NumberOrExpr | None = None,
@@ -124,6 +128,11 @@ class Map(_Recovering):
         assign: Mapping[str, JsonValue] | None = None,
     ) -> None:
         super().__init__(name, retry=retry, catch=catch, comment=comment, query_language=query_language, assign=assign)
+        if legacy and (mode not in (None, "INLINE") or execution_type or processor_comment):
+            raise GraphError(f"Map {name!r}: a legacy Iterator is INLINE, with no ExecutionType or processor comment")
+        if parameters is not None and not legacy:
+            raise GraphError(f"Map {name!r}: parameters= is the legacy name of item_selector=; use item_selector=")
+        self.legacy = legacy
         self.processor = start_of(processor)
         self.mode = mode
         self.execution_type = execution_type
@@ -136,6 +145,7 @@ class Map(_Recovering):
             ItemsPath=items_path,
             Items=items,
             ItemSelector=item_selector,
+            Parameters=parameters,
             MaxConcurrency=max_concurrency,
             MaxConcurrencyPath=max_concurrency_path,
             ToleratedFailureCount=tolerated_failure_count,
@@ -154,13 +164,17 @@ class Map(_Recovering):
         if self.item_reader is not None:
             reader: dict[str, object] = {"Resource": render_value(self.item_reader.resource, ctx.placeholders)}
             if self.item_reader.reader_config is not None:
-                reader["ReaderConfig"] = self.item_reader.reader_config.render()
+                reader["ReaderConfig"] = self.item_reader.reader_config.render(ctx.placeholders)
             if self.item_reader.request is not None:
                 reader[request_field] = render_value(self.item_reader.request, ctx.placeholders)
             out["ItemReader"] = reader
         if self.item_batcher is not None:
             out["ItemBatcher"] = self.item_batcher.render(ctx.placeholders)
         processor = ctx.render_graph(self.processor)
+        if self.legacy:
+            out["Iterator"] = processor
+            super()._render_extra(out, ctx)
+            return
         config: dict[str, object] = {"Mode": self.mode} if self.mode is not None else {}
         if self.execution_type is not None:
             config["ExecutionType"] = self.execution_type

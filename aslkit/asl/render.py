@@ -18,7 +18,7 @@ KEY_ORDER: Final[tuple[str, ...]] = (
     "Resource", "Credentials",
     "InputPath", "ItemsPath", "Items", "ItemReader", "ItemSelector", "ItemBatcher",
     "Parameters", "Arguments",
-    "ItemProcessor", "Branches", "Choices",
+    "ItemProcessor", "Iterator", "Branches", "Choices",
     "Seconds", "SecondsPath", "Timestamp", "TimestampPath",
     "Result", "ResultSelector", "ResultPath", "ResultWriter",
     "Output", "OutputPath", "Assign",

@@ -62,14 +62,19 @@ def import_definition(
 
 def rebuild(code: str, source: str = "<imported>") -> dict[str, Any]:
     """Run an imported module's code and render its `machine` (what `aslkit build` would write)."""
-    from aslkit.asl.machine import StateMachine
+    from aslkit.asl.machine import AslValidationError, StateMachine
 
     namespace: dict[str, Any] = {"__name__": "aslkit_imported"}
     exec(compile(code, f"<aslkit import of {source}>", "exec"), namespace)  # code this package just wrote
     machine = namespace.get("machine")
     if not isinstance(machine, StateMachine):
         raise ImportRefused(f"the code imported from {source} defines no `machine`")
-    machine.to_json()  # the builders lint what they render: the placeholders must all be declared
+    try:
+        machine.to_json()  # the builders lint what they render: the placeholders must all be declared
+    except AslValidationError as error:
+        raise ImportRefused(f"the code imported from {source} does not render a lint-clean definition: "
+                            f"{error.findings[0]}; this is a gap in aslkit import",
+                            hint="report it with the definition") from None  # fmt: skip
     rendered: dict[str, Any] = machine.to_asl()
     return rendered
 

@@ -101,7 +101,7 @@ def _graph(node: Mapping[str, object], language: Language, label: str) -> Graph:
         branches = state.get("Branches")
         if state.get("Type") == "Parallel" and isinstance(branches, list):
             graph.sub[name] = [_graph(b, inner, f"branch {i + 1} of {name!r}") for i, b in enumerate(branches)]
-        processor = state.get("ItemProcessor")
+        processor = state.get("ItemProcessor", state.get("Iterator"))
         if state.get("Type") == "Map" and isinstance(processor, Mapping):
             graph.sub[name] = [_graph(processor, inner, f"the processor of {name!r}")]
     return graph

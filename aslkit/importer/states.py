@@ -73,6 +73,7 @@ FIELDS: Final[dict[str, dict[str, tuple[str, Kind]]]] = {
         "ItemsPath": ("items_path", "text"),
         "Items": ("items", "value"),
         "ItemSelector": ("item_selector", "value"),
+        "Parameters": ("parameters", "value"),  # the legacy ItemSelector, with the legacy Iterator
         "MaxConcurrency": ("max_concurrency", "number"),
         "MaxConcurrencyPath": ("max_concurrency_path", "text"),
         "ToleratedFailureCount": ("tolerated_failure_count", "number"),
@@ -92,13 +93,11 @@ _STRUCTURE: Final[dict[str, frozenset[str]]] = {
     "Fail": frozenset(),
     "Choice": frozenset({"Choices", "Default"}),
     "Parallel": frozenset({"Branches", "Retry", "Catch", "Next", "End"}),
-    "Map": frozenset({"ItemProcessor", "ItemReader", "ItemBatcher", "ResultWriter", "Retry", "Catch", "Next", "End"}),
+    "Map": frozenset(
+        {"ItemProcessor", "Iterator", "ItemReader", "ItemBatcher", "ResultWriter", "Retry", "Catch", "Next", "End"}
+    ),
 }
 _NO_ASSIGN: Final = frozenset({"Succeed", "Fail"})
-_LEGACY: Final = {
-    "Iterator": "the legacy field Iterator: AWS now writes ItemProcessor (with ProcessorConfig {Mode: INLINE})",
-    "Parameters": "the legacy field Parameters of a Map: AWS now writes ItemSelector",
-}
 _RETRY_FIELDS: Final = {
     "IntervalSeconds": "interval_seconds",
     "MaxAttempts": "max_attempts",
@@ -256,6 +255,13 @@ class StateWriter:
 
     # -- Map -------------------------------------------------------------------------------------------------------
     def _map(self, name: str, state: State, language: Language) -> dict[str, Node | None]:
+        legacy = state.get("Iterator")
+        if isinstance(legacy, Mapping):  # a definition older than 2022: AWS still reads it
+            self._only(name, "Iterator", legacy, {"StartAt", "States"})
+            return {"processor": Raw(self.var(str(legacy["StartAt"]))), "legacy": Raw("True")}
+        if "Parameters" in state:
+            raise ImportRefused(f"Map {name!r}: Parameters (the legacy ItemSelector) beside an ItemProcessor",
+                                hint="rename it ItemSelector and import again")  # fmt: skip
         processor = state.get("ItemProcessor")
         if not isinstance(processor, Mapping):
             raise ImportRefused(f"Map {name!r} has no ItemProcessor")
@@ -396,9 +402,6 @@ class StateWriter:
         return self.values.text(value) if isinstance(value, str) else literal(value)
 
     def _refuse_unknown(self, name: str, kind: str, state: State) -> None:
-        for field in state:
-            if kind == "Map" and field in _LEGACY:
-                raise ImportRefused(f"Map {name!r} uses {_LEGACY[field]}", hint="rename it and import again")
         allowed = {"Type", "Comment", "QueryLanguage", *FIELDS[kind], *_STRUCTURE[kind]}
         if kind not in _NO_ASSIGN:
             allowed.add("Assign")

@@ -234,6 +234,10 @@ STATE_NAME_MAX: Final = 80
 #: CDK's DistributedMap refuses a longer Label; AWS itself runs longer ones (found in production definitions)
 LABEL_CDK_MAX: Final = 40
 _RESOURCE = re.compile(r"arn:[^:]+:[^:]+:[^:]*:[^:]*:.+")
+_WHOLE_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+#: a Lambda function ARN's name and optional qualifier (version, alias or $LATEST), as the Lambda API takes them
+_LAMBDA_FUNCTION = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:(?P<rest>.*)")
+_FUNCTION_REF = re.compile(r"[A-Za-z0-9_-]+(:(\$LATEST|[A-Za-z0-9_-]+))?")
 
 
 def state_names(doc: Document) -> Found:
@@ -246,12 +250,24 @@ def state_names(doc: Document) -> Found:
 def task_resources(doc: Document) -> Found:
     for state in doc.states():
         resource = state.body.get("Resource")
-        if state.type != "Task" or not isinstance(resource, str) or "${" in resource or resource.startswith("{%"):
-            continue  # a placeholder (DefinitionSubstitutions) is filled at deploy time
-        if not _RESOURCE.fullmatch(resource):
+        if state.type != "Task" or not isinstance(resource, str) or resource.startswith("{%"):
+            continue
+        filled = _WHOLE_PLACEHOLDER.sub("P", resource)  # a placeholder is filled at deploy time: any segment
+        if "${" in filled:
+            yield ("task-resource", state.at("Resource"), f"{resource!r} has a placeholder without its closing "
+                   "'}': write ${name}")  # fmt: skip
+            continue
+        if _WHOLE_PLACEHOLDER.fullmatch(resource):
+            continue
+        if not _RESOURCE.fullmatch(filled):
             yield ("task-resource", state.at("Resource"), f"{resource!r} is not an ARN: write a service "
                    "integration (arn:aws:states:::lambda:invoke), a function, activity or service ARN, or a "
                    "${placeholder}")  # fmt: skip
+            continue
+        function = _LAMBDA_FUNCTION.fullmatch(filled)
+        if function and not _FUNCTION_REF.fullmatch(function["rest"]):
+            yield ("task-resource", state.at("Resource"), f"{resource!r}: a function is named by letters, digits, "
+                   "'-' and '_', with an optional ':' and a version, alias or $LATEST")  # fmt: skip
 
 
 def map_labels(doc: Document) -> Found:
