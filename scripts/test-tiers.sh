@@ -8,7 +8,7 @@ PY="${1:?usage: test-tiers.sh PYTHON CHECKS}"
 CHECKS="${2:?usage: test-tiers.sh PYTHON CHECKS}"
 mkdir -p build
 log=build/test-localstack.log
-"$PY" -m pytest -p no:cacheprovider --aslkit-backend=localstack -m localstack >"$log" 2>&1 &
+"$PY" -m pytest -p no:cacheprovider --aslkit-backend=localstack -m localstack --durations=15 >"$log" 2>&1 &
 localstack_pid=$!
 trap 'kill "$localstack_pid" 2>/dev/null; wait "$localstack_pid" 2>/dev/null' EXIT
 if ! bash -c "$CHECKS"; then

@@ -103,7 +103,8 @@ def record(harness: Harness, edp: Deployment, event: dict[str, Any]) -> dict[str
     return result.output
 
 
-@pytest.mark.localstack
+# On LocalStack the demo test runs this scenario from its real trigger (samples/edp/1_burst_of_20_uploads.event.json)
+# and checks it green; in process it is checked to the package.
 def test_twenty_uploads_flush_once_at_the_twentieth_and_become_a_package(harness, aws, edp, announced) -> None:
     bucket, run = edp.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
     for i in range(19):

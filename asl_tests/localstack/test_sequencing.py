@@ -118,7 +118,8 @@ def sheet(*libraries: str) -> str:
     return f"[Header]\nFileFormatVersion,2\n\n[BCLConvert_Data]\nLane,Sample_ID,index,index2,Sample_Project\n{rows}\n"
 
 
-@pytest.mark.localstack
+# On LocalStack the demo test runs this message (samples/sequencing/pending_analysis.event.json) through the starter
+# and the orchestration; in process it is checked state by state.
 def test_real_pending_analysis_message_drives_a_full_run(seq: Sequencing) -> None:
     seq.prepare_run(FIXTURE_RUN, (DATA / "samplesheet_v2.csv").read_text(), FIXTURE_METADATA)
     seq.deliver(json.loads((DATA / "ens_bssh_runs_pending_analysis.sqs.json").read_text())["Records"][0])

@@ -48,7 +48,8 @@ def destination_keys(aws: Any, bucket: str, prefix: str = "") -> list[str]:
     return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
 
-@pytest.mark.localstack
+# On LocalStack the demo test runs the controller from its trigger (samples/sharing/1_read_sets_added.event.json)
+# through packaging and push; in process every job's outcome is checked.
 def test_controller_shares_each_matching_enabled_job_once(harness: Harness, aws: Any, sharing: Deployment) -> None:
     run = unique_run()
     libraries = seed_run(aws, sharing, run, {"L9000001": "PROJECT1", "L9000002": "PROJECT1", "L9000003": "PROJECT2",

@@ -50,7 +50,7 @@ def test_every_lint_clean_definition_round_trips(label: str) -> None:
 
 
 def test_the_imported_code_is_what_ruff_and_mypy_accept(tmp_path: Path) -> None:
-    for label, document in CORPUS.items():
+    for label, document in {**CORPUS, "fragments/two_polls": TWO_POLLS}.items():
         name = snake_name(label.rsplit("/", 1)[-1])
         code = import_definition(document, machine=name, workflow=name, source=label).code
         (tmp_path / f"{label.replace('/', '__').replace('.', '_').replace('-', '_')}.py").write_text(code)
@@ -251,3 +251,30 @@ def test_snake_names_come_from_file_names() -> None:
     assert snake_name("Human-In-The-Loop.asl.json") == "human_in_the_loop"
     assert snake_name("orcabus_auto_package_push_35af97e.asl.json") == "orcabus_auto_package_push_35af97e"
     assert snake_name("2024 flow.json") == "imported_2024_flow"
+
+
+def polling(prefix: str, after: str) -> dict[str, Any]:
+    """A poll loop of four states, named under `prefix`, leaving to `after`."""
+    return {
+        f"{prefix}Poll": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                          "Parameters": {"FunctionName": "${Poller}", "Payload.$": "$"}, "Next": f"{prefix}Done?"},
+        f"{prefix}Done?": {"Type": "Choice", "Choices": [{"Variable": "$.Payload.done", "BooleanEquals": False,
+                                                          "Next": f"{prefix}Wait"}], "Default": f"{prefix}Ready"},
+        f"{prefix}Wait": {"Type": "Wait", "Seconds": 30, "Next": f"{prefix}Poll"},
+        f"{prefix}Ready": {"Type": "Pass", "Next": after},
+    }  # fmt: skip
+
+
+TWO_POLLS = {
+    "StartAt": "Package: Poll",
+    "States": {**polling("Package: ", "Push: Poll"), **polling("Push: ", "Shared"), "Shared": {"Type": "Succeed"}},
+}
+
+
+def test_a_sub_graph_repeated_under_prefixes_becomes_one_fragment() -> None:
+    code = import_definition(TWO_POLLS, machine="share", workflow="share", source="share.asl.json").code
+    assert code.count('@fragment\ndef poll(*, prefix: str = "") -> Chain:') == 1
+    assert 'package = poll(prefix="Package: ")' in code and 'push = poll(prefix="Push: ")' in code
+    assert "package >> push" in code and "push >> shared" in code and "poll >> done" in code
+    assert 'done.when(Condition.boolean_equals("$.Payload.done", False), wait)' in code  # inside the fragment
+    assert rebuild(code) == TWO_POLLS

@@ -6,16 +6,28 @@ it by hand: one argument per line, a trailing comma, closing brackets on their o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 WIDTH = 120
+_MARGIN = [0]  # columns taken on the left by the block being written (a function body)
 INDENT = "    "
 NL = "\n"
 QUOTES = '"' * 3
+
+
+@contextlib.contextmanager
+def margin(columns: int) -> Iterator[None]:
+    """Lay out the nodes written inside as if indented by `columns` (they are indented afterwards)."""
+    _MARGIN.append(_MARGIN[-1] + columns)
+    try:
+        yield
+    finally:
+        _MARGIN.pop()
 
 
 class Node:
@@ -29,7 +41,7 @@ class Node:
     def text(self, indent: str = "", lead: int = 0) -> str:
         """One line if it fits in `WIDTH` after `indent` and `lead` characters already on the line."""
         flat = self.flat()
-        if len(indent) + lead + len(flat) <= WIDTH or "\n" in flat:
+        if _MARGIN[-1] + len(indent) + lead + len(flat) <= WIDTH or "\n" in flat:
             return flat
         return self.broken(indent)
 
@@ -68,7 +80,7 @@ class Str(Node):
 
     def broken(self, indent: str) -> str:
         inner = indent + INDENT
-        parts = self._parts(WIDTH - len(inner))  # one part: it fits on a line of its own, in parentheses
+        parts = self._parts(WIDTH - _MARGIN[-1] - len(inner))  # one part: it fits on a line of its own, in parentheses
         lines = NL.join(inner + _quote(part, self._single) for part in parts)
         return f"({NL}{lines}{NL}{indent})"
 
@@ -165,6 +177,12 @@ class Module:
 
     def assign(self, name: str, node: Node) -> None:
         self.body.append(f"{name} = {node.text('', len(name) + 3)}")
+
+    def blank_lines(self, count: int) -> None:
+        """End the body with `count` blank lines (two around a function, as PEP 8 asks)."""
+        while self.body and self.body[-1] == "":
+            self.body.pop()
+        self.body.extend([""] * (count if self.body else count - 1))  # the imports end with one already
 
     def blank(self) -> None:
         if self.body and self.body[-1] != "":

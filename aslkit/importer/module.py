@@ -14,8 +14,9 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from aslkit.importer import fragments
 from aslkit.importer.choices import ChoiceWriter
-from aslkit.importer.code import Chained, Module, Raw, call, dict_of, list_of, literal
+from aslkit.importer.code import INDENT, Chained, Module, Raw, call, dict_of, list_of, literal, margin
 from aslkit.importer.states import ImportRefused, StateWriter, retry_key
 from aslkit.importer.values import ASL, Language, Values, effective_language
 
@@ -55,6 +56,7 @@ def write_module(
     )
     writer = _Writer(module, top)
     writer.shared_retries(top)
+    writer.fragment_functions()
     writer.graph(top)
     module.blank()
     declared = sorted(writer.values.in_text)
@@ -119,8 +121,47 @@ class _Writer:
         self.module = module
         self.values = Values(module)
         self.names = _variables(top)
-        self.states = StateWriter(self.values, self.names.__getitem__)
-        self.choices = ChoiceWriter(self.values, self.names.__getitem__)
+        self.states = StateWriter(self.values, lambda name: self.names[name])
+        self.choices = ChoiceWriter(self.values, lambda name: self.names[name])
+        graphs = _all_graphs(top)
+        self.fragments = fragments.find([(g.states, g.start, g.language) for g in graphs])
+        self.instance_of: dict[str, fragments.Instance] = {}
+        self.function_of: dict[int, str] = {}  # id(instance) -> the fragment function that builds it
+        used = set(self.names.values()) | _TAKEN
+        for fragment in self.fragments:
+            function = _unique(_identifier(fragment.start), used)
+            for instance in fragment.instances:
+                self.instance_of.update((name, instance) for name in instance.names)
+                self.function_of[id(instance)] = function
+                self.names[instance.start] = _unique(_identifier(instance.prefix), used)
+
+    def fragment_functions(self) -> None:
+        """`@fragment def launch_and_wait(*, prefix: str = "") -> Chain: ...` for each repeated sub-graph."""
+        for fragment in self.fragments:
+            function = self.function_of[id(fragment.instances[0])]
+            graph = Graph(dict(fragment.states), fragment.start, fragment.language, "")
+            outer_names, outer_body = self.names, self.module.body
+            self.names, self.module.body = _variables(graph), []
+            with margin(len(INDENT)):
+                self.graph(graph)
+                ends = [self.names[n] for n, s in graph.states.items() if s.get("End") is True and s["Type"] not in
+                        fragments.FINAL]  # fmt: skip
+                returned = call(
+                    self.module.use(ASL, "Chain"), Raw(self.names[graph.start]), list_of([Raw(end) for end in ends])
+                )
+                lines = self.module.body
+                while lines and lines[-1] == "":
+                    lines.pop()
+                body = [*lines, f"return {returned.text('', len('return '))}"]
+            self.names, self.module.body = outer_names, outer_body
+            places = ", ".join(repr(i.prefix) for i in fragment.instances)
+            self.module.blank_lines(2)
+            self.module.statement(f"@{self.module.use(ASL, 'fragment')}")
+            self.module.statement(f'def {function}(*, prefix: str = "") -> {self.module.use(ASL, "Chain")}:')
+            self.module.statement(f'{INDENT}"""The states repeated under the prefixes {places}."""')
+            for line in body:
+                self.module.statement("\n".join(INDENT + part if part else "" for part in line.split("\n")))
+            self.module.blank_lines(2)
 
     def shared_retries(self, top: Graph) -> None:
         """`RETRY = [Retry(...)]` for each Retry list that two or more states have, used by name in each."""
@@ -149,6 +190,13 @@ class _Writer:
         def define(name: str) -> None:
             if name in defined or name in pending:
                 return
+            instance = self.instance_of.get(name) if graph.label else None
+            if instance is not None:  # a fragment's state: its instance is built by one call, at its start
+                if name == instance.start:
+                    built = call(self.function_of[id(instance)], prefix=literal(instance.prefix))
+                    self.module.assign(self.names[name], built)
+                defined.add(name)
+                return
             pending.add(name)
             state = graph.states[name]
             for sub in graph.sub.get(name, []):
@@ -163,7 +211,7 @@ class _Writer:
             pending.discard(name)
             defined.add(name)
 
-        if graph.label != "the machine":
+        if graph.label not in ("the machine", ""):
             self.module.blank()
             self.module.statement(f"# {graph.label[0].upper()}{graph.label[1:]}")
         for name in graph.states:
@@ -172,9 +220,11 @@ class _Writer:
         self.module.blank()
 
     def _wire(self, graph: Graph, late_catch: list[str]) -> None:
-        chained: set[str] = set()
+        inside = {n for n in graph.states if n in self.instance_of} if graph.label else set()
+        chained: set[str] = set(inside)  # a fragment wires its own states; a chain into it stops at its start
         targets = {str(s["Next"]) for s in graph.states.values() if "Next" in s}
-        starts = [n for n in graph.states if n not in targets] + [n for n in graph.states if n in targets]
+        others = [n for n in graph.states if n not in targets] + [n for n in graph.states if n in targets]
+        starts = [graph.start, *others]  # the graph reads from its start
         for start in starts:
             if start in chained or "Next" not in graph.states[start]:
                 continue
@@ -189,13 +239,35 @@ class _Writer:
                 chained.add(following)
                 current = following
             self.module.statement(Chained([self.names[n] for n in chain]).text())
+        for instance in {id(self.instance_of[n]): self.instance_of[n] for n in inside}.values():
+            if instance.exit is not None:
+                self.module.statement(Chained([self.names[instance.start], self.names[instance.exit]]).text())
         for name, state in graph.states.items():
+            if name in inside:
+                continue
             if state.get("Type") == "Choice":
                 for node in self.choices.statements(self.names[name], name, state, graph.language):
                     self.module.statement(node.text())
         for name in late_catch:
             for args in self.states.catchers(name, graph.states[name], graph.language):
                 self.module.statement(args.call(f"{self.names[name]}.add_catch").text())
+
+
+def _all_graphs(top: Graph) -> list[Graph]:
+    graphs, queue = [], [top]
+    while queue:
+        graph = queue.pop(0)
+        graphs.append(graph)
+        queue += [sub for subs in graph.sub.values() for sub in subs]
+    return graphs
+
+
+def _unique(base: str, used: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in used:
+        candidate, n = f"{base}_{n}", n + 1
+    used.add(candidate)
+    return candidate
 
 
 def _variables(top: Graph) -> dict[str, str]:

@@ -76,6 +76,8 @@ class Values:
                     return call(self.module.use(ASL, "jsonata"), literal(expression))
                 if all(PLACEHOLDER_NAME.match(name) for name in names):
                     self.placeholders.update(names)
+                    if expression == f"$number('${{{names[0]}}}')":  # a deploy-time number
+                        return call(self.module.use(ASL, "number_parameter"), literal(names[0]))
                     declared = tuple_of([literal(name) for name in dict.fromkeys(names)])
                     return call(self.module.use(ASL, "Jsonata"), literal(expression), placeholders=declared)
         return self.text(text)
