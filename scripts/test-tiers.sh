@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make test`'s test run, both tiers at once, one per core. On LocalStack, in the background: the tests marked
-# `localstack` (one end to end per workflow, the demo, and every test of LocalStack itself), their output kept in
+# `localstack` (the demo, which runs every workflow from its triggers, the scenarios it does not run, and every test of
+# LocalStack itself), their output kept in
 # build/test-localstack.log and printed at the end. In the foreground: the static checks (CHECKS: ruff, mypy,
-# statemachines/ freshness), then every test in process (virtual time, moto). Any of the three failing fails.
+# statemachines/ freshness), then every test in process (virtual time, moto), with the coverage of every state machine
+# (build/aslkit-coverage/). Any of the three failing fails.
 set -uo pipefail
 PY="${1:?usage: test-tiers.sh PYTHON CHECKS}"
 CHECKS="${2:?usage: test-tiers.sh PYTHON CHECKS}"
@@ -16,7 +18,7 @@ if ! bash -c "$CHECKS"; then
   exit 1
 fi
 echo "== in process (every test; the LocalStack tier runs meanwhile, into $log) =="
-"$PY" -m pytest --aslkit-backend=inprocess -rfE
+"$PY" -m pytest --aslkit-backend=inprocess --aslkit-coverage -rfE
 inprocess=$?
 wait "$localstack_pid"
 localstack=$?

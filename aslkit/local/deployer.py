@@ -31,6 +31,14 @@ CodeMode = Literal["hot-reload", "zip"]
 RUNTIME = "python3.13"
 
 
+_MADE: list[Deployment] = []
+
+
+def made() -> list[Deployment]:
+    """Every deployment this process made, in order (what `pytest --aslkit-coverage` reads executions of)."""
+    return list(_MADE)
+
+
 @dataclass
 class Deployment:
     """What a deploy created: physical names and the substitutions that filled the definitions."""
@@ -51,6 +59,7 @@ class Deployment:
     source_buses: dict[str, str] = field(default_factory=dict)  # event source -> bus a rule listens on it
     apis: dict[str, str] = field(default_factory=dict)  # spec name -> invoke URL (no trailing slash)
     sites: dict[str, str] = field(default_factory=dict)  # bucket spec name -> URL of the site's index.html
+    definitions: dict[str, Path] = field(default_factory=dict)  # machine spec name -> the ASL file deployed
 
     def bus_for(self, source: str) -> str:
         """The bus an event of `source` goes on: AWS services (`aws.*`) emit on the default bus; otherwise the bus
@@ -139,6 +148,7 @@ class LocalDeployer:
             self._deploy_rule(workflow, rule, out)
         for schedule in workflow.schedules:
             self._deploy_schedule(workflow, schedule, out)
+        _MADE.append(out)
         return out
 
     def _ensure_role(self, workflow: Workflow, service: str) -> None:
@@ -376,6 +386,7 @@ class LocalDeployer:
         path = machine_path(self.statemachines_dir, name)
         if not path.exists():
             raise SpecError(f"{path} does not exist: run `aslkit build` (or `make build`) first")
+        out.definitions[name] = path
         return substitute(path.read_text(), out.substitutions, source=str(path))
 
     def _deploy_machine(self, workflow: Workflow, name: str, machine_type: str, out: Deployment) -> None:

@@ -19,6 +19,7 @@ Fixtures:
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ import pytest
 
 if TYPE_CHECKING:  # the plugin loads with aslkit's core alone: each tier imports its own parts when used
     from aslkit.local.clients import AwsClients
+    from aslkit.local.deployer import Deployment
     from aslkit.local.launcher import Endpoint
     from aslkit.testing.backend import ExecutionBackend
     from aslkit.testing.harness import Harness
@@ -40,6 +42,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--aslkit-backend", choices=TIERS, default=None,
                      help="where workflow tests run: inprocess (default; also ASLKIT_BACKEND), localstack, or all "
                           "(in process, and the tests marked localstack on LocalStack too)")  # fmt: skip
+    parser.addoption("--aslkit-coverage", action="store_true",
+                     help="report the states, transitions, Choice branches, Catch and Retry edges the tests' "
+                          "executions took, per state machine (table, build/aslkit-coverage/)")  # fmt: skip
+    parser.addoption(
+        "--aslkit-coverage-fail-under",
+        type=float,
+        default=None,
+        metavar="PERCENT",
+        help="with --aslkit-coverage: fail the session when less than PERCENT of all items were taken",
+    )
+    parser.addoption("--aslkit-coverage-dir", type=Path, default=Path("build") / "aslkit-coverage",
+                     help="where --aslkit-coverage writes coverage.json and a diagram per machine")  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -161,3 +175,89 @@ def _aslkit_session_harness(backend: ExecutionBackend, aslkit_root: Path) -> Har
 def harness(_aslkit_session_harness: Harness) -> Iterator[Harness]:
     yield _aslkit_session_harness
     _aslkit_session_harness.clear_mocks()
+
+
+@pytest.fixture(autouse=True)
+def _aslkit_coverage(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With --aslkit-coverage, after each test that ran on a tier: its executions, before a later test resets the
+    services."""
+    recorder = request.config.stash.get(_COVERAGE, None)
+    if recorder is None or not set(request.fixturenames) & _TIER_FIXTURES:
+        yield
+        return
+    session_harness: Harness = request.getfixturevalue("_aslkit_session_harness")
+    yield
+    recorder.collect(session_harness)
+
+
+class _Recorder:
+    """Every finished execution of every deployment this process made (through the harness or a workflow's own
+    `local` stand-up), recorded once into the coverage report."""
+
+    def __init__(self) -> None:
+        from aslkit.testing.coverage import Report
+
+        self.report = Report()
+        self.seen: set[str] = set()
+
+    def collect(self, harness: Harness) -> None:
+        from aslkit.local.deployer import made
+        from aslkit.runtime.results import TERMINAL
+
+        machines = {d.machine_arn(m): (d, m) for d in made() for m in d.definitions}
+        for arn, machine_arn in self._candidates(harness, machines):
+            # a Distributed Map child runs `<machine>/<Map state>`: its states are the parent's
+            machine_arn = machine_arn if machine_arn in machines else machine_arn.split("/", 1)[0]
+            if arn in self.seen or machine_arn not in machines:
+                continue
+            result = harness.backend.result(arn)
+            if result.status not in TERMINAL:
+                continue  # still running: the next test's collection records it
+            self.seen.add(arn)
+            deployment, machine = machines[machine_arn]
+            if machine not in self.report.machines:
+                document = json.loads(deployment.definitions[machine].read_text(encoding="utf-8"))
+                self.report.machine(machine, document)
+            self.report.machines[machine].record(result)
+
+    def _candidates(self, harness: Harness, machines: dict[str, tuple[Deployment, str]]) -> list[tuple[str, str]]:
+        """(execution ARN, machine ARN) of every execution there is: the engine's own list in process (one pass),
+        each deployed machine's on LocalStack."""
+        engine = getattr(harness.backend, "engine", None)
+        if engine is not None:
+            return [(e.arn, e.machine_arn) for e in list(engine.executions.values()) if e.arn not in self.seen]
+        return [(arn, machine_arn) for machine_arn, (d, m) in machines.items()
+                for arn in harness.backend.executions(d, m)]  # fmt: skip
+
+
+_COVERAGE = pytest.StashKey[_Recorder]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.getoption("--aslkit-coverage"):
+        session.config.stash[_COVERAGE] = _Recorder()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    recorder = session.config.stash.get(_COVERAGE, None)
+    if recorder is None:
+        return
+    recorder.report.write(Path(session.config.rootpath) / session.config.getoption("--aslkit-coverage-dir"))
+    floor = session.config.getoption("--aslkit-coverage-fail-under")
+    if floor is not None and recorder.report.percent < floor and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    recorder = config.stash.get(_COVERAGE, None)
+    if recorder is None:
+        return
+    terminalreporter.section("aslkit coverage")
+    for line in recorder.report.lines():
+        terminalreporter.write_line(line)
+    folder = config.getoption("--aslkit-coverage-dir")
+    terminalreporter.write_line(f"coverage.json and a diagram per state machine in {folder}/")
+    floor = config.getoption("--aslkit-coverage-fail-under")
+    if floor is not None and recorder.report.percent < floor:
+        terminalreporter.write_line(f"FAIL: {recorder.report.percent:.1f}% of the items taken, under {floor:g}%")
