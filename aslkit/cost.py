@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -93,8 +93,9 @@ class RunCost:
     """One execution's billable usage and what it costs. Lambda work is what the history shows (an EXPRESS
     execution's is read from its log group: without one, its Lambda tasks are not counted)."""
 
-    machine_type: str
+    machine_type: str  # STANDARD or EXPRESS; a whole run's is its first execution's
     region: str
+    executions: int = 1  # more than 1: a whole run, its child executions priced with it
     transitions: int = 0  # STANDARD: billed state transitions, retries included
     express_requests: int = 0
     express_ms: float = 0.0
@@ -107,11 +108,30 @@ class RunCost:
     def total_usd(self) -> float:
         return self.step_functions_usd + self.lambda_usd
 
+    def __add__(self, other: RunCost) -> RunCost:
+        """Two parts of one run priced together (a parent and the children it started)."""
+        return RunCost(
+            self.machine_type,
+            self.region,
+            executions=self.executions + other.executions,
+            transitions=self.transitions + other.transitions,
+            express_requests=self.express_requests + other.express_requests,
+            express_ms=self.express_ms + other.express_ms,
+            lambda_invocations=self.lambda_invocations + other.lambda_invocations,
+            lambda_gb_seconds=self.lambda_gb_seconds + other.lambda_gb_seconds,
+            step_functions_usd=self.step_functions_usd + other.step_functions_usd,
+            lambda_usd=self.lambda_usd + other.lambda_usd,
+        )
+
     def describe(self) -> str:
-        if self.machine_type == "EXPRESS":
-            usage = f"1 request, {self.express_ms:.0f} ms"
-        else:
-            usage = f"{self.transitions} transitions"
+        parts = []
+        if self.transitions or self.machine_type == "STANDARD":
+            parts.append(f"{self.transitions} transitions")
+        if self.express_requests:
+            parts.append(f"{self.express_requests} request(s), {self.express_ms:.0f} ms")
+        usage = ", ".join(parts)
+        if self.executions > 1:
+            usage = f"{self.executions} executions: {usage}"
         if self.lambda_invocations:
             usage += f", {self.lambda_invocations} Lambda invocation(s), {self.lambda_gb_seconds:.4f} GB-s"
         return f"${self.total_usd:.6f} ({usage}; {self.region} prices of {PRICES_AS_OF})"
@@ -144,6 +164,25 @@ def estimate(
     return RunCost(machine_type, prices.region, transitions=transitions, lambda_invocations=invocations,
                    lambda_gb_seconds=gb_seconds, step_functions_usd=prices.standard(transitions),
                    lambda_usd=lambda_usd)  # fmt: skip
+
+
+def estimate_run(
+    results: Sequence[ExecutionResult], prices: Prices | None = None, memory_mb: Mapping[str, int] | None = None
+) -> RunCost:
+    """A whole run priced together: its first execution and every child it started (`.sync`, `.sync:2`,
+    Distributed Map children), each at its own type (an EXPRESS execution's ARN says so)."""
+    if not results:
+        raise ValueError("a run has at least one execution")
+    costs = [estimate(result, machine_type_of(result.arn), prices, memory_mb) for result in results]
+    total = costs[0]
+    for cost in costs[1:]:
+        total = total + cost
+    return total
+
+
+def machine_type_of(execution_arn: str) -> str:
+    """EXPRESS or STANDARD, as the execution's ARN says (`...:express:...` for EXPRESS)."""
+    return "EXPRESS" if ":express:" in execution_arn else "STANDARD"
 
 
 def lambda_tasks(history: list[dict[str, Any]]) -> list[tuple[str, float]]:

@@ -328,3 +328,28 @@ def test_push_and_presign_of_an_unknown_package_fail_by_name(harness: Harness, s
     assert (push.status, push.error) == ("FAILED", "PackageNotFound") and package in (push.cause or "")
     presign = harness.run(sharing, {"packageId": package}, machine="sharing_presign")
     assert (presign.status, presign.error) == ("FAILED", "PackageNotFound") and package in (presign.cause or "")
+
+
+def test_a_controller_run_is_priced_whole_with_every_execution_it_led_to(harness: Harness, aws: Any) -> None:
+    """The demo's seed and jobs, then ReadSetsAdded: the controller's own history is a few transitions; the run it
+    starts (a Distributed Map child per job, package-push, packaging, push and a child per file) is the bill."""
+    from workflows.sharing.local import SEED
+
+    deployment = harness.deploy("sharing", prefix="cost_")
+    for library in json.loads((SEED / "libraries.json").read_text()):
+        seed_library(aws, deployment, library)
+    put_jobs(aws, deployment, json.loads((SEED / "jobs.json").read_text()))
+    [controller] = harness.put_event(deployment, source=EVENT["source"], detail_type=EVENT["detail-type"],
+                                     detail=EVENT["detail"], machine="sharing_controller", timeout=120)  # fmt: skip
+    assert controller.succeeded, controller.explain()
+    run = harness.backend.run_of(controller.arn)
+    machines = [result.arn.split(":")[6] for result in run]
+    jobs, files = len(controller.output["jobs"]), sum(r.output.get("files", 0) for r in run if "push" in r.arn)
+    assert machines.count("cost_sharing_controller/For each job") == jobs
+    assert {"cost_sharing_package_push", "cost_sharing_packaging", "cost_sharing_push"} <= set(machines)
+    cost = harness.run_cost(controller)
+    assert cost.executions == len(run) > 4 + jobs
+    assert cost.transitions == sum(r.transitions for r in run) > 3 * controller.transitions
+    assert 45 <= cost.transitions <= 65, cost.describe()  # benchmarks/transitions_sharing.py models 55 on LocalStack
+    assert f"{cost.executions} executions: {cost.transitions} transitions" in cost.describe()
+    assert files > 0

@@ -51,6 +51,8 @@ class ExecutionBackend(Protocol):
 
     def executions(self, deployment: Deployment, machine: str) -> list[str]: ...
 
+    def run_of(self, execution_arn: str) -> list[ExecutionResult]: ...
+
     def send_task_success(self, token: str, output: Any) -> None: ...
 
     def send_task_failure(self, token: str, error: str, cause: str = "") -> None: ...
@@ -116,6 +118,14 @@ class ClientsBackend:
         if description is not None:
             return from_history(arn, description, logged.history if logged else [])
         return logged or from_history(arn, {"status": "RUNNING"}, [])
+
+    def run_of(self, execution_arn: str) -> list[ExecutionResult]:
+        """The execution and, depth first, every child it started with `states:startExecution` (its history names
+        them). LocalStack keeps no executions of Distributed Map children: they are not in it there."""
+        results = [self.result(execution_arn)]
+        for arn in child_executions(results[0].history):
+            results += self.run_of(arn)
+        return results
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         if express.is_express(execution_arn):
@@ -269,3 +279,22 @@ class LocalStackBackend(ClientsBackend):
         request = urllib.request.Request(f"{self.aws.endpoint_url}/_aslkit/state/reset", method="POST")
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
+
+
+def child_executions(history: list[dict[str, Any]]) -> list[str]:
+    """The executions a history's `states:startExecution` tasks started (their ARN is in the task's output)."""
+    found: list[str] = []
+    for event in history:
+        if event["type"] not in ("TaskSubmitted", "TaskSucceeded"):
+            continue
+        details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+        if details.get("resourceType") != "states" or not str(details.get("resource", "")).startswith("startExecution"):
+            continue
+        try:
+            output = json.loads(details.get("output") or "{}")
+        except ValueError:
+            continue
+        arn = output.get("ExecutionArn") if isinstance(output, dict) else None
+        if isinstance(arn, str) and arn not in found:
+            found.append(arn)
+    return found

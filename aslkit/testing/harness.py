@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aslkit.build import build, discover
+from aslkit.cost import RunCost, estimate_run
 from aslkit.local.deployer import CodeMode, Deployment
 from aslkit.runtime.results import ExecutionResult
 from aslkit.spec import SpecError, Workflow
@@ -103,6 +104,11 @@ class Harness:
     def result(self, execution_arn: str) -> ExecutionResult:
         """Where an execution is now, without waiting."""
         return self.backend.result(execution_arn)
+
+    def run_cost(self, result: ExecutionResult, memory_mb: Mapping[str, int] | None = None) -> RunCost:
+        """What the whole run cost: the execution and every child it started (`.sync`, Distributed Map), priced
+        together (`aslkit.cost.estimate_run`)."""
+        return estimate_run(self.backend.run_of(result.arn), memory_mb=memory_mb)
 
     def put_event(
         self,

@@ -159,6 +159,21 @@ class InProcessBackend(ClientsBackend):
         with LOCK:
             return self.engine.result(execution_arn)
 
+    def run_of(self, execution_arn: str) -> list[ExecutionResult]:
+        """The execution and every execution it led to (`.sync` children, Distributed Map children, theirs), in
+        the order they started: the engine knows each one's parent."""
+        with LOCK:
+            executions = list(self.engine.executions.values())
+
+            def descends(execution: Any) -> bool:
+                while execution is not None:
+                    if execution.arn == execution_arn:
+                        return True
+                    execution = execution.parent
+                return False
+
+            return [self.engine.result(e.arn) for e in executions if descends(e)]
+
     def executions(self, deployment: Deployment, machine: str) -> list[str]:
         """Every execution of the machine, EXPRESS ones included (the engine keeps them all)."""
         arn = deployment.machine_arn(machine)
