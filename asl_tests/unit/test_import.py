@@ -278,3 +278,11 @@ def test_a_sub_graph_repeated_under_prefixes_becomes_one_fragment() -> None:
     assert "package >> push" in code and "push >> shared" in code and "poll >> done" in code
     assert 'done.when(Condition.boolean_equals("$.Payload.done", False), wait)' in code  # inside the fragment
     assert rebuild(code) == TWO_POLLS
+
+
+def test_a_state_named_like_an_imported_helper_does_not_shadow_it() -> None:
+    document = {"StartAt": "Path", "States": {"Path": {"Type": "Pass", "Parameters": {"x.$": "$.y"}, "Next": "Fragment"},
+                                              "Fragment": {"Type": "Succeed"}}}  # fmt: skip
+    code = import_definition(document, machine="m", workflow="m", source="m.json").code
+    assert 'path_2 = Pass("Path", parameters={"x": path("$.y")})' in code and "path_2 >> fragment_2" in code
+    assert rebuild(code) == document

@@ -23,7 +23,8 @@ from aslkit.importer.values import ASL, Language, Values, effective_language
 State = Mapping[str, object]
 _TOP_LEVEL = frozenset({"Comment", "StartAt", "States", "QueryLanguage", "TimeoutSeconds", "Version"})
 #: Names the generated module imports or defines in lower case, which a state variable must not shadow.
-_TAKEN = frozenset({"path", "jsonata", "lambda_invoke", "aws_sdk", "service_task", "machine"})
+_TAKEN = frozenset({"path", "jsonata", "lambda_invoke", "aws_sdk", "service_task", "fragment", "number_parameter",
+                    "machine"})  # fmt: skip
 
 
 @dataclass
