@@ -1,11 +1,13 @@
 """Names of the errors Step Functions raises, for `Retry` and `Catch`.
 
-Spelled once here so that a typo is a Python error, not a retry that never matches.
+Spelled once here so that a typo is a Python error, not a retry that never matches; and how Step Functions matches
+them against a retrier or catcher (`first_matching`), which the engine and the coverage report both follow.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 
 class States:
@@ -53,3 +55,20 @@ LAMBDA_TRANSIENT: Final = (
 STATES_ERRORS: Final = frozenset(
     value for key, value in vars(States).items() if key.isupper() and isinstance(value, str)
 )
+
+#: Errors `States.ALL` (and `States.TaskFailed`) do not catch: the execution fails with them whatever the catchers say.
+NOT_CAUGHT_BY_ALL: Final = (States.RUNTIME, States.DATA_LIMIT_EXCEEDED)
+
+
+def first_matching(handlers: Sequence[Mapping[str, Any]], error: str) -> int | None:
+    """The index of the first retrier or catcher whose `ErrorEquals` matches `error`, as Step Functions matches
+    them: the name itself, `States.ALL`, or `States.TaskFailed` for anything but `States.Timeout`."""
+    for index, handler in enumerate(handlers):
+        names = handler.get("ErrorEquals", [])
+        if error in names:
+            return index
+        if States.ALL in names and error not in NOT_CAUGHT_BY_ALL:
+            return index
+        if States.TASK_FAILED in names and error != States.TIMEOUT and error not in NOT_CAUGHT_BY_ALL:
+            return index
+    return None

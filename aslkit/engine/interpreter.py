@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from aslkit.asl.errors import States
+from aslkit.asl.errors import States, first_matching
 from aslkit.engine import expressions as ex
 from aslkit.engine.choice import matches
 from aslkit.engine.failures import ExecutionStopped, StatesFailure
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 #: Step Functions' quota on a state's input or output, and on an execution's input
 MAX_PAYLOAD = 256 * 1024
-_NOT_CAUGHT_BY_ALL = (States.RUNTIME, States.DATA_LIMIT_EXCEEDED)
 
 
 @dataclass
@@ -228,12 +227,12 @@ class Interpreter:
                     raw = ex.template(body["ResultSelector"], raw, scope, field="ResultSelector")
                 return _next(body), self._finish(body, body, data, effective, raw, scope, frame, jsonata, place=True)
             except StatesFailure as failure:
-                index = _first_match(retriers, failure.error)
+                index = first_matching(retriers, failure.error)
                 if index is not None and counts[index] < retriers[index].get("MaxAttempts", 3):
                     yield Sleep(self._backoff(retriers[index], counts[index]))
                     counts[index] += 1
                     continue
-                catcher_index = _first_match(body.get("Catch", []), failure.error)
+                catcher_index = first_matching(body.get("Catch", []), failure.error)
                 if catcher_index is None:
                     raise
                 catcher = body["Catch"][catcher_index]
@@ -307,18 +306,6 @@ def _overriding(state: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
 
 def _next(body: dict[str, Any]) -> str | None:
     return None if body.get("End") else body.get("Next")
-
-
-def _first_match(handlers: list[dict[str, Any]], error: str) -> int | None:
-    for index, handler in enumerate(handlers):
-        names = handler.get("ErrorEquals", [])
-        if error in names:
-            return index
-        if States.ALL in names and error not in _NOT_CAUGHT_BY_ALL:
-            return index
-        if States.TASK_FAILED in names and error != States.TIMEOUT and error not in _NOT_CAUGHT_BY_ALL:
-            return index
-    return None
 
 
 def _truthy_condition(value: Any) -> bool:

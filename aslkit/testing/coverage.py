@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aslkit.asl.errors import first_matching
 from aslkit.runtime.results import ExecutionResult, nearest_event
 
 Item = tuple[str, ...]
@@ -90,7 +91,7 @@ def taken_items(result: ExecutionResult, document: Mapping[str, Any]) -> Iterato
                 yield "choice branches", (source, name)
             failure = nearest_event(by_id, previous, _FAILED, stop="StateEntered", limit=64)
             if failure is not None and state.get("Catch"):
-                index = _matching(state["Catch"], _error(failure))
+                index = first_matching(state["Catch"], _error(failure))
                 if index is not None and state["Catch"][index]["Next"] == name:
                     yield "catch edges", (source, str(index))
         elif kind.endswith(("Scheduled", "StateStarted")):  # another attempt: after a failure, a retrier took it
@@ -100,19 +101,9 @@ def taken_items(result: ExecutionResult, document: Mapping[str, Any]) -> Iterato
                 continue
             name = entered["stateEnteredEventDetails"]["name"]
             retriers = states.get(name, {}).get("Retry", [])
-            index = _matching(retriers, _error(failure))
+            index = first_matching(retriers, _error(failure))
             if index is not None:
                 yield "retry edges", (name, str(index))
-
-
-def _matching(policies: list[Mapping[str, Any]], error: str) -> int | None:
-    """The first retrier or catcher whose ErrorEquals matches `error`, as Step Functions matches them
-    (`States.TaskFailed` stands for every error but `States.Timeout`)."""
-    for index, policy in enumerate(policies):
-        names = policy.get("ErrorEquals", [])
-        if error in names or "States.ALL" in names or ("States.TaskFailed" in names and error != "States.Timeout"):
-            return index
-    return None
 
 
 def _error(event: Mapping[str, Any]) -> str:
