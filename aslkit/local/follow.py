@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from aslkit.runtime import express
-from aslkit.runtime.results import TERMINAL, read_history
+from aslkit.runtime.results import TERMINAL, event_details, read_history
 
 _FAILURE_SUFFIXES = ("Failed", "TimedOut", "StartFailed", "SubmitFailed")
 
@@ -79,7 +79,7 @@ class Follower:
             self.failed_in = None
             return f"  ↻ retrying {self.current}"
         if kind.endswith(_FAILURE_SUFFIXES) and not kind.startswith("Execution"):
-            details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+            details = event_details(event)
             self.failed_in = self.current
             cause = short_cause(details.get("cause", ""))
             return f"  ✗ {self.current}: {details.get('error', kind)}{f' — {cause}' if cause else ''}"

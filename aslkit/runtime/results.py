@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -118,6 +119,11 @@ class ExecutionResult:
         return "\n".join(lines)
 
 
+def event_details(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A history event's details (its one `...EventDetails` member), or `{}` for an event without any."""
+    return next((value for key, value in event.items() if key.endswith("EventDetails")), {})
+
+
 def details_key(kind: str) -> str:
     """The member of a history event that holds its details (`TaskFailed` -> `taskFailedEventDetails`; every
     `...StateEntered` -> `stateEnteredEventDetails`, every `...StateExited` -> `stateExitedEventDetails`)."""
@@ -177,7 +183,7 @@ def from_history(arn: str, description: dict[str, Any], history: list[dict[str, 
             if owner is not None and kind.endswith("Scheduled"):
                 owner.attempts += 1
             elif owner is not None:
-                failure: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+                failure = event_details(event)
                 owner.error, owner.cause = failure.get("error", kind), failure.get("cause")
         elif kind.endswith("StateExited"):
             details = event["stateExitedEventDetails"]

@@ -17,7 +17,7 @@ from aslkit.asl.machine import StateMachine
 from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
 from aslkit.runtime import express
-from aslkit.runtime.results import TERMINAL, ExecutionResult, from_history, read_history
+from aslkit.runtime.results import TERMINAL, ExecutionResult, event_details, from_history, read_history
 from aslkit.spec import Workflow
 from aslkit.testing.mocks import MockConfig
 
@@ -287,7 +287,7 @@ def child_executions(history: list[dict[str, Any]]) -> list[str]:
     for event in history:
         if event["type"] not in ("TaskSubmitted", "TaskSucceeded"):
             continue
-        details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+        details = event_details(event)
         if details.get("resourceType") != "states" or not str(details.get("resource", "")).startswith("startExecution"):
             continue
         try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aslkit.asl.errors import first_matching
-from aslkit.runtime.results import ExecutionResult, nearest_event
+from aslkit.runtime.results import ExecutionResult, event_details, nearest_event
 
 Item = tuple[str, ...]
 KINDS = ("states", "transitions", "choice branches", "catch edges", "retry edges")
@@ -107,7 +107,7 @@ def taken_items(result: ExecutionResult, document: Mapping[str, Any]) -> Iterato
 
 
 def _error(event: Mapping[str, Any]) -> str:
-    details: Mapping[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+    details = event_details(event)
     return str(details.get("error") or "States.TaskFailed")
 
 
