@@ -16,6 +16,7 @@ from typing import Any
 
 from aslkit.asl.integrations import parse_resource
 from aslkit.asl.values import PLACEHOLDER_IN_TEXT
+from aslkit.lint.model import build
 from aslkit.spec import Workflow, machine_arn
 
 PARTITION, REGION, ACCOUNT = "${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}"
@@ -87,14 +88,9 @@ def statements(document: Mapping[str, Any], names: Names | None = None) -> list[
     return sorted(merged)
 
 
-def _states(graph: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    for state in (graph.get("States") or {}).values():
-        yield state
-        for branch in state.get("Branches") or []:
-            yield from _states(branch)
-        for key in ("ItemProcessor", "Iterator"):
-            if isinstance(state.get(key), Mapping):
-                yield from _states(state[key])
+def _states(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every state of a definition, nested graphs included."""
+    return (state.body for state in build(dict(document)).states())
 
 
 def _request(state: Mapping[str, Any]) -> Mapping[str, Any]:

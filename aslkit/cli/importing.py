@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(f"{args.output} exists", hint="choose another --output, or pass --force to replace it")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(imported.code, encoding="utf-8")
-    states = _count_states(imported.document)
+    from aslkit.lint.model import build
+
+    states = sum(1 for _ in build(imported.document).states())
     print(
         f"wrote {args.output}: state machine {machine!r}, {states} state(s), rendering {source} unchanged; "
         f"`aslkit build` writes it to statemachines/{machine}.asl.json"
@@ -77,13 +79,3 @@ def _definition(file: Path, machine: str | None) -> tuple[str, Any]:
         return chosen.label, json.loads(chosen.text)
     except json.JSONDecodeError as error:
         raise UserInputError(f"{chosen.label}: the definition is not valid JSON: {error.msg}") from None
-
-
-def _count_states(graph: Any) -> int:
-    states = graph.get("States", {}) if isinstance(graph, dict) else {}
-    total = 0
-    for state in states.values():
-        total += 1
-        for sub in state.get("Branches", []) + ([state["ItemProcessor"]] if "ItemProcessor" in state else []):
-            total += _count_states(sub)
-    return total

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from aslkit.asl.errors import first_matching
+from aslkit.lint.model import build
+from aslkit.lint.rules.flow import transitions
 from aslkit.runtime.results import ExecutionResult, event_details, nearest_event
 
 Item = tuple[str, ...]
@@ -29,16 +31,19 @@ class MachineCoverage:
     name: str
     document: dict[str, Any]
     items: dict[str, set[Item]] = field(default_factory=dict)
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # the definition's, by name: read once
     taken: dict[str, set[Item]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     executions: int = 0
 
     def __post_init__(self) -> None:
         if not self.items:
             self.items = universe(self.document)
+        if not self.states:
+            self.states = states_by_name(self.document)
 
     def record(self, result: ExecutionResult) -> None:
         self.executions += 1
-        for kind, item in taken_items(result, self.document):
+        for kind, item in taken_items(result, self.states):
             if item in self.items[kind]:
                 self.taken[kind].add(item)
 
@@ -54,27 +59,26 @@ class MachineCoverage:
 def universe(document: Mapping[str, Any]) -> dict[str, set[Item]]:
     """Every state, transition, Choice branch, Catch and Retry edge of a definition (nested graphs included)."""
     found: dict[str, set[Item]] = {kind: set() for kind in KINDS}
-    for name, state in _states(document):
-        found["states"].add((name,))
-        if "Next" in state:
-            found["transitions"].add((name, state["Next"]))
-        for rule in state.get("Choices", []):
-            found["transitions"].add((name, rule["Next"]))
-            found["choice branches"].add((name, rule["Next"]))
-        if "Default" in state:
-            found["transitions"].add((name, state["Default"]))
-            found["choice branches"].add((name, state["Default"]))
-        for index, catcher in enumerate(state.get("Catch", [])):
-            found["transitions"].add((name, catcher["Next"]))
-            found["catch edges"].add((name, str(index)))
-        for index, _ in enumerate(state.get("Retry", [])):
-            found["retry edges"].add((name, str(index)))
+    for state in build(dict(document)).states():
+        found["states"].add((state.name,))
+        for _, _, target in transitions(state):
+            if isinstance(target, str):
+                found["transitions"].add((state.name, target))
+                if state.type == "Choice":
+                    found["choice branches"].add((state.name, target))
+        found["catch edges"].update((state.name, str(i)) for i, _ in enumerate(state.body.get("Catch") or []))
+        found["retry edges"].update((state.name, str(i)) for i, _ in enumerate(state.body.get("Retry") or []))
     return found
 
 
-def taken_items(result: ExecutionResult, document: Mapping[str, Any]) -> Iterator[tuple[str, Item]]:
-    """The items one execution took, from its history: previousEventId links each state to the one it left."""
-    states = dict(_states(document))
+def states_by_name(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every state of a definition by name, nested graphs included (names are unique across a machine)."""
+    return {state.name: state.body for state in build(dict(document)).states()}
+
+
+def taken_items(result: ExecutionResult, states: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, Item]]:
+    """The items one execution took, from its history: previousEventId links each state to the one it left
+    (`states`: the definition's, by name)."""
     by_id = {event["id"]: event for event in result.history if "id" in event}
     for event in result.history:
         kind = event["type"]
@@ -109,16 +113,6 @@ def taken_items(result: ExecutionResult, document: Mapping[str, Any]) -> Iterato
 def _error(event: Mapping[str, Any]) -> str:
     details = event_details(event)
     return str(details.get("error") or "States.TaskFailed")
-
-
-def _states(graph: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for name, state in graph.get("States", {}).items():
-        yield name, state
-        for branch in state.get("Branches", []):
-            yield from _states(branch)
-        processor = state.get("ItemProcessor") or state.get("Iterator")
-        if processor:
-            yield from _states(processor)
 
 
 @dataclass
