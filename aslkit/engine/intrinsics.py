@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aslkit.engine.failures import INTRINSIC_FAILURE, StatesFailure
-from aslkit.lint.intrinsics import Call, PathArg, parse
+from aslkit.lint.intrinsics import Call, PathArg, parse, unescape
 
 Resolve = Callable[[str], Any]  # reads a path argument
 
@@ -50,7 +50,7 @@ def _argument(arg: object, resolve: Resolve, rng: random.Random) -> Any:
     if isinstance(arg, Call):
         return _call(arg, resolve, rng)
     if isinstance(arg, str):
-        return re.sub(r"\\(.)", lambda m: m.group(1), arg)
+        return unescape(arg)
     return arg
 
 

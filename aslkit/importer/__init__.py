@@ -12,11 +12,13 @@ alters a definition. What the builders cannot write is refused with the state an
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT
 from aslkit.importer.module import write_module
 from aslkit.importer.states import ImportRefused
 
@@ -40,7 +42,7 @@ def import_definition(
 
     if not isinstance(document, Mapping):
         raise ImportRefused(f"{source} is not a state machine definition (a JSON object with StartAt and States)")
-    placeholders = set(re.findall(r"\$\{([^}]+)\}", _text(document)))
+    placeholders = set(PLACEHOLDER_IN_TEXT.findall(json.dumps(document)))
     report = lint_document(document, known_placeholders=placeholders, source=source)
     if report.errors:
         first = "; ".join(str(f) for f in report.errors[:3])
@@ -86,12 +88,6 @@ def snake_name(text: str) -> str:
     if not name or not name[0].isalpha():
         name = f"imported_{name}".rstrip("_")
     return name[:48].rstrip("_")
-
-
-def _text(document: Mapping[str, Any]) -> str:
-    import json
-
-    return json.dumps(document)
 
 
 def _first_difference(expected: Any, found: Any, pointer: str = "") -> str | None:

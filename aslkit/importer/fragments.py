@@ -90,7 +90,7 @@ def _instance(states: Mapping[str, State], start_at: str, prefix: str) -> tuple[
     local: dict[str, State] = {}
     for name in names:
         state = states[name]
-        for key, target in _edges(state):
+        for key, target in edges(state):
             if target not in inside and key != "Next":
                 return None  # a Catch or Choice leaving the instance: the fragment would need it as an argument
             if target not in inside:
@@ -122,7 +122,8 @@ def _renamed(state: State, prefix: str, inside: set[str]) -> dict[str, object]:
     return out
 
 
-def _edges(state: State) -> list[tuple[str, str]]:
+def edges(state: State) -> list[tuple[str, str]]:
+    """(field, target) of every way out of a state: Next, Default, Choices, Catch."""
     edges = [("Next", str(state["Next"]))] if "Next" in state else []
     if "Default" in state:
         edges.append(("Default", str(state["Default"])))
@@ -134,7 +135,7 @@ def _edges(state: State) -> list[tuple[str, str]]:
 
 
 def _targets(state: State) -> list[str]:
-    return [target for _, target in _edges(state)]
+    return [target for _, target in edges(state)]
 
 
 def _nested(state: State) -> bool:

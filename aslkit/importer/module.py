@@ -111,10 +111,7 @@ def _graph(node: Mapping[str, object], language: Language, label: str) -> Graph:
 
 
 def _catch_targets(state: State) -> list[str]:
-    catchers = state.get("Catch")
-    if not isinstance(catchers, list):
-        return []
-    return [str(c["Next"]) for c in catchers if isinstance(c, Mapping) and "Next" in c]
+    return [target for field, target in fragments.edges(state) if field == "Catch"]
 
 
 class _Writer:

@@ -99,20 +99,19 @@ class Values:
             except intrinsics.IntrinsicSyntaxError:
                 return None
             built = _intrinsic(parsed)
-            return self._intrinsic_node(parsed) if str(built) == text else None
+            return self._intrinsic_node(built) if str(built) == text else None
         if text.startswith("$") and str(JsonPath(text)) == text:
             return call(self.module.use(ASL, "path"), literal(text))
         return None
 
-    def _intrinsic_node(self, parsed: intrinsics.Call) -> Node:
-        args: list[Node] = [literal(parsed.name.removeprefix("States."))]
-        for arg in parsed.args:
-            if isinstance(arg, intrinsics.Call):
+    def _intrinsic_node(self, built: Intrinsic) -> Node:
+        """`Intrinsic("Format", ...)` that builds `built` (its arguments as the builders take them)."""
+        args: list[Node] = [literal(built.name.removeprefix("States."))]
+        for arg in built.args:
+            if isinstance(arg, Intrinsic):
                 args.append(self._intrinsic_node(arg))
-            elif isinstance(arg, intrinsics.PathArg):
+            elif isinstance(arg, JsonPath):
                 args.append(call(self.module.use(ASL, "path"), literal(arg.path)))
-            elif isinstance(arg, str):
-                args.append(literal(_unescape(arg)))
             else:
                 args.append(literal(arg))
         return call(self.module.use(ASL, "Intrinsic"), *args)
@@ -127,21 +126,7 @@ def _intrinsic(parsed: intrinsics.Call) -> Intrinsic:
         elif isinstance(arg, intrinsics.PathArg):
             args.append(JsonPath(arg.path))
         elif isinstance(arg, str):
-            args.append(_unescape(arg))
+            args.append(intrinsics.unescape(arg))
         elif arg is None or isinstance(arg, bool | int | float):
             args.append(arg)
     return Intrinsic(parsed.name, *args)
-
-
-def _unescape(raw: str) -> str:
-    """An intrinsic string argument as the parser keeps it (`\\'` escaped) to the string it means."""
-    out: list[str] = []
-    index = 0
-    while index < len(raw):
-        if raw[index] == "\\" and index + 1 < len(raw):
-            out.append(raw[index + 1])
-            index += 2
-        else:
-            out.append(raw[index])
-            index += 1
-    return "".join(out)

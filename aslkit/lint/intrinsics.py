@@ -57,6 +57,11 @@ class PathArg:
     path: str
 
 
+def unescape(raw: str) -> str:
+    """A string argument as the parser keeps it (`'it\\'s'` keeps its backslash) to the string it means."""
+    return re.sub(r"\\(.)", lambda m: m.group(1), raw)
+
+
 def is_intrinsic(text: str) -> bool:
     return text.startswith("States.") and "(" in text
 
