@@ -15,12 +15,14 @@ harness returns. Lambda handlers run in this process; AWS services come from mot
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aslkit.engine import faults
 from aslkit.engine.delivery import Delivery
 from aslkit.engine.execution import Execution
 from aslkit.engine.failures import ExecutionStopped, StatesFailure
@@ -71,6 +73,11 @@ class Engine:
         self.tasks = TaskRunner(self)
         self.executions: dict[str, Execution] = {}
         self.machines: dict[str, tuple[str, str, dict[str, Any]]] = {}  # arn -> (name, type, definition)
+        #: the faults to inject (`aslkit.engine.faults.Plan`), or None
+        self.faults: faults.Plan | None = None
+        #: when a list: every history event of every execution, in the order they happened (execution ARN, event)
+        self.journal: list[tuple[str, dict[str, Any]]] | None = None
+        self.held = 0
 
     @classmethod
     def for_workflow(
@@ -188,6 +195,17 @@ class Engine:
 
     def run_until_idle(self) -> None:
         self.scheduler.run_until_idle()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """What calls from outside the engine start in the block (executions, events, messages) waits, instead of
+        running at once, until the block ends: then it all runs in the order the seed picks. Waiting calls
+        (`run`, `wait`) still run the engine."""
+        self.held += 1
+        try:
+            yield
+        finally:
+            self.held -= 1
 
     @property
     def now(self) -> float:

@@ -45,10 +45,30 @@ class Delivery:
         self.triggers: dict[str, list[QueueTrigger]] = {}
         self.schedules: dict[str, str] = {}  # rule name -> expression
         self.failures: list[dict[str, Any]] = []  # deliveries that failed and had no dead-letter queue
+        #: at-least-once delivery, modelled: the chance that an EventBridge delivery, or a message of a standard
+        #: queue, is delivered twice; and up to how many virtual seconds an EventBridge delivery takes (deliveries
+        #: then arrive in any order, as EventBridge guarantees none). Both off unless a simulation sets them.
+        self.duplicates = 0.0
+        self.jitter = 0.0
 
     # -- EventBridge -----------------------------------------------------------------------------------------------
     def to_target(self, rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
-        """Deliver one matched event to a state machine or a function; a failure goes to the target's DLQ."""
+        """Deliver one matched event to a state machine or a function (a failure goes to the target's DLQ); at
+        once, or, with `duplicates` or `jitter` set, later and perhaps twice."""
+        rng = self.engine.scheduler.rng
+        copies = 2 if self.duplicates and rng.random() < self.duplicates else 1
+        if copies == 1 and not self.jitter:
+            self._deliver(rule, target, event)
+            return
+        for _ in range(copies):
+            delay = rng.uniform(0.0, self.jitter)
+            self.engine.scheduler.spawn(self._deliver_later(delay, rule, target, event), f"event:{target['Arn']}")
+
+    def _deliver_later(self, delay: float, rule: Any, target: dict[str, Any], event: dict[str, Any]) -> Process:
+        yield Sleep(delay)
+        self._deliver(rule, target, event)
+
+    def _deliver(self, rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
         try:
             payload = _target_input(rule, target, event)
             arn = str(target["Arn"])
@@ -129,11 +149,16 @@ class Delivery:
                 continue
             failed = self._invoke_batch(trigger, url, messages)
             for message in messages:
-                if message["MessageId"] in failed:  # visible again when its visibility timeout ends
+                if message["MessageId"] in failed or self._twice(trigger):  # visible again after its timeout
                     self._release_later(trigger, url, message["ReceiptHandle"])
                 else:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             yield Sleep(0)
+
+    def _twice(self, trigger: QueueTrigger) -> bool:
+        """A standard queue may deliver a message again (at least once); a FIFO queue does not."""
+        rng = self.engine.scheduler.rng
+        return bool(self.duplicates) and not trigger.queue.endswith(".fifo") and rng.random() < self.duplicates
 
     def _invoke_batch(self, trigger: QueueTrigger, url: str, messages: list[dict[str, Any]]) -> set[str]:
         queue_arn = self.engine.resource_value("queue", trigger.queue, "arn")

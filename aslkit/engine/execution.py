@@ -42,9 +42,13 @@ class Execution:
     _entered: tuple[float, str] = field(init=False, default=(-1.0, ""))
 
     def __post_init__(self) -> None:
-        self.history = History(lambda: self.engine.scheduler.now)
+        self.history = History(lambda: self.engine.scheduler.now, self._journal)
         self.started = self.engine.scheduler.now
         self._start_time = _iso(self.started)
+
+    def _journal(self, event: dict[str, Any]) -> None:
+        if self.engine.journal is not None:
+            self.engine.journal.append((self.arn, event))
 
     def finish(self, status: str, *, output: Any = None, error: str | None = None, cause: str | None = None) -> None:
         self.status, self.output, self.error, self.cause = status, output, error, cause

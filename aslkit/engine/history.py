@@ -23,9 +23,10 @@ class History:
     """Events appended in order; each lane (the execution, a Parallel branch, a Map iteration) chains its own
     previousEventId, as AWS's histories do."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], journal: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.events: list[dict[str, Any]] = []
         self._clock = clock
+        self._journal = journal
 
     def add(self, kind: str, lane: list[int], details: dict[str, Any] | None = None) -> dict[str, Any]:
         event: dict[str, Any] = {
@@ -38,6 +39,8 @@ class History:
             event[details_key(kind)] = details
         self.events.append(event)
         lane[0] = event["id"]
+        if self._journal is not None:
+            self._journal(event)
         return event
 
     @property

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aslkit.engine import faults
 from aslkit.engine.failures import StatesFailure
 
 Handler = Callable[[Any, Any], Any]
@@ -99,7 +100,7 @@ class Lambdas:
         event = json.loads(json.dumps(payload))
         handler = function.callable()
         self.invocations[function.name] = self.invocations.get(function.name, 0) + 1
-        with _environment(function, self.region):
+        with _environment(function, self.region), faults.in_call():
             try:
                 result = handler(event, LambdaContext(function, self.arn(function.name), request_id))
             except SystemExit as error:  # the runtime process exited: AWS names it Runtime.ExitError

@@ -90,6 +90,8 @@ class Scheduler:
         self._sequence = itertools.count()
         self._foreground = 0  # timers that are not background (schedules): what `run_until` may jump to
         self._depth = 0  # > 0 while a process runs: a nested run (a handler's API call) leaves it to the outer one
+        #: called after every step (a simulation's invariants); what it raises ends the run that stepped
+        self.observer: Callable[[], None] | None = None
 
     # -- processes ---------------------------------------------------------------------------------------------------
     def spawn(self, process: Process, name: str = "") -> Task:
@@ -176,7 +178,21 @@ class Scheduler:
             finally:
                 self._depth -= 1
 
+    def reseed(self, seed: int) -> None:
+        """From now on, draw from `seed` (the same seed, from the same state, replays the same interleaving)."""
+        self.rng.seed(seed)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing can run now (what waits for a timer or a signal may later)."""
+        return not self._ready
+
     def _step(self, task: Task) -> None:
+        self._step_once(task)
+        if self.observer is not None:
+            self.observer()
+
+    def _step_once(self, task: Task) -> None:
         self.steps += 1
         kind, value = task.pending or ("send", None)
         task.pending = None

@@ -9,6 +9,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from aslkit.engine import faults
 from aslkit.engine.failures import StatesFailure
 from aslkit.errors import MissingExtra
 from aslkit.standins.omics import OmicsStandIn
@@ -76,10 +77,13 @@ class Services:
             raise StatesFailure("States.Runtime", f"{resource.service} has no action {resource.action!r}")
         model = client.meta.service_model.operation_model(_operation_name(client, operation))
         request = _request(resource, dict(arguments or {}), model.input_shape)
-        from botocore.exceptions import ClientError, ParamValidationError
+        from botocore.exceptions import ClientError, ConnectTimeoutError, ParamValidationError, ReadTimeoutError
 
         try:
-            response = method(**request)
+            with faults.in_call():
+                response = method(**request)
+        except (ReadTimeoutError, ConnectTimeoutError) as error:  # an injected timeout or lost response
+            raise StatesFailure(f"{prefix}.SdkClientException", f"Unable to execute HTTP request: {error}") from None
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code", "Exception"))
             message = str(error.response.get("Error", {}).get("Message", ""))

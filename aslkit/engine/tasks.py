@@ -15,11 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aslkit.asl.errors import States
+from aslkit.asl.errors import Lambda, States
 from aslkit.engine import expressions as ex
+from aslkit.engine import faults
 from aslkit.engine.failures import StatesFailure
 from aslkit.engine.history import text
-from aslkit.engine.scheduler import Await, Process, Signal, TimeoutExpired
+from aslkit.engine.scheduler import Await, Process, Signal, Sleep, TimeoutExpired
+from aslkit.engine.services import SERVICES
 
 if TYPE_CHECKING:
     from aslkit.engine import Engine
@@ -53,6 +55,11 @@ class Resource:
         return cls(arn, service, action, pattern, sdk)
 
     @property
+    def operation(self) -> str:
+        """`service:Action` as fault plans name it (`dynamodb:putItem`, matched without regard to case)."""
+        return "lambda:invoke" if self.service == "function" else f"{self.service}:{self.action}"
+
+    @property
     def event_resource(self) -> str:
         return self.action + self.pattern
 
@@ -82,7 +89,7 @@ class TaskRunner:
         token = self.callbacks.get(scope.context.get("Task", {}).get("Token", "")) if resource.pattern == TOKEN \
             else None  # fmt: skip
         if resource.service == "function":
-            return (yield from self._plain_lambda(execution, name, resource, arguments, lane))
+            return (yield from self._plain_lambda(execution, name, resource, arguments, lane, timeout))
         details: dict[str, Any] = {"resourceType": resource.service, "resource": resource.event_resource,
                    "region": self.engine.region, "parameters": text(arguments)}  # fmt: skip
         if timeout is not None:
@@ -93,9 +100,7 @@ class TaskRunner:
         kind = {"resourceType": resource.service, "resource": resource.event_resource}
         history.add("TaskStarted", lane, kind)
         try:
-            result = self._mocked(execution, name)
-            if result is _NOT_MOCKED:
-                result = yield from self._call(execution, resource, arguments)
+            result = yield from self._faulted(execution, name, resource, arguments, timeout)
             if token is not None:
                 history.add("TaskSubmitted", lane, {**kind, "output": text(result)})
                 result = yield from self._wait_token(token, timeout or DEFAULT_TIMEOUT, heartbeat)
@@ -113,8 +118,63 @@ class TaskRunner:
         return result
 
     # -- integrations ------------------------------------------------------------------------------------------------
+    def _mocked_or_call(self, execution: Execution, name: str, resource: Resource, arguments: Any) -> Process:
+        result = self._mocked(execution, name)
+        if result is _NOT_MOCKED:
+            result = yield from self._call(execution, resource, arguments)
+        return result
+
+    def _faulted(self, execution: Execution, name: str, resource: Resource, arguments: Any,
+                 timeout: int | None) -> Process:  # fmt: skip
+        """The state's call (its mock, if mocked), as the fault the engine's plan picks for it (if any) makes it go."""
+
+        def call() -> Process:
+            return self._mocked_or_call(execution, name, resource, arguments)
+
+        plan = self.engine.faults
+        target = resource.arn
+        function = arguments.get("FunctionName") if isinstance(arguments, dict) else None
+        if resource.service == "lambda" and function:
+            target = f"{resource.arn} {function}"
+        fault = None if plan is None else plan.pick_task(faults.Call(name, target, resource.operation))
+        if fault is None:
+            return (yield from call())
+        if fault.kind == "slow":
+            if timeout is not None and fault.seconds >= timeout:
+                yield Sleep(timeout)
+                raise StatesFailure(States.TIMEOUT, f"The task timed out after {timeout} s (injected: slow)")
+            yield Sleep(fault.seconds)
+            return (yield from call())
+        if fault.kind == "timeout":
+            yield from self._never_answers(resource, function, timeout)
+        prefix = SERVICES.get(resource.service, ("", "Lambda" if resource.service == "function" else
+                                                 resource.service.capitalize()))[1]  # fmt: skip
+        if fault.kind == "lost_response":
+            yield from call()
+        raise StatesFailure(*faults.task_error(fault, resource.service, prefix))
+
+    def _never_answers(self, resource: Resource, function: Any, timeout: int | None) -> Process:
+        """Wait as a call that never answers: the state's TimeoutSeconds, else a Lambda function's own timeout
+        (Lambda then reports Sandbox.Timedout), else Step Functions' default of about a year."""
+        if timeout is None and resource.service in ("function", "lambda"):
+            seconds = self.engine.lambdas.find(str(function or resource.arn)).timeout_s
+            yield Sleep(seconds)
+            raise StatesFailure(
+                Lambda.SANDBOX_TIMEDOUT,
+                json.dumps(
+                    {
+                        "errorType": Lambda.SANDBOX_TIMEDOUT,
+                        "errorMessage": f"Task timed out after {seconds:.2f} seconds",
+                    }
+                ),
+            )
+        yield Sleep(timeout or DEFAULT_TIMEOUT)
+        raise StatesFailure(States.TIMEOUT, "The task timed out (injected: no answer)")
+
     def _call(self, execution: Execution, resource: Resource, arguments: Any) -> Process:
         yield None  # the call is a scheduling point: others may run while it is "in flight"
+        if resource.service == "function":
+            return self.engine.lambdas.invoke(resource.arn, arguments)
         if resource.service == "lambda" and resource.action == "invoke":
             return self.engine.lambdas.invoke_integration(arguments)
         if resource.service == "states" and resource.action == "startExecution" and not resource.sdk:
@@ -128,17 +188,15 @@ class TaskRunner:
         return self.engine.services.call(resource, arguments)
 
     def _plain_lambda(self, execution: Execution, name: str, resource: Resource, arguments: Any,
-                      lane: list[int]) -> Process:  # fmt: skip
+                      lane: list[int], timeout: int | None) -> Process:  # fmt: skip
         history = execution.history
         history.add("LambdaFunctionScheduled", lane, {"resource": resource.arn, "input": text(arguments)})
         history.add("LambdaFunctionStarted", lane)
         try:
-            result = self._mocked(execution, name)
-            if result is _NOT_MOCKED:
-                yield None
-                result = self.engine.lambdas.invoke(resource.arn, arguments)
+            result = yield from self._faulted(execution, name, resource, arguments, timeout)
         except StatesFailure as failure:
-            history.add("LambdaFunctionFailed", lane, {"error": failure.error, "cause": failure.cause})
+            failed = "LambdaFunctionTimedOut" if failure.error == States.TIMEOUT else "LambdaFunctionFailed"
+            history.add(failed, lane, {"error": failure.error, "cause": failure.cause})
             raise
         history.add("LambdaFunctionSucceeded", lane, {"output": text(result)})
         return result

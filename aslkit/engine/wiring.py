@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from aslkit.engine import api
+from aslkit.engine import api, faults
 
 if TYPE_CHECKING:
     from aslkit.engine import Engine
@@ -59,7 +59,7 @@ def wired(engine: Engine) -> Iterator[Engine]:
 
 def drive(engine: Engine) -> None:
     """Run what is ready, if the caller is outside the engine (a test, not a handler) and nobody else runs it."""
-    if engine.scheduler.running or not LOCK.acquire(blocking=False):
+    if engine.scheduler.running or engine.held or not LOCK.acquire(blocking=False):
         return
     try:
         engine.scheduler.run_until_idle()
@@ -78,6 +78,8 @@ def _install() -> None:
 
     _share_botocore_models()
     BUILTIN_HANDLERS.insert(0, ("before-send", _step_functions))
+    BUILTIN_HANDLERS.append(("before-call", _inject_fault))
+    BUILTIN_HANDLERS.append(("after-call", _lose_response))
     BUILTIN_HANDLERS.append(("before-parameter-build.omics", _keep_parameters))
     BUILTIN_HANDLERS.append(("before-call.omics", _omics))
     BUILTIN_HANDLERS.append(("before-send", _after_moto))
@@ -117,6 +119,39 @@ def _step_functions(request: Any, **_: Any) -> Any:
         status, headers, body = api.serve(engine, action, request.body)
         drive(engine)
     return _response(request.url, status, headers, body)
+
+
+def _inject_fault(model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
+    """A fault of the engine's plan for this service operation, when a handler or an integration calls it while
+    the engine runs (`aslkit.engine.faults`): the service's error, a read timeout, or a mark to lose the answer."""
+    engine = active()
+    if engine is None or engine.faults is None or not faults.faultable():
+        return None
+    service = model.service_model.endpoint_prefix
+    fault = engine.faults.pick_operation(faults.Call(operation=f"{service}:{model.name}"))
+    if fault is None:
+        return None
+    url = f"https://{service}.{engine.region}.amazonaws.com/"
+    if fault.kind == "timeout":
+        from botocore.exceptions import ReadTimeoutError
+
+        raise ReadTimeoutError(endpoint_url=url)
+    if fault.kind == "lost_response":
+        context["aslkit_lose_response"] = url
+        return None
+    code, message = faults.operation_error(fault, service)
+    parsed = {"Error": {"Code": code, "Message": message},
+              "ResponseMetadata": {"HTTPStatusCode": 400, "HTTPHeaders": {}, "RetryAttempts": 0}}  # fmt: skip
+    return _response(url, 400, {}, b""), parsed
+
+
+def _lose_response(context: dict[str, Any], **_: Any) -> None:
+    """After a call marked by `_inject_fault` took effect: its answer never reaches the caller."""
+    url = context.pop("aslkit_lose_response", None)
+    if url is not None:
+        from botocore.exceptions import ReadTimeoutError
+
+        raise ReadTimeoutError(endpoint_url=url)
 
 
 def _keep_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
