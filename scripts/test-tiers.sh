@@ -3,8 +3,9 @@
 # `localstack` (the demo, which runs every workflow from its triggers, the scenarios it does not run, and every test of
 # LocalStack itself), their output kept in
 # build/test-localstack.log and printed at the end. In the foreground: the static checks (CHECKS: ruff, mypy,
-# statemachines/ freshness), then every test in process (virtual time, moto), with the coverage of every state machine
-# (build/aslkit-coverage/). Any of the three failing fails.
+# statemachines/ freshness), then every other test in process (virtual time, moto), with the coverage of every state
+# machine (build/aslkit-coverage/). In the background too, the simulations (tests marked `simulation`), into
+# build/test-simulation.log. Any of the four failing fails.
 set -uo pipefail
 PY="${1:?usage: test-tiers.sh PYTHON CHECKS}"
 CHECKS="${2:?usage: test-tiers.sh PYTHON CHECKS}"
@@ -12,20 +13,28 @@ mkdir -p build
 log=build/test-localstack.log
 "$PY" -m pytest -p no:cacheprovider --aslkit-backend=localstack -m localstack --durations=15 >"$log" 2>&1 &
 localstack_pid=$!
-trap 'kill "$localstack_pid" 2>/dev/null; wait "$localstack_pid" 2>/dev/null' EXIT
+# The simulations (500 seeds per race, in process) are CPU work the LocalStack tier's waits leave room for.
+simlog=build/test-simulation.log
+"$PY" -m pytest -p no:cacheprovider --aslkit-backend=inprocess -m simulation --durations=10 >"$simlog" 2>&1 &
+simulation_pid=$!
+trap 'kill "$localstack_pid" "$simulation_pid" 2>/dev/null; wait "$localstack_pid" "$simulation_pid" 2>/dev/null' EXIT
 if ! bash -c "$CHECKS"; then
   echo "make test: the static checks failed (the LocalStack tier was stopped)"
   exit 1
 fi
 echo "== in process (every test; the LocalStack tier runs meanwhile, into $log) =="
-"$PY" -m pytest --aslkit-backend=inprocess --aslkit-coverage -rfE
+"$PY" -m pytest --aslkit-backend=inprocess --aslkit-coverage -m "not simulation" -rfE
 inprocess=$?
+wait "$simulation_pid"
+simulation=$?
 wait "$localstack_pid"
 localstack=$?
 trap - EXIT
+echo "== simulations (in process, tests marked simulation) =="
+cat "$simlog"
 echo "== on LocalStack (tests marked localstack) =="
 cat "$log"
-if [ "$inprocess" -ne 0 ] || [ "$localstack" -ne 0 ]; then
-  echo "make test: in process exit $inprocess, LocalStack exit $localstack"
+if [ "$inprocess" -ne 0 ] || [ "$simulation" -ne 0 ] || [ "$localstack" -ne 0 ]; then
+  echo "make test: in process exit $inprocess, simulations exit $simulation, LocalStack exit $localstack"
   exit 1
 fi

@@ -61,7 +61,7 @@ CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
 DYNAMODB_RETRY = Retry(
     ["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException",
      "DynamoDB.InternalServerErrorException", "DynamoDB.RequestLimitExceeded", "States.Timeout",
-     "DynamoDB.AmazonDynamoDBException"],  # the SDK's own failures: connection reset, timeout
+     "DynamoDB.AmazonDynamoDBException", "DynamoDB.SdkClientException"],  # the SDK's own: reset, timeout, lost answer
     interval_seconds=1, max_attempts=6, backoff_rate=2, max_delay_seconds=20, jitter_strategy="FULL",
 )  # fmt: skip
 EVENTS_RETRY = Retry(["States.ALL"], interval_seconds=1, max_attempts=6, backoff_rate=2, jitter_strategy="FULL")

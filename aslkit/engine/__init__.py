@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -251,7 +250,7 @@ class Engine:
     def _start(self, machine_arn: str, input: Any, *, name: str | None = None, test_case: str | None = None,
                parent: Execution | None = None) -> Execution:  # fmt: skip
         machine_name, kind, document = self.machines[machine_arn]
-        execution_name = name or str(uuid.UUID(int=self.scheduler.rng.getrandbits(128), version=4))
+        execution_name = name or str(self.scheduler.unique_id())
         section = "express" if kind == "EXPRESS" else "execution"
         arn = f"arn:aws:states:{self.region}:{self.account}:{section}:{machine_name}:{execution_name}"
         if arn in self.executions:

@@ -115,8 +115,9 @@ def evaluate(value: Any, scope: Scope, *, field: str) -> Any:
 
 def _run(expression: str, scope: Scope, field: str) -> Any:
     compiled = _compiled(expression)
-    bindings: dict[str, Any] = {name: _nulls(value) for name, value in scope.variables.items()}
-    bindings["states"] = _nulls(scope.states)
+    bindings: dict[str, Any] = {name: _converted(value) for name, value in scope.variables.items()}
+    bindings["states"] = {key: _context(value) if key == "context" else _converted(value)
+                          for key, value in scope.states.items()}  # fmt: skip
     _RNG[0] = scope.rng
     _CLOCK[0] = scope.clock
     try:
@@ -161,6 +162,33 @@ def _nulls(value: Any) -> Any:
 
 
 _NULL = Utils.NULL_VALUE
+#: id -> (value, its conversion): a state's input, result and variables are read by many expressions, unchanged
+_CONVERSIONS: dict[int, tuple[Any, Any]] = {}
+
+
+def _converted(value: Any) -> Any:
+    """`_nulls(value)`, once per value object (values are not changed in place once a state has them)."""
+    if not isinstance(value, dict | list):
+        return _nulls(value)
+    known = _CONVERSIONS.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    if len(_CONVERSIONS) >= 1024:
+        _CONVERSIONS.clear()
+    converted = _nulls(value)
+    _CONVERSIONS[id(value)] = (value, converted)
+    return converted
+
+
+def _context(context: dict[str, Any]) -> dict[str, Any]:
+    """The context object, converted afresh (the engine fills parts of it as a state runs) but for the execution's
+    input, which never changes."""
+    out = {key: _nulls(value) for key, value in context.items() if key != "Execution"}
+    execution = context.get("Execution")
+    if isinstance(execution, dict):
+        out["Execution"] = {key: _converted(value) if key == "Input" else _nulls(value)
+                            for key, value in execution.items()}  # fmt: skip
+    return out
 
 
 def _plain(value: Any) -> Any:

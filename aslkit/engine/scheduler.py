@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import uuid
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +89,7 @@ class Scheduler:
         self._ready: list[Task] = []
         self._timers: list[tuple[float, int, Callable[[], None], bool]] = []
         self._sequence = itertools.count()
+        self._ids = itertools.count()
         self._foreground = 0  # timers that are not background (schedules): what `run_until` may jump to
         self._depth = 0  # > 0 while a process runs: a nested run (a handler's API call) leaves it to the outer one
         #: called after every step (a simulation's invariants); what it raises ends the run that stepped
@@ -177,6 +179,11 @@ class Scheduler:
                 callback()
             finally:
                 self._depth -= 1
+
+    def unique_id(self) -> uuid.UUID:
+        """A v4 UUID drawn from the seed and never repeated in this scheduler: a replayed seed draws the same bits
+        (the interleaving stays the same) but names its executions and tokens apart from the first run's."""
+        return uuid.UUID(int=self.rng.getrandbits(128) ^ next(self._ids), version=4)
 
     def reseed(self, seed: int) -> None:
         """From now on, draw from `seed` (the same seed, from the same state, replays the same interleaving)."""

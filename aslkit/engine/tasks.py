@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -224,7 +223,7 @@ class TaskRunner:
     def prepare(self, execution: Execution, body: dict[str, Any], scope: ex.Scope) -> None:
         """Before a callback task's arguments are evaluated: its token, in the context object (`$$.Task.Token`)."""
         if str(body.get("Resource", "")).endswith(TOKEN):
-            token = Callback(uuid.UUID(int=self.engine.scheduler.rng.getrandbits(128)).hex * 2, execution,
+            token = Callback(self.engine.scheduler.unique_id().hex * 2, execution,
                              last_beat=self.engine.scheduler.now)  # fmt: skip
             self.callbacks[token.token] = token
             scope.context["Task"] = {"Token": token.token}

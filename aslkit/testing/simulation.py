@@ -26,6 +26,7 @@ Needs the in-process tier: LocalStack cannot choose an interleaving.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import string
 from collections import Counter
@@ -61,6 +62,7 @@ class Run:
     plan: Plan
     journal: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _known: set[str] = field(default_factory=set)
+    _results: tuple[int, list[ExecutionResult]] = (-1, [])
 
     def concurrently(self) -> Any:
         """A block whose starts, events and messages wait until it ends, then run interleaved as the seed picks."""
@@ -74,7 +76,21 @@ class Run:
     @property
     def executions(self) -> list[ExecutionResult]:
         """Every execution this seed started (children included), in the order they started."""
-        return [self.engine.result(arn) for arn in self.engine.executions if arn not in self._known]
+        if self._results[0] != len(self.journal):  # something happened since they were last read
+            results = [self.engine.result(arn) for arn in self.engine.executions if arn not in self._known]
+            self._results = (len(self.journal), results)
+        return self._results[1]
+
+    def outputs(self, *states: str) -> list[Any]:
+        """The output of each time one of `states` was left in this seed's executions, in order."""
+        found = []
+        for result in self.executions:
+            for event in result.history:
+                if event["type"].endswith("StateExited"):
+                    details = event.get(details_key(event["type"])) or {}
+                    if details.get("name") in states:
+                        found.append(json.loads(details.get("output", "null")))
+        return found
 
     @property
     def injected(self) -> list[str]:
@@ -152,16 +168,20 @@ def simulate(
     engine = _engine_of(harness)
     call = next(_calls)
     ran = injected = steps = 0
-    for seed in seeds:
-        run = _prepare(harness, engine, seed, f"s{call}x{seed}", faults, duplicates, jitter)
-        before = engine.scheduler.steps
-        failure = _one(run, scenario, invariants, every_step, max_seconds)
-        ran += 1
-        injected += len(run.plan.injected)
-        steps += engine.scheduler.steps - before
-        if failure is not None:
-            return Report(ran, failure, injected, steps)
-    return Report(ran, None, injected, steps)
+    randomness = engine.scheduler.rng.getstate()  # the tests after this one draw as if it had not run
+    try:
+        for seed in seeds:
+            run = _prepare(harness, engine, seed, f"s{call}x{seed}", faults, duplicates, jitter)
+            before = engine.scheduler.steps
+            failure = _one(run, scenario, invariants, every_step, max_seconds)
+            ran += 1
+            injected += len(run.plan.injected)
+            steps += engine.scheduler.steps - before
+            if failure is not None:
+                return Report(ran, failure, injected, steps)
+        return Report(ran, None, injected, steps)
+    finally:
+        engine.scheduler.rng.setstate(randomness)
 
 
 def _engine_of(harness: Harness) -> Engine:
@@ -281,13 +301,15 @@ def every_execution_ends(within: float | None = None) -> Invariant:
 
 @dataclass
 class Variant:
-    """A deliberately broken copy of a registered machine (for a test that proves its simulation catches the bug):
-    `field` removed from `state`'s body (a dotted path, `Parameters.ConditionExpression`)."""
+    """A deliberately broken copy of a registered machine, while the block runs (for a test that proves its
+    simulation catches the bug): `field` of `state` (a dotted path, `Arguments.ConditionExpression`) removed, or
+    set to `replace` (a weaker condition that still uses the expression's names and values)."""
 
     harness: Harness
     machine_arn: str
     state: str
     field: str
+    replace: Any = None
     _saved: tuple[str, str, dict[str, Any]] | None = None
 
     def __enter__(self) -> Variant:
@@ -297,13 +319,19 @@ class Variant:
         self._saved = engine.machines[self.machine_arn]
         name, kind, document = self._saved
         broken = copy.deepcopy(document)
-        body = _find_state(broken, self.state)
+        try:
+            body = _find_state(broken, self.state)
+        except KeyError:
+            raise UserInputError(f"{name} has no state {self.state!r}") from None
         *parents, last = self.field.split(".")
         for part in parents:
-            body = body[part]
+            body = body.get(part, {})
         if last not in body:
-            raise UserInputError(f"state {self.state!r} has no {self.field}: nothing to remove")
-        del body[last]
+            raise UserInputError(f"state {self.state!r} of {name} has no {self.field} to change")
+        if self.replace is None:
+            del body[last]
+        else:
+            body[last] = self.replace
         engine.machines[self.machine_arn] = (name, kind, broken)
         return self
 

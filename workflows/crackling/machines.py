@@ -43,6 +43,8 @@ from .resources import data, fetcher, genomes, indexer, jobs, notifications, pla
 LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
 PART_RETRY = Retry(["PartDownloadFailed"], interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
+#: a lock write that failed for any other reason than its condition (throttled, or its answer lost) is tried again
+LOCK_RETRY = Retry(["States.TaskFailed"], interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
 ERROR = caught()
 EMAIL_ATTRIBUTE = jsonata(
     "$exists($job.email) ? {'email': {'DataType': 'String', 'StringValue': $job.email}} : {}"
@@ -96,16 +98,22 @@ def genome_status(name: str, status: str, *, extra: dict[str, Any] | None = None
     )
 
 
-def build_genome(failure: Any, ready_next: Any) -> Any:
-    """Download (multipart, parts in a Map) and index the genome; on any failure mark it FAILED, then fail."""
+def release_genome(failure: Any) -> Any:
+    """Mark the genome FAILED (if this execution holds its lock), then fail the job."""
     release = genome_status(
         "Genome build failed",
         "FAILED",
         extra={"failure": {"S": jsonata("$states.input.error & ': ' & $string($states.input.cause)")}},
         output=jsonata("$states.input"),
         catch=[Catch(["States.ALL"], failure, output=jsonata("$states.input"))],
+        comment="not this execution's lock (it never took it): the condition fails and the job fails alone",
     )
     release >> failure
+    return release
+
+
+def build_genome(release: Any, ready_next: Any) -> Any:
+    """Download (multipart, parts in a Map) and index the genome; on any failure `release` it."""
     on_error = [Catch(["States.ALL"], release, output=ERROR)]
     plan = lambda_invoke(
         "Plan download",
@@ -234,6 +242,7 @@ def build_genome(failure: Any, ready_next: Any) -> Any:
 
 def pipeline_machine() -> StateMachine:
     failure = fail_job()
+    release = release_genome(failure)
     on_error = [Catch(["States.ALL"], failure, output=ERROR)]
     start = Pass(
         "Start",
@@ -286,12 +295,20 @@ def pipeline_machine() -> StateMachine:
             },
             "updated_at": {"N": jsonata(NOW_S)},
         },
+        # `#owner = :me`: the same execution trying again after a write whose answer it never got (the lock is
+        # its own already); without it, that retry fails the condition and the lock is left to expire
         condition="attribute_not_exists(accession) OR #status = :failed"
-        " OR (#status = :building AND #lock_expires < :now)",
-        condition_values={":failed": {"S": "FAILED"}, ":building": {"S": "BUILDING"}, ":now": {"N": jsonata(NOW_S)}},
+        " OR (#status = :building AND #lock_expires < :now) OR #owner = :me",
+        condition_values={
+            ":failed": {"S": "FAILED"},
+            ":building": {"S": "BUILDING"},
+            ":now": {"N": jsonata(NOW_S)},
+            ":me": {"S": jsonata("$states.context.Execution.Id")},
+        },
+        retry=[Retry([CONDITIONAL], max_attempts=0), LOCK_RETRY],
         catch=[
             Catch([CONDITIONAL], check, comment="another job took it first: wait for its build"),
-            Catch(["States.ALL"], failure, output=ERROR),
+            Catch(["States.ALL"], release, output=ERROR, comment="the write may have taken effect: release it"),
         ],
     )
     wait = Wait("Wait for genome", seconds=number_parameter("genome_poll_seconds"),
@@ -391,7 +408,7 @@ def pipeline_machine() -> StateMachine:
         )
         .otherwise(lock)
     )
-    lock >> build_genome(failure, scan)
+    lock >> build_genome(release, scan)
     start >> running >> check >> ready
     return StateMachine(
         "crackling_pipeline",
