@@ -395,3 +395,25 @@ def test_a_jsonata_choice_uses_the_matched_rules_output_else_its_own() -> None:
         "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}}, QueryLanguage="JSONata")  # fmt: skip
     assert Engine().run(definition, {"n": 5}).output == {"size": "big"}
     assert Engine().run(definition, {"n": 1}).output == {"size": "small", "n": 1}
+
+
+@pytest.mark.parametrize("expression", ["$job", "$job.genome", "$job.missing", "$job.genome.deeper", "$nothing",
+                                        "$nothing.at.all", "$job.nested.value", "$job.nested.none", "$job.float",
+                                        "$job.list", "$job.items.name", "$states.input", "$states.input.count",
+                                        "$states.context.Execution.Id", "$job.nested", "$flag", "$none", "$now"])  # fmt: skip
+def test_a_plain_variable_path_reads_as_jsonata_reads_it(expression: str) -> None:
+    """The engine reads `$a.b.c` without JSONata; what it gives must be what JSONata gives, or it defers."""
+    from aslkit.engine import expressions as ex
+
+    job = {"genome": "GCA_1.1", "nested": {"value": 3.0, "none": None}, "float": 2.5, "list": [1, 2],
+           "items": [{"name": "a"}, {"name": "b"}]}  # fmt: skip
+    scope = ex.Scope({"count": 1.0}, {"Execution": {"Id": "arn:x"}}, {"job": job, "flag": False, "none": None},
+                     rng=__import__("random").Random(0))  # fmt: skip
+    direct = ex._simple_path(expression, scope)
+    by_jsonata = ex._evaluated(expression, scope, "Output")
+    if direct is ex._NOT_SIMPLE:
+        assert expression in ("$job.list", "$job.items.name", "$nothing", "$nothing.at.all", "$now"), (
+            "only arrays, unknown names and functions are left to JSONata"
+        )
+    else:
+        assert direct == by_jsonata and type(direct) is type(by_jsonata), (direct, by_jsonata)

@@ -253,3 +253,25 @@ def test_wes_event_before_its_launch_is_retried_not_lost(seq: Sequencing) -> Non
     assert bcl_name in result.output["succeeded"]
     qc_launch = next(launch for launch in seq.wes.launches if launch["name"].endswith(f"{run}__LE"))
     assert qc_launch["input"]["fastq_directory"] == "gds://early/LE", "the early message's outputs were used"
+
+
+def test_a_late_contradicting_outcome_changes_nothing(seq: Sequencing) -> None:
+    """WES said Succeeded and the run went on; a RunFailed for the same run afterwards neither flips the launch
+    record nor puts a FAILED event on the bus."""
+    run = "231001_A00001_0006_LATEFAIL"
+    run_id = "r.LateFail0001"
+    seq.prepare_run(run, sheet("LL"), {"LL": ("SBJL", "normal", "WGS", "research")})
+    seq.deliver(bssh_record(run, run_id))
+    result = seq.wait_run(run)
+    assert result.succeeded, result.explain()
+    bcl = f"umccr__automated__bcl_convert__{run}__{run_id}"
+    launch_key = {"pk": {"S": f"WFR#{bcl}"}, "sk": {"S": "LAUNCH"}}
+    table = seq.deployment.tables["sequencing_state"]
+    before = seq.aws.dynamodb.get_item(TableName=table, Key=launch_key)["Item"]
+    seq.wes.post(bcl, before["wes_run_id"]["S"], "Failed")
+    seq.backend.pause(3)
+    after = seq.aws.dynamodb.get_item(TableName=table, Key=launch_key)["Item"]
+    assert (after["status"], after["outcome"]) == (before["status"], before["outcome"])
+    assert after["status"] == {"S": "SUCCEEDED"}
+    statuses = [e["detail"].get("status") for e in seq.events() if e["detail"].get("workflow_run_name") == bcl]
+    assert "FAILED" not in statuses and statuses.count("SUCCEEDED") == 1

@@ -2,7 +2,8 @@
 
 Per record: a message that cannot be read (or names an unknown status) goes to the DLQ with its reason and does not
 block the others; a `wes.runs` message whose launch is not recorded yet is reported as a batch item failure, so SQS
-delivers it again; duplicates (same bssh run id, dateModified and status; same WES event) have one effect.
+delivers it again; duplicates (same bssh run id, dateModified and status; same WES event) have one effect; a run's
+first terminal outcome is the one it keeps (a late, contradicting one emits nothing and changes nothing).
 """
 
 from __future__ import annotations
@@ -43,6 +44,24 @@ class Effects:
         """Record (pk, sk) unless it exists; False for a duplicate."""
         try:
             self.table.put_item(Item={"pk": pk, "sk": sk, **attributes}, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def settle(self, outcome: ens.WesOutcome) -> bool:
+        """Record a run's terminal outcome on its launch, unless another was recorded first (a late, contradicting
+        RunSucceeded after RunFailed); the same outcome again (a retried record) is not another one."""
+        recorded = json.dumps(_outcome(outcome))
+        try:
+            self.table.update_item(
+                Key={"pk": f"WFR#{outcome.workflow_run_name}", "sk": "LAUNCH"},
+                UpdateExpression="SET #s = :s, outcome = :o",
+                ConditionExpression="attribute_not_exists(outcome) OR outcome = :o",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": outcome.status, ":o": recorded},
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -99,6 +118,10 @@ def process(record: dict[str, Any], effects: Effects) -> str:
         if not effects.first_time(key, f"EVENT#{outcome.dedup_key}", status=outcome.status):
             return f"duplicate wes.runs {outcome.dedup_key}"
         try:
+            if outcome.terminal and not effects.settle(outcome):
+                logger.warning("a second outcome for a run that already ended is ignored",
+                               run=outcome.workflow_run_name, status=outcome.status)  # fmt: skip
+                return f"workflow run {outcome.workflow_run_name} already ended: late {outcome.status} ignored"
             effects.emit("WorkflowRunStateChange", ens.workflow_run_state_change(outcome, message.action_date))
             complete(effects, launch, outcome)
         except Exception:
@@ -109,18 +132,13 @@ def process(record: dict[str, Any], effects: Effects) -> str:
 
 
 def complete(effects: Effects, launch: dict[str, Any], outcome: ens.WesOutcome) -> None:
-    """Tell the waiting execution: success with the run's outputs, failure with ENS's Error/Cause, or a heartbeat."""
+    """Tell the waiting execution (its outcome recorded by `Effects.settle`): success with the run's outputs,
+    failure with ENS's Error/Cause, or a heartbeat."""
     token = launch["task_token"]
     try:
         if not outcome.terminal:
             effects.sfn.send_task_heartbeat(taskToken=token)
             return
-        effects.table.update_item(
-            Key={"pk": f"WFR#{outcome.workflow_run_name}", "sk": "LAUNCH"},
-            UpdateExpression="SET #s = :s, outcome = :o",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":s": outcome.status, ":o": json.dumps(_outcome(outcome))},
-        )
         if outcome.status == "SUCCEEDED":
             result = {"workflow_run_id": outcome.workflow_run_id, "output": outcome.output or {}}
             effects.sfn.send_task_success(taskToken=token, output=json.dumps(result))
