@@ -330,7 +330,9 @@ def test_push_and_presign_of_an_unknown_package_fail_by_name(harness: Harness, s
     assert (presign.status, presign.error) == ("FAILED", "PackageNotFound") and package in (presign.cause or "")
 
 
-def test_a_controller_run_is_priced_whole_with_every_execution_it_led_to(harness: Harness, aws: Any) -> None:
+def test_a_controller_run_is_priced_whole_with_every_execution_it_led_to(
+    harness: Harness, aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The demo's seed and jobs, then ReadSetsAdded: the controller's own history is a few transitions; the run it
     starts (a Distributed Map child per job, package-push, packaging, push and a child per file) is the bill."""
     from workflows.sharing.local import SEED
@@ -353,3 +355,13 @@ def test_a_controller_run_is_priced_whole_with_every_execution_it_led_to(harness
     assert 45 <= cost.transitions <= 65, cost.describe()  # benchmarks/transitions_sharing.py models 55 on LocalStack
     assert f"{cost.executions} executions: {cost.transitions} transitions" in cost.describe()
     assert files > 0
+
+    # `aslkit report` prices it whole too, reading the Step Functions API: the Distributed Map's children through
+    # ListExecutions by map run, and the `.sync` children they started
+    from aslkit.cli import main
+
+    report = tmp_path / "report.html"
+    assert main(["report", controller.arn, "-o", str(report), *harness.cli_options()]) == 0
+    printed = capsys.readouterr().out
+    assert f"{cost.executions} executions: {cost.transitions} transitions" in printed
+    assert "for the whole run" in printed and f"{cost.executions} executions" in report.read_text()

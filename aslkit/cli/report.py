@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aslkit.cli._common import add_aws_options, add_root, aws_client, execution_arn
 from aslkit.errors import UserInputError
+
+if TYPE_CHECKING:
+    from aslkit.runtime.results import ExecutionResult
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,30 +23,59 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aslkit.cost import Prices, estimate
+    from aslkit.cost import Prices, estimate_run
     from aslkit.render.report import ReportEntry, write_report
-    from aslkit.runtime import express
-    from aslkit.runtime.results import fetch_result
 
     entries = []
     for arn in args.execution_arns:
         sfn = aws_client(args, arn)
-        if express.is_express(arn):  # no history in Step Functions: its machine's log group has the events
-            logged = express.fetch(sfn, aws_client(args, arn, "logs"), arn)
-            if logged is None:
-                raise UserInputError(f"{arn}: its state machine's log group holds nothing of this EXPRESS execution",
-                                     hint="log the machine at level ALL with execution data, as aslkit's "
-                                     "deployments do, or run it on the in-process engine")  # fmt: skip
-            result = logged
-        else:
-            result = fetch_result(sfn, arn)
+        result = _result(args, arn)
         machine = sfn.describe_state_machine(stateMachineArn=result.machine_arn)
         prices = Prices.for_region(args.region or arn.split(":")[3])
-        cost = estimate(result, machine["type"], prices)
+        cost = estimate_run(_run_of(args, result), prices)  # the execution and the `.sync` children it started
         document = json.loads(machine["definition"])
         entries.append(ReportEntry(arn.split(":")[-1], machine["name"], machine["type"], document, result, cost,
                                    expected=result.status))  # fmt: skip
-        print(f"{result.status:<9} {machine['name']}: {len(result.visits)} state(s), {cost.describe()}")
+        whole = " for the whole run" if cost.executions > 1 else ""
+        print(f"{result.status:<9} {machine['name']}: {len(result.visits)} state(s), {cost.describe()}{whole}")
     path = write_report(args.output, entries, f"{len(entries)} execution(s)")
     print(f"wrote {path} ({path.resolve().as_uri()})")
     return 0
+
+
+def _result(args: argparse.Namespace, arn: str) -> ExecutionResult:
+    from aslkit.runtime import express
+    from aslkit.runtime.results import fetch_result
+
+    sfn = aws_client(args, arn)
+    if not express.is_express(arn):
+        return fetch_result(sfn, arn)
+    logged = express.fetch(sfn, aws_client(args, arn, "logs"), arn)  # no history in Step Functions: the log group
+    if logged is None:
+        raise UserInputError(f"{arn}: its state machine's log group holds nothing of this EXPRESS execution",
+                             hint="log the machine at level ALL with execution data, as aslkit's deployments do, "
+                             "or run it on the in-process engine")  # fmt: skip
+    return logged
+
+
+def _run_of(args: argparse.Namespace, result: ExecutionResult) -> list[ExecutionResult]:
+    """The execution and, depth first, every child it started: its `states:startExecution` tasks' and its
+    Distributed Map runs' (ListExecutions by map run; an endpoint that does not list them, as LocalStack, lists
+    none)."""
+    from botocore.exceptions import ClientError
+
+    from aslkit.runtime.results import child_executions, event_details
+
+    children = child_executions(result.history)
+    for event in result.history:
+        if event["type"] == "MapRunStarted":
+            map_run = event_details(event).get("mapRunArn", "")
+            try:
+                pages = aws_client(args, result.arn).get_paginator("list_executions").paginate(mapRunArn=map_run)
+                children += [e["executionArn"] for page in pages for e in page["executions"]][::-1]
+            except ClientError:
+                continue
+    run = [result]
+    for child in children:
+        run += _run_of(args, _result(args, child))
+    return run

@@ -72,6 +72,7 @@ class Engine:
         self.tasks = TaskRunner(self)
         self.executions: dict[str, Execution] = {}
         self.machines: dict[str, tuple[str, str, dict[str, Any]]] = {}  # arn -> (name, type, definition)
+        self.map_runs: set[str] = set()  # the ARNs of Distributed Map runs (ListExecutions by mapRunArn)
         #: the faults to inject (`aslkit.engine.faults.Plan`), or None
         self.faults: faults.Plan | None = None
         #: when a list: every history event of every execution, in the order they happened (execution ARN, event)

@@ -110,10 +110,17 @@ def get_execution_history(engine: Engine, request: dict[str, Any]) -> dict[str, 
 
 
 def list_executions(engine: Engine, request: dict[str, Any]) -> dict[str, Any]:
-    arn = _machine(engine, str(request.get("stateMachineArn", "")))
+    """A machine's executions, or a Map Run's child executions (`mapRunArn`), newest first as AWS lists them."""
     wanted = request.get("statusFilter")
-    found = [e for e in reversed(list(engine.executions.values()))  # newest first, as AWS lists them
-             if e.machine_arn == arn and wanted in (None, e.status)]  # fmt: skip
+    map_run = request.get("mapRunArn")
+    if map_run:
+        if map_run not in engine.map_runs:
+            raise ApiError("ResourceNotFound", f"Map Run Does Not Exist: '{map_run}'")
+        chosen = [e for e in engine.executions.values() if e.map_run == map_run]
+    else:
+        arn = _machine(engine, str(request.get("stateMachineArn", "")))
+        chosen = [e for e in engine.executions.values() if e.machine_arn == arn]
+    found = [e for e in reversed(chosen) if wanted in (None, e.status)]
     items = []
     for execution in found:
         description = execution.describe()

@@ -28,6 +28,7 @@ class Execution:
     role_arn: str = ""
     test_case: str | None = None
     parent: Execution | None = None
+    map_run: str | None = None  # a Distributed Map iteration: its Map Run's ARN
     status: str = "RUNNING"
     output: Any = None
     error: str | None = None

@@ -42,9 +42,11 @@ class MapRun:
         items = self._items()
         inputs = [self._select(item, index) for index, item in enumerate(items)]
         inputs = self._batched(inputs)
+        self.run_arn = ""
         if self.distributed:
-            run_arn = f"{self.interpreter.execution.arn.replace(':execution:', ':mapRun:')}/{self.name}"
-            history.add("MapRunStarted", self.frame.lane, {"mapRunArn": run_arn})
+            self.run_arn = f"{self.interpreter.execution.arn.replace(':execution:', ':mapRun:')}/{self.name}"
+            self.engine.map_runs.add(self.run_arn)
+            history.add("MapRunStarted", self.frame.lane, {"mapRunArn": self.run_arn})
         history.add("MapStateStarted", self.frame.lane, {"length": len(inputs)})
         results: list[Any] = [None] * len(inputs)
         failures: list[StatesFailure] = []
@@ -154,6 +156,7 @@ class MapRun:
         if self.distributed:
             child = self.engine.start_map_child(self.interpreter.execution, self.name, index, self.processor, item,
                                                 self.child_type, self.frame.variables)  # fmt: skip
+            child.map_run = self.run_arn
             try:
                 yield Await(child.finished)
             except ExecutionStopped:

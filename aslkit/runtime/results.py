@@ -230,3 +230,22 @@ def _json(text: str | None) -> Any:
         return json.loads(text)
     except (TypeError, ValueError):
         return text
+
+
+def child_executions(history: list[dict[str, Any]]) -> list[str]:
+    """The executions a history's `states:startExecution` tasks started (their ARN is in the task's output)."""
+    found: list[str] = []
+    for event in history:
+        if event["type"] not in ("TaskSubmitted", "TaskSucceeded"):
+            continue
+        details = event_details(event)
+        if details.get("resourceType") != "states" or not str(details.get("resource", "")).startswith("startExecution"):
+            continue
+        try:
+            output = json.loads(details.get("output") or "{}")
+        except ValueError:
+            continue
+        arn = output.get("ExecutionArn") if isinstance(output, dict) else None
+        if isinstance(arn, str) and arn not in found:
+            found.append(arn)
+    return found

@@ -17,7 +17,7 @@ from aslkit.asl.machine import StateMachine
 from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
 from aslkit.runtime import express
-from aslkit.runtime.results import TERMINAL, ExecutionResult, event_details, from_history, read_history
+from aslkit.runtime.results import TERMINAL, ExecutionResult, child_executions, from_history, read_history
 from aslkit.spec import Workflow
 from aslkit.testing.mocks import MockConfig
 
@@ -279,22 +279,3 @@ class LocalStackBackend(ClientsBackend):
         request = urllib.request.Request(f"{self.aws.endpoint_url}/_aslkit/state/reset", method="POST")
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
-
-
-def child_executions(history: list[dict[str, Any]]) -> list[str]:
-    """The executions a history's `states:startExecution` tasks started (their ARN is in the task's output)."""
-    found: list[str] = []
-    for event in history:
-        if event["type"] not in ("TaskSubmitted", "TaskSucceeded"):
-            continue
-        details = event_details(event)
-        if details.get("resourceType") != "states" or not str(details.get("resource", "")).startswith("startExecution"):
-            continue
-        try:
-            output = json.loads(details.get("output") or "{}")
-        except ValueError:
-            continue
-        arn = output.get("ExecutionArn") if isinstance(output, dict) else None
-        if isinstance(arn, str) and arn not in found:
-            found.append(arn)
-    return found
