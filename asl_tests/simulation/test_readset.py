@@ -91,10 +91,10 @@ class ReadSets:
 def test_the_item_converges_on_the_latest_event_under_500_seeds(harness: Harness, aws: Any, readset: Deployment
                                                                  ) -> None:  # fmt: skip
     sets = ReadSets(harness, aws, readset)
-    report = simulate(harness, sets.scenario, seeds=range(500), faults=FAULTS, duplicates=0.25, jitter=2.0,
+    report = simulate(harness, sets.scenario, seeds=500, faults=FAULTS, duplicates=0.25, jitter=2.0,
                       invariants=[sets.converged_on_the_latest, every_execution_ends(within=600)])  # fmt: skip
     report.assert_held()
-    assert report.seeds == 500 and report.injected > 50  # the faults did happen, and were retried
+    assert report.injected > report.seeds // 10  # the faults did happen, and were retried
 
 
 def test_without_its_condition_the_status_update_is_caught_and_replays(harness: Harness, aws: Any,

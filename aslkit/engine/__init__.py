@@ -266,8 +266,9 @@ class Engine:
         execution.task = self.scheduler.spawn(Interpreter(execution).run(), arn)
         if "TimeoutSeconds" in document:
             task = execution.task
-            self.scheduler.at(self.scheduler.now + float(document["TimeoutSeconds"]),
-                              lambda: self.scheduler.cancel(task, ExecutionStopped("timeout")))  # fmt: skip
+            timer = self.scheduler.at(self.scheduler.now + float(document["TimeoutSeconds"]),
+                                      lambda: self.scheduler.cancel(task, ExecutionStopped("timeout")))  # fmt: skip
+            execution.finished.subscribe(lambda: self.scheduler.cancel_timer(timer))  # ended in time
         return execution
 
     def start_child(self, parent: Execution, arguments: Any) -> Execution:
@@ -293,8 +294,8 @@ class Engine:
         document.setdefault("QueryLanguage", parent.definition.get("QueryLanguage", "JSONPath"))
         name = f"{parent.machine_name}/{state}"
         arn = self.machine_arn(name)
-        self.machines.setdefault(arn, (name, kind, document))
-        return self._start(arn, item, name=f"{parent.name}-{index}", parent=parent)
+        self.machines[arn] = (name, kind, document)  # the parent's processor as it is now (a machine updated since)
+        return self._start(arn, item, name=f"{parent.name}-{index}", parent=parent, test_case=parent.test_case)
 
 
 def _function_name(name_or_arn: str) -> str:

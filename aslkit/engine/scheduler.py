@@ -88,6 +88,7 @@ class Scheduler:
         self.steps = 0
         self._ready: list[Task] = []
         self._timers: list[tuple[float, int, Callable[[], None], bool]] = []
+        self._live: dict[int, bool] = {}  # timers not fired or cancelled yet: handle -> background
         self._sequence = itertools.count()
         self._ids = itertools.count()
         self._foreground = 0  # timers that are not background (schedules): what `run_until` may jump to
@@ -111,11 +112,27 @@ class Scheduler:
         if task not in self._ready:
             self._ready.append(task)
 
-    def at(self, when: float, callback: Callable[[], None], *, background: bool = False) -> None:
-        """Call `callback` when the clock reaches `when`. A background timer (a schedule's next tick) fires when the
-        clock passes it but is not, alone, a reason for `run_until` to move the clock."""
-        heapq.heappush(self._timers, (when, next(self._sequence), callback, background))
+    def at(self, when: float, callback: Callable[[], None], *, background: bool = False) -> int:
+        """Call `callback` when the clock reaches `when`; a handle for `cancel_timer`. A background timer (a
+        schedule's next tick) fires when the clock passes it but is not, alone, a reason for `run_until` to move the
+        clock."""
+        handle = next(self._sequence)
+        heapq.heappush(self._timers, (when, handle, callback, background))
+        self._live[handle] = background
         self._foreground += not background
+        return handle
+
+    def cancel_timer(self, handle: int) -> None:
+        """Forget a timer that has not fired (a timeout whose wait ended first): the clock no longer runs to it."""
+        background = self._live.pop(handle, None)
+        if background is not None:
+            self._foreground -= not background
+
+    def _head(self) -> float | None:
+        """When the next live timer is due (cancelled ones at the head of the heap are dropped)."""
+        while self._timers and self._timers[0][1] not in self._live:
+            heapq.heappop(self._timers)
+        return self._timers[0][0] if self._timers else None
 
     @property
     def running(self) -> bool:
@@ -139,8 +156,8 @@ class Scheduler:
         if self._depth:
             return
         self.run_until_idle()
-        while self._timers and self._timers[0][0] <= target:
-            self.now = max(self.now, self._timers[0][0])
+        while (head := self._head()) is not None and head <= target:
+            self.now = max(self.now, head)
             self.run_until_idle()
         self.now = target
         self.run_until_idle()
@@ -153,26 +170,29 @@ class Scheduler:
             self.run_until_idle()
             if done():
                 return True
-            if self._depth or not self._foreground or self._timers[0][0] > limit:
+            head = self._head()
+            if self._depth or not self._foreground or head is None or head > limit:
                 return False
-            self.now = max(self.now, self._timers[0][0])
+            self.now = max(self.now, head)
 
     def step_to_next(self, limit: float) -> bool:
         """Move the clock to the next timer (background ones included) if it is due by `limit`, and run what it
         wakes; False when there is none by then."""
-        if self._depth or not self._timers or self._timers[0][0] > limit:
+        head = self._head()
+        if self._depth or head is None or head > limit:
             return False
-        self.now = max(self.now, self._timers[0][0])
+        self.now = max(self.now, head)
         self.run_until_idle()
         return True
 
     @property
     def next_timer(self) -> float | None:
-        return self._timers[0][0] if self._timers else None
+        return self._head()
 
     def _fire_due(self) -> None:
-        while self._timers and self._timers[0][0] <= self.now:
-            _, _, callback, background = heapq.heappop(self._timers)
+        while (head := self._head()) is not None and head <= self.now:
+            _, handle, callback, background = heapq.heappop(self._timers)
+            del self._live[handle]
             self._foreground -= not background
             self._depth += 1  # what a timer's callback starts runs in this loop, not in a nested one
             try:
@@ -234,9 +254,11 @@ class Scheduler:
                 outcome = ("throw", signal.error) if signal.error is not None else ("send", signal.value)
                 self._wake(task, ticket, outcome)
 
-            signal.subscribe(wake)
             if command.timeout is not None and not signal.done:
-                self.at(self.now + command.timeout, lambda: self._wake(task, ticket, ("throw", TimeoutExpired())))
+                timer = self.at(self.now + command.timeout,
+                                lambda: self._wake(task, ticket, ("throw", TimeoutExpired())))  # fmt: skip
+                signal.subscribe(lambda: self.cancel_timer(timer))  # answered in time: the timeout is moot
+            signal.subscribe(wake)
 
     def _wake(self, task: Task, ticket: int, outcome: tuple[str, Any]) -> None:
         if task.ticket != ticket or task.finished.done:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import string
 from collections import Counter
@@ -61,7 +62,6 @@ class Run:
     engine: Engine
     plan: Plan
     journal: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    _known: set[str] = field(default_factory=set)
     _results: tuple[int, list[ExecutionResult]] = (-1, [])
 
     def concurrently(self) -> Any:
@@ -77,8 +77,8 @@ class Run:
     def executions(self) -> list[ExecutionResult]:
         """Every execution this seed started (children included), in the order they started."""
         if self._results[0] != len(self.journal):  # something happened since they were last read
-            results = [self.engine.result(arn) for arn in self.engine.executions if arn not in self._known]
-            self._results = (len(self.journal), results)
+            started = dict.fromkeys(arn for arn, event in self.journal if event["type"] == "ExecutionStarted")
+            self._results = (len(self.journal), [self.engine.result(arn) for arn in started])
         return self._results[1]
 
     def outputs(self, *states: str) -> list[Any]:
@@ -153,7 +153,7 @@ def simulate(
     harness: Harness,
     scenario: Scenario,
     *,
-    seeds: Iterable[int] = range(100),
+    seeds: Iterable[int] | int = 100,
     invariants: Sequence[Invariant] = (),
     faults: Sequence[Fault] = (),
     duplicates: float = 0.0,
@@ -162,10 +162,14 @@ def simulate(
     max_seconds: float = 366 * 86400.0,
 ) -> Report:
     """Run `scenario` once per seed and check `invariants` at quiescence (and after every scheduler step with
-    `every_step=True`), stopping at the first seed that breaks one. `faults` are injected under each seed's draws;
-    `duplicates` is the chance an EventBridge delivery or a standard queue's message arrives twice, `jitter` the
-    most virtual seconds an EventBridge delivery takes (so deliveries reorder)."""
+    `every_step=True`), stopping at the first seed that breaks one. `seeds=N` runs seeds 0 to N-1, or as many as
+    the environment's ASLKIT_SIMULATION_SEEDS says (a quicker loop while developing); a range or list runs as
+    given. `faults` are injected under each seed's draws; `duplicates` is the chance an EventBridge delivery or a
+    standard queue's message arrives twice, `jitter` the most virtual seconds an EventBridge delivery takes (so
+    deliveries reorder)."""
     engine = _engine_of(harness)
+    if isinstance(seeds, int):
+        seeds = range(_seed_count(seeds))
     call = next(_calls)
     ran = injected = steps = 0
     randomness = engine.scheduler.rng.getstate()  # the tests after this one draw as if it had not run
@@ -184,6 +188,15 @@ def simulate(
         engine.scheduler.rng.setstate(randomness)
 
 
+def _seed_count(default: int) -> int:
+    text = os.environ.get("ASLKIT_SIMULATION_SEEDS", "")
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise UserInputError(f"ASLKIT_SIMULATION_SEEDS={text!r}: give a whole number of seeds, 1 or more")
+    return int(text)
+
+
 def _engine_of(harness: Harness) -> Engine:
     engine: Engine | None = getattr(harness.backend, "engine", None)
     if engine is None:
@@ -197,7 +210,7 @@ def _prepare(harness: Harness, engine: Engine, seed: int, key: str, plan_faults:
     engine.scheduler.run_until_idle()
     engine.scheduler.reseed(seed)
     plan = Plan(list(plan_faults), seed)
-    run = Run(seed, key, random.Random(f"scenario:{seed}"), harness, engine, plan, _known=set(engine.executions))
+    run = Run(seed, key, random.Random(f"scenario:{seed}"), harness, engine, plan)
     engine.faults, engine.journal = plan, run.journal
     engine.delivery.duplicates, engine.delivery.jitter = duplicates, jitter
     return run

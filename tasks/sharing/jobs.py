@@ -3,6 +3,7 @@ of its projects? The controller shares only what this plan says to run."""
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -54,10 +55,16 @@ def plan(job: Any, instrument_run_id: str, libraries: list[dict[str, Any]]) -> d
     }
 
 
+@functools.cache
+def _dynamodb() -> Any:
+    """One client per warm environment (a Distributed Map plans every job of a run with this function)."""
+    return boto3.client("dynamodb")
+
+
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     run = event["instrumentRunId"]
-    libraries = libraries_of_run(boto3.client("dynamodb"), os.environ["LIBRARY_TABLE"], run)
+    libraries = libraries_of_run(_dynamodb(), os.environ["LIBRARY_TABLE"], run)
     result = plan(event.get("job"), run, libraries)
     logger.info("job planned", extra={"job": result["job"], "action": result["action"], "reason": result.get("reason")})
     return result
