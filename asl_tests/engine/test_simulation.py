@@ -11,7 +11,7 @@ from aslkit.engine import faults
 from aslkit.errors import UserInputError
 from aslkit.local.deployer import Deployment
 from aslkit.testing.harness import Harness
-from aslkit.testing.simulation import Run, Variant, every_execution_ends, exactly_once, simulate
+from aslkit.testing.simulation import Run, Variant, assert_caught, every_execution_ends, exactly_once, simulate
 
 from .simulation_workflow import WORKFLOW
 
@@ -177,3 +177,17 @@ def test_bad_fault_specs_and_the_localstack_tier_are_refused_by_name() -> None:
 
     with pytest.raises(UserInputError, match="needs the in-process tier"):
         simulate(NoEngine(), lambda run: None)  # type: ignore[arg-type]
+
+
+def test_assert_caught_proves_a_variant_is_caught_and_says_when_it_is_not(
+    harness: Harness, aws: Any, counter: Deployment
+) -> None:
+    checks = [counted(aws, counter, 3)]
+    arn = counter.machine_arn("sim_counter")
+    lost_update = Variant(harness, arn, "Write counter", "Arguments.ConditionExpression")
+    found = assert_caught(harness, increments(harness, counter, 3), lost_update, invariants=checks, seeds=range(40))
+    assert "after 3" in found.message
+    harmless = Variant(harness, arn, "Read counter", "Arguments.ConsistentRead")  # moto reads consistently anyway
+    with pytest.raises(AssertionError, match="no invariant broke: the simulation does not catch this bug"):
+        assert_caught(harness, increments(harness, counter, 3), harmless, invariants=checks, seeds=range(5))
+    assert "sim_counter without the Arguments.ConsistentRead of 'Read counter'" in harmless.describe()

@@ -14,7 +14,7 @@ import pytest
 from aslkit.engine import faults
 from aslkit.local.deployer import Deployment
 from aslkit.testing.harness import Harness
-from aslkit.testing.simulation import Run, Variant, every_execution_ends, exactly_once, simulate
+from aslkit.testing.simulation import Run, Variant, assert_caught, every_execution_ends, exactly_once, simulate
 
 pytestmark = pytest.mark.simulation
 
@@ -101,14 +101,7 @@ def test_without_its_condition_the_sweeper_announces_an_empty_batch_and_replays(
     batches = Batches(harness, aws, edp)
     checks = [batches.every_event_in_one_flush]
     # the sweeper's close no longer checks that the batch it found is still open with events pending
-    with Variant(
-        harness,
-        edp.machine_arn("edp_sweeper"),
-        "Quiet: close batch",
-        "Arguments.ConditionExpression",
-        replace="(epoch = :epoch OR epoch <> :epoch) AND due_at <= :now",
-    ):
-        broken = simulate(harness, batches.scenario, seeds=range(500), invariants=checks)
-        assert broken.failure is not None, "a flush of a batch another path had closed went unnoticed"
-        again = simulate(harness, batches.scenario, seeds=[broken.failure.seed], invariants=checks)
-    assert again.failure is not None and again.failure.trace == broken.failure.trace
+    close = Variant(harness, edp.machine_arn("edp_sweeper"), "Quiet: close batch", "Arguments.ConditionExpression",
+                    replace="(epoch = :epoch OR epoch <> :epoch) AND due_at <= :now")  # fmt: skip
+    found = assert_caught(harness, batches.scenario, close, invariants=checks)
+    assert "empty batch" in found.message or "counted twice" in found.message

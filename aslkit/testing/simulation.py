@@ -352,6 +352,28 @@ class Variant:
         if self._saved is not None:
             _engine_of(self.harness).machines[self.machine_arn] = self._saved
 
+    def describe(self) -> str:
+        machine = self.machine_arn.rsplit(":", 1)[-1]
+        change = "without" if self.replace is None else f"with {self.replace!r} as"
+        return f"{machine} {change} the {self.field} of {self.state!r}"
+
+
+def assert_caught(harness: Harness, scenario: Scenario, variant: Variant, *, invariants: Sequence[Invariant],
+                  seeds: Iterable[int] = range(500), **options: Any) -> Failure:  # fmt: skip
+    """Prove that a simulation catches the bug `variant` plants: some seed breaks an invariant, and replaying that
+    seed breaks the same invariant with the same interleaving (the message may name the replay's own data). The
+    failure, for further assertions; `options` as `simulate` takes them (faults, duplicates, jitter ...)."""
+    with variant:
+        broken = simulate(harness, scenario, seeds=seeds, invariants=invariants, **options)
+        if broken.failure is None:
+            raise AssertionError(f"{broken.seeds} seeds ran {variant.describe()} and no invariant broke: the "
+                                 "simulation does not catch this bug")  # fmt: skip
+        found = broken.failure
+        again = simulate(harness, scenario, seeds=[found.seed], invariants=invariants, **options).failure
+    if again is None or (again.invariant, again.trace) != (found.invariant, found.trace):
+        raise AssertionError(f"seed {found.seed} did not replay: first {found}\nthen {again or 'no failure'}")
+    return found
+
 
 def _find_state(graph: dict[str, Any], name: str) -> dict[str, Any]:
     for state_name, body in graph.get("States", {}).items():
