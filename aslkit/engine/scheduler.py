@@ -209,15 +209,14 @@ class Scheduler:
         """From now on, draw from `seed` (the same seed, from the same state, replays the same interleaving)."""
         self.rng.seed(seed)
 
-    @property
-    def idle(self) -> bool:
-        """Nothing can run now (what waits for a timer or a signal may later)."""
-        return not self._ready
-
     def _step(self, task: Task) -> None:
         self._step_once(task)
         if self.observer is not None:
-            self.observer()
+            self._depth += 1  # the observer's own service calls (an invariant's reads) do not run the engine
+            try:
+                self.observer()
+            finally:
+                self._depth -= 1
 
     def _step_once(self, task: Task) -> None:
         self.steps += 1
