@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aslkit.cli._common import add_aws_options, add_root, aws_client, execution_arn
 from aslkit.errors import UserInputError
@@ -29,10 +29,10 @@ def run(args: argparse.Namespace) -> int:
     entries = []
     for arn in args.execution_arns:
         sfn = aws_client(args, arn)
-        result = _result(args, arn)
+        result = _result(args, sfn, arn)
         machine = sfn.describe_state_machine(stateMachineArn=result.machine_arn)
         prices = Prices.for_region(args.region or arn.split(":")[3])
-        cost = estimate_run(_run_of(args, result), prices)  # the execution and the `.sync` children it started
+        cost = estimate_run(_run_of(args, sfn, result), prices)  # the execution and every child it led to
         document = json.loads(machine["definition"])
         entries.append(ReportEntry(arn.split(":")[-1], machine["name"], machine["type"], document, result, cost,
                                    expected=result.status))  # fmt: skip
@@ -43,11 +43,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _result(args: argparse.Namespace, arn: str) -> ExecutionResult:
+def _result(args: argparse.Namespace, sfn: Any, arn: str) -> ExecutionResult:
     from aslkit.runtime import express
     from aslkit.runtime.results import fetch_result
 
-    sfn = aws_client(args, arn)
     if not express.is_express(arn):
         return fetch_result(sfn, arn)
     logged = express.fetch(sfn, aws_client(args, arn, "logs"), arn)  # no history in Step Functions: the log group
@@ -58,7 +57,7 @@ def _result(args: argparse.Namespace, arn: str) -> ExecutionResult:
     return logged
 
 
-def _run_of(args: argparse.Namespace, result: ExecutionResult) -> list[ExecutionResult]:
+def _run_of(args: argparse.Namespace, sfn: Any, result: ExecutionResult) -> list[ExecutionResult]:
     """The execution and, depth first, every child it started: its `states:startExecution` tasks' and its
     Distributed Map runs' (ListExecutions by map run; an endpoint that does not list them, as LocalStack, lists
     none)."""
@@ -71,11 +70,11 @@ def _run_of(args: argparse.Namespace, result: ExecutionResult) -> list[Execution
         if event["type"] == "MapRunStarted":
             map_run = event_details(event).get("mapRunArn", "")
             try:
-                pages = aws_client(args, result.arn).get_paginator("list_executions").paginate(mapRunArn=map_run)
+                pages = sfn.get_paginator("list_executions").paginate(mapRunArn=map_run)
                 children += [e["executionArn"] for page in pages for e in page["executions"]][::-1]
             except ClientError:
                 continue
     run = [result]
     for child in children:
-        run += _run_of(args, _result(args, child))
+        run += _run_of(args, sfn, _result(args, sfn, child))
     return run

@@ -35,6 +35,13 @@ SERVICES: dict[str, tuple[str, str]] = {
 }
 
 
+def client_and_prefix(service: str) -> tuple[str, str]:
+    """The boto3 client name and the Step Functions error prefix of an ASL service name (`function`, a plain Lambda
+    ARN's, is Lambda's)."""
+    service = "lambda" if service == "function" else service
+    return SERVICES.get(service, (service, service.capitalize()))
+
+
 class Services:
     def __init__(self, region: str, account: str) -> None:
         self.region = region
@@ -69,7 +76,7 @@ class Services:
         return self._clients[service]
 
     def call(self, resource: Resource, arguments: Any) -> Any:
-        name, prefix = SERVICES.get(resource.service, (resource.service, resource.service.capitalize()))
+        name, prefix = client_and_prefix(resource.service)
         client = self.client(name)
         operation = re.sub(r"(?<!^)(?=[A-Z])", "_", resource.action).lower()
         method = getattr(client, operation, None)

@@ -20,7 +20,7 @@ from aslkit.engine import faults
 from aslkit.engine.failures import StatesFailure
 from aslkit.engine.history import text
 from aslkit.engine.scheduler import Await, Process, Signal, Sleep, TimeoutExpired
-from aslkit.engine.services import SERVICES
+from aslkit.engine.services import client_and_prefix
 
 if TYPE_CHECKING:
     from aslkit.engine import Engine
@@ -146,8 +146,7 @@ class TaskRunner:
             return (yield from call())
         if fault.kind == "timeout":
             yield from self._never_answers(resource, function, timeout)
-        prefix = SERVICES.get(resource.service, ("", "Lambda" if resource.service == "function" else
-                                                 resource.service.capitalize()))[1]  # fmt: skip
+        prefix = client_and_prefix(resource.service)[1]
         if fault.kind == "lost_response":
             yield from call()
         raise StatesFailure(*faults.task_error(fault, resource.service, prefix))
