@@ -117,9 +117,10 @@ class Genomes:
         build an injected fault failed, before a later job built it)."""
         if self.genome(run).get("status", {}).get("S") != "READY":
             return
-        failed_build = any("Genome build failed" in result.states for result in run.executions)
+        jobs = run.executions_of(self.deployment.machine_arn("crackling_pipeline"))
+        failed_build = any("Genome build failed" in result.states for result in jobs)
         allowed = INJECTED | ({"GenomeUnavailable"} if failed_build else set())
-        for result in run.executions:
+        for result in jobs:
             assert result.status == "SUCCEEDED" or result.error in allowed, (
                 f"{result.input['jobId']} ended {result.status} ({result.error}) with the genome READY"
             )

@@ -55,6 +55,7 @@ class ReadSets:
 
     def __init__(self, harness: Harness, aws: Any, deployment: Deployment) -> None:
         self.harness, self.aws, self.table = harness, aws, deployment.tables["readset_metadata"]
+        self.machine = deployment.machine_arn("readset_status")
         self.sent: dict[str, str] = {}  # run key -> its read set
 
     def scenario(self, run: Run) -> None:
@@ -74,7 +75,8 @@ class ReadSets:
         """The item says what the latest event that was processed says (an event whose execution failed, its
         retries spent, is not applied: it is lost, see the test below), and a processed deletion stays."""
         read_set_id = self.sent[run.key]
-        done = [(r.input["time"], r.input["detail"]["status"]) for r in run.executions if r.status == "SUCCEEDED"]
+        events = run.executions_of(self.machine)
+        done = [(r.input["time"], r.input["detail"]["status"]) for r in events if r.status == "SUCCEEDED"]
         item = self.aws.dynamodb.get_item(TableName=self.table, Key={"set_arn": {"S": arn_of(read_set_id)}},
                                           ConsistentRead=True)["Item"]  # fmt: skip
         if any(status == "DELETED" for _, status in done):

@@ -57,10 +57,10 @@ class Triggers:
                 self.harness.start(self.deployment, detail, machine="sharing_controller", test_case="sim")
 
     def shared_once_per_job(self, run: Run) -> None:
-        shares = [r for r in run.executions if r.arn.split(":")[6].endswith("sharing_package_push")]
+        shares = run.executions_of(self.deployment.machine_arn("sharing_package_push"))
         names = sorted(r.arn.rsplit(":", 1)[1] for r in shares)
         assert len(names) == 2 and len(set(names)) == 2, f"each of 2 jobs shared once, not as {names}"
-        controllers = [r for r in run.executions if r.arn.split(":")[6].endswith("sharing_controller")]
+        controllers = run.executions_of(self.deployment.machine_arn("sharing_controller"))
         outcomes = [job["outcome"] for r in controllers if r.succeeded for job in r.output["jobs"]]
         assert outcomes.count("pushed") <= 2 and set(outcomes) <= {"pushed", "duplicate", "failed"}, outcomes
 

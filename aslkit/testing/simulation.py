@@ -81,15 +81,18 @@ class Run:
             self._results = (len(self.journal), [self.engine.result(arn) for arn in started])
         return self._results[1]
 
+    def executions_of(self, machine_arn: str) -> list[ExecutionResult]:
+        """This seed's executions of one machine (a schedule of another deployment may start others meanwhile)."""
+        return [result for result in self.executions if result.machine_arn == machine_arn]
+
     def outputs(self, *states: str) -> list[Any]:
-        """The output of each time one of `states` was left in this seed's executions, in order."""
+        """The output of each time one of `states` was left in this seed's executions, in the order it happened."""
         found = []
-        for result in self.executions:
-            for event in result.history:
-                if event["type"].endswith("StateExited"):
-                    details = event.get(details_key(event["type"])) or {}
-                    if details.get("name") in states:
-                        found.append(json.loads(details.get("output", "null")))
+        for _, event in self.journal:
+            if event["type"].endswith("StateExited"):
+                details = event.get(details_key(event["type"])) or {}
+                if details.get("name") in states:
+                    found.append(json.loads(details.get("output", "null")))
         return found
 
     @property
