@@ -49,6 +49,7 @@ from aslkit.asl import (
     put_events,
     sns_publish,
 )
+from aslkit.asl.errors import States
 from aslkit.asl.values import Jsonata, Placeholder
 from aslkit.events import EventBus, Rule, Schedule
 from aslkit.resources import Bucket, Function, Table, Topic, reads, writes
@@ -58,12 +59,7 @@ SOURCE = "com.quiltdata.edp"
 READY = "package-objects-ready"
 SEEN_DAYS = 7
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
-DYNAMODB_RETRY = Retry(
-    ["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException",
-     "DynamoDB.InternalServerErrorException", "DynamoDB.RequestLimitExceeded", "States.Timeout",
-     "DynamoDB.AmazonDynamoDBException", "DynamoDB.SdkClientException"],  # the SDK's own: reset, timeout, lost answer
-    interval_seconds=1, max_attempts=6, backoff_rate=2, max_delay_seconds=20, jitter_strategy="FULL",
-)  # fmt: skip
+DYNAMODB_RETRY = Retry.dynamodb_transient(States.TIMEOUT)
 EVENTS_RETRY = Retry(["States.ALL"], interval_seconds=1, max_attempts=6, backoff_rate=2, jitter_strategy="FULL")
 
 

@@ -35,6 +35,7 @@ from aslkit.asl import (
     reraise,
     start_execution,
 )
+from aslkit.asl.errors import Lambda
 from aslkit.asl.values import JsonValue
 from aslkit.events import EventBus, Rule
 from aslkit.resources import (
@@ -101,6 +102,10 @@ parser = Function("samplesheet_parser", handler="tasks.sequencing.plan.parse_sam
 pairer = Function("library_pairing", handler="tasks.sequencing.plan.pair_libraries")
 
 LAMBDA_RETRY = Retry.lambda_transient()
+#: a launch gates a run's 48 hours: when the account's Lambda concurrency is spent, wait for it (up to ~8 min)
+#: rather than fail the sequencing run after AWS's 3 quick attempts
+LAUNCH_THROTTLED = Retry([Lambda.TOO_MANY_REQUESTS], interval_seconds=2, max_attempts=10, backoff_rate=2,
+                         max_delay_seconds=60, jitter_strategy="FULL")  # fmt: skip
 
 
 # -- the WES fragment ---------------------------------------------------------------------------------------------
@@ -128,7 +133,7 @@ def wes_run(*, tolerate_failure: bool, prefix: str = "") -> Chain:
         pattern=Pattern.WAIT_FOR_TASK_TOKEN,
         timeout_seconds="{% $states.input.timeout %}",
         heartbeat_seconds="{% $states.input.heartbeat %}",
-        retry=[LAMBDA_RETRY],
+        retry=[LAUNCH_THROTTLED, LAMBDA_RETRY],
         output=jsonata(
             "{'status': 'SUCCEEDED', 'workflow_type': $states.input.request.workflow_type,"
             " 'workflow_run_name': $states.input.request.workflow_run_name,"
@@ -209,6 +214,7 @@ def orchestrator() -> StateMachine:
                 " 'phenotype': $states.result.Item.phenotype.S, 'type': $states.result.Item.type.S,"
                 " 'workflow': $states.result.Item.workflow.S}])"
             ),
+            retry=[Retry.dynamodb_transient()],
         ),
         assign={"libraries": jsonata("$states.result")},
     )

@@ -121,6 +121,19 @@ def test_a_handlers_own_call_gets_the_services_error(harness: Harness, aws: Any,
     assert result.states[-1] == "Note" and count(aws, counter, run.key) == 1
 
 
+def test_a_handlers_throttled_or_unanswered_call_is_retried_by_botocore_as_on_aws(
+    harness: Harness, aws: Any, counter: Deployment
+) -> None:
+    """The 2nd PutItem is the handler's own: botocore retries a throttle (and a read timeout, after which its
+    first attempt has already written), so the function succeeds; the state never sees the fault."""
+    for fault in (faults.throttle(operation="dynamodb:PutItem", calls=[2]),
+                  faults.lost_response(operation="dynamodb:PutItem", calls=[2])):  # fmt: skip
+        run = one_run(harness, counter, fault)
+        (result,) = run.executions
+        assert result.status == "SUCCEEDED" and failures(run) == [], fault
+        assert len(run.injected) == 1 and count(aws, counter, run.key) == 1
+
+
 def test_timeouts_and_slow_calls_take_virtual_time(harness: Harness, aws: Any, counter: Deployment) -> None:
     timed_out = one_run(harness, counter, faults.timeout(state="Note"))
     (result,) = timed_out.executions

@@ -51,6 +51,17 @@ LAMBDA_TRANSIENT: Final = (
     Lambda.TOO_MANY_REQUESTS,
 )
 
+#: The transient errors of a DynamoDB call (an optimized or `aws-sdk` integration): throttling, the service's own
+#: failures, and the SDK's (a reset connection, a timeout, a lost answer).
+DYNAMODB_TRANSIENT: Final = (
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.InternalServerErrorException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.AmazonDynamoDBException",
+    "DynamoDB.SdkClientException",
+)
+
 #: Every `States.*` error name the runtime can raise (the linter warns on other `States.` names).
 STATES_ERRORS: Final = frozenset(
     value for key, value in vars(States).items() if key.isupper() and isinstance(value, str)

@@ -40,6 +40,15 @@ class Retry:
 
         return cls(LAMBDA_TRANSIENT, interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
 
+    @classmethod
+    def dynamodb_transient(cls, *also: str) -> Retry:
+        """For a DynamoDB task: its transient errors (and `also` these), 6 attempts from 1 s, doubling up to 20 s,
+        with full jitter (a throttled table recovers within seconds)."""
+        from aslkit.asl.errors import DYNAMODB_TRANSIENT
+
+        return cls([*DYNAMODB_TRANSIENT, *also], interval_seconds=1, max_attempts=6, backoff_rate=2,
+                   max_delay_seconds=20, jitter_strategy="FULL")  # fmt: skip
+
     def render(self) -> dict[str, object]:
         fields: dict[str, object] = {
             "Comment": self.comment,

@@ -77,6 +77,9 @@ class Engine:
         self.faults: faults.Plan | None = None
         #: when a list: every history event of every execution, in the order they happened (execution ARN, event)
         self.journal: list[tuple[str, dict[str, Any]]] | None = None
+        #: what changes the parameters of each AWS call made while wired, before it is sent (operation
+        #: "dynamodb:UpdateItem", parameters): `aslkit.testing.simulation.CallVariant` plants a bug with one
+        self.request_changes: list[Callable[[str, dict[str, Any]], None]] = []
         self.held = 0
 
     @classmethod

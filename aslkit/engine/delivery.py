@@ -136,24 +136,31 @@ class Delivery:
             trigger.arrived.resolve()
 
     def _poll(self, trigger: QueueTrigger) -> Process:
+        """The event source mapping: receive a batch, invoke the function, delete what it handled (a failed record
+        comes back after its visibility timeout); then wait for a message to arrive, unless one may be waiting."""
         sqs = self.engine.services.client("sqs")
         url = sqs.get_queue_url(QueueName=trigger.queue)["QueueUrl"]
+        batch = min(10, trigger.batch_size)
         while True:
-            received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(10, trigger.batch_size),
-                                           AttributeNames=["All"], MessageAttributeNames=["All"],
+            trigger.arrived = Signal()  # resolved by any message sent (or made visible again) from now on
+            received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch, AttributeNames=["All"],
+                                           MessageAttributeNames=["All"],
                                            VisibilityTimeout=trigger.visibility_timeout)  # fmt: skip
             messages = received.get("Messages", [])
-            if not messages:
-                trigger.arrived = Signal()
+            if messages:
+                failed = self._invoke_batch(trigger, url, messages)
+                done: list[dict[str, str]] = []
+                for message in messages:
+                    if message["MessageId"] in failed or self._twice(trigger):  # visible again after its timeout
+                        self._release_later(trigger, url, message["ReceiptHandle"])
+                    else:
+                        done.append({"Id": str(len(done)), "ReceiptHandle": message["ReceiptHandle"]})
+                if done:
+                    sqs.delete_message_batch(QueueUrl=url, Entries=done)
+            if len(messages) == batch or trigger.arrived.done:
+                yield Sleep(0)  # a full batch: more may be waiting
+            else:
                 yield Await(trigger.arrived)
-                continue
-            failed = self._invoke_batch(trigger, url, messages)
-            for message in messages:
-                if message["MessageId"] in failed or self._twice(trigger):  # visible again after its timeout
-                    self._release_later(trigger, url, message["ReceiptHandle"])
-                else:
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            yield Sleep(0)
 
     def _twice(self, trigger: QueueTrigger) -> bool:
         """A standard queue may deliver a message again (at least once); a FIFO queue does not."""

@@ -202,6 +202,13 @@ def operation_error(fault: Fault, service: str) -> tuple[str, str]:
     return THROTTLED.get(service, "ThrottlingException"), "Rate exceeded (injected)"
 
 
+def error_status(fault: Fault, service: str) -> int:
+    """The HTTP status of that error: a throttled Lambda answers 429, a throttled S3 503, the rest 400."""
+    if fault.kind == "throttle":
+        return {"lambda": 429, "s3": 503}.get(service, 400)
+    return 400
+
+
 #: True while the engine calls a handler or a service for a state: only those calls are faulted (not the test's
 #: own, nor the engine's deliveries)
 _IN_CALL: ContextVar[bool] = ContextVar("aslkit_fault_scope", default=False)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import decimal
 import importlib
+import importlib.util
 import json
 import os
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from aslkit.engine import faults
@@ -32,10 +34,13 @@ class Function:
     timeout_s: int = 3
 
     def callable(self) -> Handler:
+        """The handler, in this function's own copy of its module: as on AWS, what a handler keeps between
+        invocations (clients, configuration read from the environment) belongs to its function, so two deployments
+        of one workflow in a process do not share it."""
         if isinstance(self.handler, str):
             module, _, attribute = self.handler.rpartition(".")
             try:
-                loaded: Handler = getattr(importlib.import_module(module), attribute)
+                loaded: Handler = getattr(_own_copy(module), attribute)
             except (ImportError, AttributeError) as error:
                 raise StatesFailure("Runtime.ImportModuleError",
                                     json.dumps({"errorMessage": f"Unable to import module '{module}': {error}",
@@ -43,6 +48,17 @@ class Function:
             self.handler = loaded
             return loaded
         return self.handler
+
+
+def _own_copy(name: str) -> ModuleType:
+    """A fresh instance of module `name` (imported once as usual, so its package and imports are shared)."""
+    shared = importlib.import_module(name)
+    spec = shared.__spec__
+    if spec is None or spec.loader is None:
+        return shared
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class LambdaContext:

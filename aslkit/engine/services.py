@@ -70,9 +70,12 @@ class Services:
         self.start()
         if service not in self._clients:
             import boto3
+            from botocore.config import Config
 
+            # one attempt: a state sees the service's error (a throttle, a timeout) and its Retry decides
             self._clients[service] = boto3.client(service, region_name=self.region, aws_access_key_id="testing",
-                                                  aws_secret_access_key="testing")  # fmt: skip
+                                                  aws_secret_access_key="testing",
+                                                  config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
         return self._clients[service]
 
     def call(self, resource: Resource, arguments: Any) -> Any:

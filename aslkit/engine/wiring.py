@@ -17,7 +17,9 @@ the engine to the holder.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -77,14 +79,36 @@ def _install() -> None:
     from aslkit.engine import delivery
 
     _share_botocore_models()
+    _cache_moto_lookups()
     BUILTIN_HANDLERS.insert(0, ("before-send", _step_functions))
-    BUILTIN_HANDLERS.append(("before-call", _inject_fault))
-    BUILTIN_HANDLERS.append(("after-call", _lose_response))
+    BUILTIN_HANDLERS.insert(0, ("before-send", _inject_fault))  # ahead of the engine's and moto's answers
+    BUILTIN_HANDLERS.append(("before-call", _mark_faultable))
+    BUILTIN_HANDLERS.append(("before-parameter-build", _change_request))
     BUILTIN_HANDLERS.append(("before-parameter-build.omics", _keep_parameters))
     BUILTIN_HANDLERS.append(("before-call.omics", _omics))
     BUILTIN_HANDLERS.append(("before-send", _after_moto))
     delivery.patch_moto(active)
+    _virtual_backoff()
     _installed.append(True)
+
+
+class _Backoff:
+    """The `time` botocore's endpoint sleeps with between a call's attempts: while an engine is wired, a retry goes
+    at once (the engine's time is virtual; a throttled handler's backoff would otherwise cost the test real
+    seconds)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    def sleep(self, seconds: float) -> None:
+        if active() is None:
+            time.sleep(seconds)
+
+
+def _virtual_backoff() -> None:
+    from botocore import endpoint
+
+    setattr(endpoint, "time", _Backoff())  # noqa: B010 (the module botocore sleeps with, replaced)
 
 
 def _share_botocore_models() -> None:
@@ -107,6 +131,20 @@ def _share_botocore_models() -> None:
         setattr(loaders.Loader, name, shared)
 
 
+def _cache_moto_lookups() -> None:
+    """Two things moto works out again on every request, though their answers never change: a response class's
+    method names (`inspect.getmembers`, 3% of a simulation), and a rule target's input paths, parsed with
+    jsonpath-ng, which builds its parser's tables on each parse (5 ms a delivery)."""
+    import functools
+
+    from jsonpath_ng import ext
+    from moto.core import responses
+
+    for module, name, cache in ((ext, "parse", functools.lru_cache(maxsize=4096)),
+                                (responses, "method_names_from_class", functools.cache)):  # fmt: skip
+        setattr(module, name, cache(getattr(module, name)))
+
+
 def _step_functions(request: Any, **_: Any) -> Any:
     """Step Functions requests, answered by the wired engine (moto passes them through)."""
     engine = active()
@@ -121,37 +159,66 @@ def _step_functions(request: Any, **_: Any) -> Any:
     return _response(request.url, status, headers, body)
 
 
-def _inject_fault(model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
-    """A fault of the engine's plan for this service operation, when a handler or an integration calls it while
-    the engine runs (`aslkit.engine.faults`): the service's error, a read timeout, or a mark to lose the answer."""
+def _mark_faultable(model: Any, context: dict[str, Any], **_: Any) -> None:
+    """A call a handler or an integration makes while the engine runs it may be faulted: `_inject_fault` reads
+    which operation each of its HTTP attempts is for."""
     engine = active()
-    if engine is None or engine.faults is None or not faults.faultable():
+    if engine is not None and engine.faults is not None and faults.faultable():
+        service = model.service_model
+        context["aslkit_call"] = (service.endpoint_prefix, model.name, service.protocol)
+
+
+def _inject_fault(request: Any, event_name: str, **_: Any) -> Any:
+    """A fault of the engine's plan for one HTTP attempt of a marked call (`aslkit.engine.faults`), before moto
+    answers it: the service's error response or a read timeout (no effect), or the answer lost after the call took
+    effect. botocore sees it as it would see AWS's: its retries apply to a throttled call or a timed-out one, and
+    a retried write finds the effect of its first attempt."""
+    engine = active()
+    call = (getattr(request, "context", None) or {}).get("aslkit_call")
+    if engine is None or engine.faults is None or call is None:
         return None
-    service = model.service_model.endpoint_prefix
-    fault = engine.faults.pick_operation(faults.Call(operation=f"{service}:{model.name}"))
+    service, operation, protocol = call
+    fault = engine.faults.pick_operation(faults.Call(operation=f"{service}:{operation}"))
     if fault is None:
         return None
-    url = f"https://{service}.{engine.region}.amazonaws.com/"
+    from botocore.exceptions import ReadTimeoutError
+
     if fault.kind == "timeout":
-        from botocore.exceptions import ReadTimeoutError
-
-        raise ReadTimeoutError(endpoint_url=url)
+        raise ReadTimeoutError(endpoint_url=request.url)
     if fault.kind == "lost_response":
-        context["aslkit_lose_response"] = url
-        return None
+        answered = _step_functions(request)
+        if answered is None:
+            from moto.core.models import botocore_stubber
+
+            botocore_stubber(event_name=event_name, request=request)
+        raise ReadTimeoutError(endpoint_url=request.url)
     code, message = faults.operation_error(fault, service)
-    parsed = {"Error": {"Code": code, "Message": message},
-              "ResponseMetadata": {"HTTPStatusCode": 400, "HTTPHeaders": {}, "RetryAttempts": 0}}  # fmt: skip
-    return _response(url, 400, {}, b""), parsed
+    answer = _error_response(request.url, faults.error_status(fault, service), code, message, protocol)
+    # botocore asks every before-send handler: moto must not also answer (and apply) this attempt. `_after_moto`
+    # puts the address back for botocore's next attempt, which sends this same request again.
+    request.context["aslkit_url"], request.url = request.url, "https://aslkit-fault.invalid/"
+    return answer
 
 
-def _lose_response(context: dict[str, Any], **_: Any) -> None:
-    """After a call marked by `_inject_fault` took effect: its answer never reaches the caller."""
-    url = context.pop("aslkit_lose_response", None)
-    if url is not None:
-        from botocore.exceptions import ReadTimeoutError
+def _error_response(url: str, status: int, code: str, message: str, protocol: str) -> Any:
+    """An error response as the service's protocol shapes it, for botocore to parse."""
+    if protocol in ("rest-xml", "query", "ec2"):
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+                "<RequestId>aslkit-fault</RequestId></ErrorResponse>")  # fmt: skip
+        if protocol == "rest-xml":
+            body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        return _response(url, status, {"Content-Type": "text/xml"}, body.encode())
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code}
+    return _response(url, status, headers, json.dumps({"__type": code, "message": message}).encode())
 
-        raise ReadTimeoutError(endpoint_url=url)
+
+def _change_request(params: dict[str, Any], model: Any, **_: Any) -> None:
+    """The wired engine's request changes (`Engine.request_changes`), on every call's parameters."""
+    engine = active()
+    if engine is not None and engine.request_changes:
+        operation = f"{model.service_model.endpoint_prefix}:{model.name}"
+        for change in engine.request_changes:
+            change(operation, params)
 
 
 def _keep_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -159,13 +226,20 @@ def _keep_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) 
 
 
 def _omics(model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
-    """A HealthOmics call, answered by the wired engine's stand-in as botocore would have parsed the response."""
+    """A HealthOmics call, answered by the wired engine's stand-in as botocore would have parsed the response (an
+    operation fault of the plan included: the stand-in answers before botocore sends, so without its retries)."""
     from aslkit.standins.omics import OmicsError
 
     engine = active()
     if engine is None:
         return None
+    fault = None
+    if engine.faults is not None and "aslkit_call" in context:
+        fault = engine.faults.pick_operation(faults.Call(operation=f"omics:{model.name}"))
     try:
+        if fault is not None and fault.kind in ("error", "throttle"):
+            code, message = faults.operation_error(fault, "omics")
+            raise OmicsError(code, message, faults.error_status(fault, "omics"))
         parsed = engine.services.omics.call(model.name, context.get("aslkit_parameters", {}))
         status = model.http.get("responseCode", 200)
     except OmicsError as error:
@@ -176,7 +250,10 @@ def _omics(model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, dict[str
 
 
 def _after_moto(request: Any, **_: Any) -> None:
-    """Runs after moto has answered a request (botocore calls every handler): the engine runs what it started."""
+    """Runs after moto has answered a request (botocore calls every handler): the engine runs what it started
+    (and a faulted attempt gets its address back)."""
+    if "aslkit_url" in (getattr(request, "context", None) or {}):
+        request.url = request.context.pop("aslkit_url")
     engine = active()
     if engine is not None:
         drive(engine)

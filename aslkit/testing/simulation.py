@@ -361,8 +361,40 @@ class Variant:
         return f"{machine} {change} the {self.field} of {self.state!r}"
 
 
-def assert_caught(harness: Harness, scenario: Scenario, variant: Variant, *, invariants: Sequence[Invariant],
-                  seeds: Iterable[int] = range(500), **options: Any) -> Failure:  # fmt: skip
+@dataclass
+class CallVariant:
+    """A deliberately broken request of a handler's own code, while the block runs (for a condition that lives in
+    a Lambda, not in the machine): `field` removed from every `operation` call ("dynamodb:UpdateItem") whose
+    parameters `match`, or set to `replace`."""
+
+    harness: Harness
+    operation: str
+    field: str
+    match: Callable[[dict[str, Any]], bool] = lambda params: True
+    replace: Any = None
+
+    def __enter__(self) -> CallVariant:
+        _engine_of(self.harness).request_changes.append(self._change)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        _engine_of(self.harness).request_changes.remove(self._change)
+
+    def _change(self, operation: str, params: dict[str, Any]) -> None:
+        if operation == self.operation and self.field in params and self.match(params):
+            if self.replace is None:
+                del params[self.field]
+            else:
+                params[self.field] = self.replace
+
+    def describe(self) -> str:
+        change = "without their" if self.replace is None else f"with {self.replace!r} as their"
+        return f"{self.operation} calls {change} {self.field}"
+
+
+def assert_caught(harness: Harness, scenario: Scenario, variant: Variant | CallVariant, *,
+                  invariants: Sequence[Invariant], seeds: Iterable[int] = range(500), **options: Any
+                  ) -> Failure:  # fmt: skip
     """Prove that a simulation catches the bug `variant` plants: some seed breaks an invariant, and replaying that
     seed breaks the same invariant with the same interleaving (the message may name the replay's own data). The
     failure, for further assertions; `options` as `simulate` takes them (faults, duplicates, jitter ...)."""

@@ -3,7 +3,8 @@
 It answers `POST /v1/workflows/{id}/versions/{version}:launch` like ICA (a `wfr.` run id, status Requested), then,
 after `delay` seconds, posts ENS `wes.runs` messages (RunStarted, then RunSucceeded / RunFailed / RunAborted) on the
 ENS queue, shaped as ICA sends them, so the real callback path runs. `outcome(run_name)` picks each run's ending
-(None: the fake stays silent, for tests that post their own messages).
+(None: the fake stays silent, for tests that post their own messages), or several: the first is the run's ending,
+each further one a late, contradicting message `delay` seconds after the one before.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,7 +37,7 @@ class FakeWes:
         queue_url: str,
         *,
         delay: float = 0.2,
-        outcome: Callable[[str], str | None] = lambda name: "Succeeded",
+        outcome: Callable[[str], str | Sequence[str] | None] = lambda name: "Succeeded",
         api_key: str | None = None,
         later: Callable[[float, Callable[[], None]], None] | None = None,
     ) -> None:
@@ -69,6 +70,8 @@ class FakeWes:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # the answer's header lines go out at once, not 40 ms apart
+
             def do_POST(self) -> None:
                 match = LAUNCH_PATH.match(self.path)
                 if not match:
@@ -106,12 +109,18 @@ class FakeWes:
             self.launches.append(launch)
         ending = self.outcome(name)
         if ending is not None:
-            self.later(self.delay, lambda: self._finish(launch, ending))
+            endings = [ending] if isinstance(ending, str) else list(ending)
+            self.later(self.delay, lambda: self._finish(launch, endings))
         return {"id": run_id, "name": name, "status": "Requested", "timeCreated": _now()}
 
-    def _finish(self, launch: dict[str, Any], ending: str) -> None:
+    def _finish(self, launch: dict[str, Any], endings: list[str]) -> None:
         self.post(launch["name"], launch["id"], "Started")
-        self.post(launch["name"], launch["id"], ending, output=self.outputs(launch))
+        self._end(launch, endings)
+
+    def _end(self, launch: dict[str, Any], endings: list[str]) -> None:
+        self.post(launch["name"], launch["id"], endings[0], output=self.outputs(launch))
+        if endings[1:]:
+            self.later(self.delay, lambda: self._end(launch, endings[1:]))
 
     def outputs(self, launch: dict[str, Any]) -> dict[str, Any]:
         return {"outputDirectory": f"gds://development/{launch['name']}", "workflow_id": launch["workflow_id"]}
