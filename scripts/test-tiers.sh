@@ -13,8 +13,11 @@ mkdir -p build
 log=build/test-localstack.log
 "$PY" -m pytest -p no:cacheprovider --aslkit-backend=localstack -m localstack --durations=15 >"$log" 2>&1 &
 localstack_pid=$!
-# The simulations (500 seeds per race, in process) are CPU work the LocalStack tier's waits leave room for.
+# The simulations (in process) are CPU work the LocalStack tier's waits leave room for: 100 seeds per race here, the
+# 500 each race is written for in CI (.ci/run), or as many as ASLKIT_SIMULATION_SEEDS says.
 simlog=build/test-simulation.log
+export ASLKIT_SIMULATION_SEEDS="${ASLKIT_SIMULATION_SEEDS:-100}"
+echo "== simulations: $ASLKIT_SIMULATION_SEEDS seeds per race, in the background (into $simlog) =="
 "$PY" -m pytest -p no:cacheprovider --aslkit-backend=inprocess -m simulation --durations=10 >"$simlog" 2>&1 &
 simulation_pid=$!
 trap 'kill "$localstack_pid" "$simulation_pid" 2>/dev/null; wait "$localstack_pid" "$simulation_pid" 2>/dev/null' EXIT

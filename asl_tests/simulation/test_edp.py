@@ -87,7 +87,7 @@ class Batches:
         assert all(count > 0 for count in batches.values()), f"an empty batch announced: {batches}"
 
 
-def test_every_event_is_flushed_once_under_500_seeds(harness: Harness, aws: Any, edp: Deployment) -> None:
+def test_every_event_is_flushed_once_under_every_seed(harness: Harness, aws: Any, edp: Deployment) -> None:
     batches = Batches(harness, aws, edp)
     report = simulate(harness, batches.scenario, seeds=500, faults=FAULTS, invariants=[
         batches.every_event_in_one_flush, exactly_once("an epoch closed", batches.epochs),

@@ -90,7 +90,7 @@ class ReadSets:
         )
 
 
-def test_the_item_converges_on_the_latest_event_under_500_seeds(harness: Harness, aws: Any, readset: Deployment
+def test_the_item_converges_on_the_latest_event_under_every_seed(harness: Harness, aws: Any, readset: Deployment
                                                                  ) -> None:  # fmt: skip
     sets = ReadSets(harness, aws, readset)
     report = simulate(harness, sets.scenario, seeds=500, faults=FAULTS, duplicates=0.25, jitter=2.0,

@@ -126,7 +126,7 @@ def runs(harness: Harness, aws: Any) -> Iterator[Runs]:
         yield Runs(harness, aws, deployment, wes, url)
 
 
-def test_each_wes_run_ends_once_with_the_outcome_it_keeps_under_500_seeds(harness: Harness, runs: Runs) -> None:
+def test_each_wes_run_ends_once_with_the_outcome_it_keeps_under_every_seed(harness: Harness, runs: Runs) -> None:
     orchestrations = exactly_once("orchestration of a run", lambda run: [
         r.arn.rsplit(":", 1)[1].split("__")[0] for r in run.executions_of(runs.orchestrator)],
         expected=lambda run: [runs.names[run.key]])  # fmt: skip

@@ -65,7 +65,7 @@ class Triggers:
         assert outcomes.count("pushed") <= 2 and set(outcomes) <= {"pushed", "duplicate", "failed"}, outcomes
 
 
-def test_each_job_is_shared_once_under_500_seeds(harness: Harness, aws: Any, sharing: Deployment) -> None:
+def test_each_job_is_shared_once_under_every_seed(harness: Harness, aws: Any, sharing: Deployment) -> None:
     triggers = Triggers(harness, aws, sharing)
     report = simulate(harness, triggers.scenario, seeds=500, faults=FAULTS,
                       invariants=[triggers.shared_once_per_job, every_execution_ends(within=600)])  # fmt: skip

@@ -152,9 +152,13 @@ def _run(expression: str, scope: Scope, field: str) -> Any:
 
 def _evaluated(expression: str, scope: Scope, field: str) -> Any:
     compiled = _compiled(expression)
-    bindings: dict[str, Any] = {name: _converted(value) for name, value in scope.variables.items()}
-    bindings["states"] = {key: _context(value) if key == "context" else _converted(value)
-                          for key, value in scope.states.items()}  # fmt: skip
+    # only what the expression names is converted for it (all of it when it may name anything: `$eval`)
+    every = "$eval" in expression
+    bindings: dict[str, Any] = {name: _converted(value) for name, value in scope.variables.items()
+                                if every or f"${name}" in expression}  # fmt: skip
+    if every or "$states" in expression:
+        bindings["states"] = {key: _context(value) if key == "context" else _converted(value)
+                              for key, value in scope.states.items() if every or key in expression}  # fmt: skip
     _RNG[0] = scope.rng
     _CLOCK[0] = scope.clock
     try:
