@@ -149,7 +149,8 @@ class Bucket(Resource):
 
 @dataclass(frozen=True)
 class Queue(Resource):
-    """An SQS queue with a dead-letter queue (`<name>_dlq`) after `max_receive_count` failed receives."""
+    """An SQS queue with a dead-letter queue (`<name>_dlq`) after `max_receive_count` failed receives; None for a
+    queue that is itself where failures are kept (nothing consumes it but an operator's redrive)."""
 
     fifo: bool = False
     visibility_timeout: int = 30

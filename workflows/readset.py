@@ -2,9 +2,11 @@
 backfill that pages through a sequence store.
 
 Events come straight from EventBridge to an EXPRESS state machine (no queue: one bad event fails its own
-execution and blocks nothing). Every write is conditional on the event time, so duplicates and reordering
-converge on the latest event, and a deletion (a tombstone kept for TOMBSTONE_DAYS) is not undone by a late,
-older event. A status update for a read set never seen describes it in full instead of leaving a sparse item.
+execution and blocks nothing). An event whose run fails (refused as malformed, or failing once its retries are
+spent) is kept on the failed-events queue with its error, for `aslkit readset redrive` to run it again. Every
+write is conditional on the event time, so duplicates and reordering converge on the latest event, and a deletion
+(a tombstone kept for TOMBSTONE_DAYS) is not undone by a late, older event. A status update for a read set never
+seen describes it in full instead of leaving a sparse item.
 """
 
 from __future__ import annotations
@@ -36,14 +38,18 @@ from aslkit.asl import (
     jsonata,
     lambda_invoke,
     number_parameter,
+    reraise,
+    sqs_send_message,
 )
 from aslkit.asl.values import JsonValue
 from aslkit.events import Rule
-from aslkit.resources import Function, Table
+from aslkit.resources import Function, Queue, Table
 from aslkit.spec import Workflow
 from tasks.readset.item import TOMBSTONE_DAYS
 
 table = Table("readset_metadata", partition_key=("set_arn", "S"), ttl_attribute="expires_at")
+#: each event whose run failed, with its error (`aslkit readset redrive` runs them again); nothing reads it else
+failed_events = Queue("readset_failed_events", max_receive_count=None)
 builder = Function(
     "readset_item_builder",
     handler="tasks.readset.item.handler",
@@ -197,9 +203,26 @@ def status_machine() -> StateMachine:
             )
         )
     )
+    keep = sqs_send_message(
+        "Keep failed event",
+        queue_url=failed_events.url,
+        message_body=jsonata("$string($states.input)"),
+        output=jsonata("$states.input"),
+        retry=[Retry(["States.ALL"], interval_seconds=1, max_attempts=5, backoff_rate=2, jitter_strategy="FULL")],
+        comment="the event and its error, where an operator sees it and `aslkit readset redrive` takes it",
+    )
+    keep >> reraise("Event failed", "ReadSetEventFailed")
+    handle = Parallel(
+        "Handle event",
+        branches=[valid],
+        output=jsonata("$states.result[0]"),
+        catch=[Catch(["States.ALL"], keep, output=jsonata(
+            "{'event': $states.input, 'error': $states.errorOutput.Error, 'cause': $states.errorOutput.Cause}"))],
+        comment="one place that catches whatever fails the event: the run still fails, with the event's own error",
+    )  # fmt: skip
     return StateMachine(
         "readset_status",
-        valid,
+        handle,
         query_language="JSONata",
         type="EXPRESS",
         comment="Keep the read-set metadata table in step with one Read Set Status Change event",
@@ -346,7 +369,7 @@ def backfill_machine() -> StateMachine:
 
 # -- `aslkit readset backfill` ------------------------------------------------------------------------------------
 def add_commands(commands: Any) -> None:
-    readset = commands.add_parser("readset", help="HealthOmics read-set metadata: backfill a sequence store")
+    readset = commands.add_parser("readset", help="HealthOmics read-set metadata: backfill a store, redrive failures")
     actions = readset.add_subparsers(dest="readset_command", required=True, metavar="ACTION")
     backfill = actions.add_parser("backfill", help="write an item for every read set of a sequence store")
     # the short options are the original tool's (aws-samples healthomics-metadata-sync: backfill -s -t -r)
@@ -357,17 +380,28 @@ def add_commands(commands: Any) -> None:
     backfill.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. LocalStack")
     backfill.add_argument("--test-case", default=None, help=argparse.SUPPRESS)  # LocalStack mocked integrations
     backfill.set_defaults(run=run_backfill)
+    redrive = actions.add_parser("redrive", help="run again the events whose runs failed (the failed-events queue)")
+    redrive.add_argument("-r", "--region", required=True)
+    redrive.add_argument("--profile", default=None, help="AWS profile (default: the environment's credentials)")
+    redrive.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. LocalStack")
+    redrive.add_argument("--stage", default="", help="name prefix of the deployment, when several are found")
+    redrive.add_argument("--max", type=int, default=1000, help="redrive at most this many events (default 1000)")
+    redrive.set_defaults(run=run_redrive)
 
 
-def run_backfill(args: Any) -> int:
+def _client(args: Any, service: str) -> Any:
     import boto3
-
-    from aslkit.errors import UserInputError
-    from aslkit.runtime.results import read_history
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
     local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"} if args.endpoint_url else {}
-    sfn = session.client("stepfunctions", endpoint_url=args.endpoint_url, **local)
+    return session.client(service, endpoint_url=args.endpoint_url, **local)
+
+
+def run_backfill(args: Any) -> int:
+    from aslkit.errors import UserInputError
+    from aslkit.runtime.results import read_history
+
+    sfn = _client(args, "stepfunctions")
     machines = [m for m in sfn.list_state_machines()["stateMachines"]
                 if m["name"].replace("-", "_").endswith("readset_backfill")]  # fmt: skip
     if not machines:
@@ -408,6 +442,57 @@ def run_backfill(args: Any) -> int:
     return 0
 
 
+def run_redrive(args: Any) -> int:
+    """Each kept event, oldest first, through the status machine again (synchronously: its outcome is printed); its
+    message is deleted once started, since a run that fails again keeps the event again. Stops at an event it has
+    already redriven this time (kept again) or after --max."""
+    from aslkit.errors import UserInputError
+
+    sfn, sqs = _client(args, "stepfunctions"), _client(args, "sqs")
+    stage = args.stage.replace("-", "_")
+
+    def ours(name: str, suffix: str) -> bool:
+        return name.replace("-", "_").endswith(suffix) and name.replace("-", "_").startswith(stage)
+
+    machines = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                if ours(m["name"], "readset_status")]  # fmt: skip
+    queues = [url for url in sqs.list_queues().get("QueueUrls", []) if ours(url.rsplit("/", 1)[1], failed_events.name)]
+    if len(machines) != 1 or len(queues) != 1:
+        found = "none" if not machines or not queues else f"{len(machines)} machines and {len(queues)} queues"
+        raise UserInputError(f"looking for one deployed readset workflow in {args.region}, found {found}: deploy it "
+                             "(aslkit deploy readset, or the CDK app), or choose one with --stage PREFIX")  # fmt: skip
+    done: set[str] = set()
+    again = 0
+    while len(done) < args.max:
+        messages = sqs.receive_message(QueueUrl=queues[0], MaxNumberOfMessages=min(10, args.max - len(done)),
+                                       VisibilityTimeout=300, WaitTimeSeconds=0).get("Messages", [])  # fmt: skip
+        fresh = [m for m in messages if _kept_event(m) not in done]
+        for message in messages:
+            if message not in fresh:  # kept again by this redrive: left for the next one, visible at once
+                sqs.change_message_visibility(QueueUrl=queues[0], ReceiptHandle=message["ReceiptHandle"],
+                                              VisibilityTimeout=0)  # fmt: skip
+        if not fresh:
+            break
+        for message in fresh:
+            kept = json.loads(message["Body"])
+            event, detail = kept.get("event", {}), kept.get("event", {}).get("detail", {})
+            what = f"{detail.get('id', '?')} {detail.get('status', '?')} at {event.get('time', '?')}"
+            run = sfn.start_sync_execution(stateMachineArn=machines[0], input=json.dumps(event))
+            sqs.delete_message(QueueUrl=queues[0], ReceiptHandle=message["ReceiptHandle"])
+            done.add(_kept_event(message))
+            if run["status"] == "SUCCEEDED":
+                print(f"{what}: {json.loads(run['output'])['action']} (failed before: {kept.get('error')})")
+            else:
+                again += 1
+                print(f"{what}: failed again, kept again: {run.get('error')}: {run.get('cause')}")
+    print(f"{len(done)} event(s) redriven, {again} failed again")
+    return 1 if again else 0
+
+
+def _kept_event(message: dict[str, Any]) -> str:
+    return json.dumps(json.loads(message["Body"]).get("event"), sort_keys=True)
+
+
 # -- local stand-ins (demo, `aslkit run`): HealthOmics exists in neither LocalStack nor moto --------------------
 OMICS_SEED = Path(__file__).resolve().parents[1] / "samples" / "readset" / "seed" / "omics.json"
 
@@ -429,6 +514,7 @@ WORKFLOW = Workflow(
     machines=[STATUS, BACKFILL],
     functions=[builder],
     tables=[table],
+    queues=[failed_events],
     rules=[
         Rule(
             "readset_status_change",

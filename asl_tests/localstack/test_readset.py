@@ -180,6 +180,40 @@ def test_a_malformed_event_is_refused_before_it_touches_the_table(harness: Harne
     assert send(harness, readset, event(rid, "ACTIVE")).succeeded, "a later well-formed event applies"
 
 
+def test_a_failed_event_is_kept_with_its_error_and_redrive_runs_it_again(harness: Harness, readset, aws,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Nothing is lost: a run that fails keeps its event on the failed-events queue (the original's SQS queue
+    redelivered it); `aslkit readset redrive` runs it again once the cause is gone, and says which fail again."""
+    from aslkit.cli import main
+
+    queue = readset.queues["readset_failed_events"]
+    aws.sqs.purge_queue(QueueUrl=queue)  # the other tests' failures are theirs
+    rid = str(random.randint(10**9, 10**10 - 1))  # HealthOmics does not know it (yet)
+    early = event(rid, "ACTIVE")
+    failed = send(harness, readset, early)
+    assert (failed.status, failed.error) == ("FAILED", "Omics.ResourceNotFoundException"), "the run still fails"
+    poison = event(new_id(aws), "ACTIVE", time_="yesterday")
+    assert send(harness, readset, poison).error == "InvalidReadSetEvent"
+    kept = [json.loads(m["Body"]) for m in aws.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                                                   VisibilityTimeout=0)["Messages"]]  # fmt: skip
+    assert [(k["event"], k["error"]) for k in kept] == [(early, "Omics.ResourceNotFoundException"),
+                                                        (poison, "InvalidReadSetEvent")]  # fmt: skip
+    assert rid in kept[0]["cause"] and "time is UTC" in kept[1]["cause"]
+
+    seed_store(aws, STORE_ID, [{**NA12878, "id": rid}])  # the cause is gone for the first
+    assert main(["readset", "redrive", *harness.cli_options(), "-r", "us-east-1"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"{rid} ACTIVE at 2023-04-04T17:53:06Z: written (failed before: Omics.ResourceNotFoundException)",
+        f"{poison['detail']['id']} ACTIVE at yesterday: failed again, kept again: InvalidReadSetEvent: "
+        + send(harness, readset, poison).cause,
+        "2 event(s) redriven, 1 failed again",
+    ]
+    assert item(aws, rid)["set_name"] == {"S": NA12878["name"]}
+    still = aws.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    assert [json.loads(m["Body"])["event"] for m in still] == [poison, poison], "kept again (and once more above)"
+
+
 @pytest.mark.localstack
 def test_the_rule_delivers_real_events(harness: Harness, readset, aws) -> None:
     """The documented event, through the rule, describes the read set from HealthOmics: no mock cases."""

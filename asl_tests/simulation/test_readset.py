@@ -56,6 +56,7 @@ class ReadSets:
     def __init__(self, harness: Harness, aws: Any, deployment: Deployment) -> None:
         self.harness, self.aws, self.table = harness, aws, deployment.tables["readset_metadata"]
         self.machine = deployment.machine_arn("readset_status")
+        self.failed_events = deployment.queues["readset_failed_events"]
         self.sent: dict[str, str] = {}  # run key -> its read set
 
     def scenario(self, run: Run) -> None:
@@ -71,9 +72,21 @@ class ReadSets:
             self.aws.events.put_events(Entries=[entry(read_set_id, status, at) for status, at in events])
         self.sent[run.key] = read_set_id
 
+    def nothing_lost(self, run: Run) -> None:
+        """Every event whose run failed is on the failed-events queue, for a redrive."""
+        failed = sorted(json.dumps(r.input, sort_keys=True) for r in run.executions_of(self.machine)
+                        if r.status == "FAILED")  # fmt: skip
+        kept: list[str] = []
+        while failed and (messages := self.aws.sqs.receive_message(QueueUrl=self.failed_events,
+                                                                   MaxNumberOfMessages=10).get("Messages")):  # fmt: skip
+            kept += [json.dumps(json.loads(m["Body"])["event"], sort_keys=True) for m in messages]
+            self.aws.sqs.delete_message_batch(QueueUrl=self.failed_events, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])  # fmt: skip
+        assert sorted(kept) == failed, f"{len(failed)} run(s) failed, {len(kept)} event(s) kept"
+
     def converged_on_the_latest(self, run: Run) -> None:
         """The item says what the latest event that was processed says (an event whose execution failed, its
-        retries spent, is not applied: it is lost, see the test below), and a processed deletion stays."""
+        retries spent, is not applied: it is kept, see `nothing_lost`), and a processed deletion stays."""
         read_set_id = self.sent[run.key]
         events = run.executions_of(self.machine)
         done = [(r.input["time"], r.input["detail"]["status"]) for r in events if r.status == "SUCCEEDED"]
@@ -94,7 +107,8 @@ def test_the_item_converges_on_the_latest_event_under_every_seed(harness: Harnes
                                                                  ) -> None:  # fmt: skip
     sets = ReadSets(harness, aws, readset)
     report = simulate(harness, sets.scenario, seeds=500, faults=FAULTS, duplicates=0.25, jitter=2.0,
-                      invariants=[sets.converged_on_the_latest, every_execution_ends(within=600)])  # fmt: skip
+                      invariants=[sets.converged_on_the_latest, sets.nothing_lost,
+                                  every_execution_ends(within=600)])  # fmt: skip
     report.assert_held()
     assert report.injected > report.seeds // 10  # the faults did happen, and were retried
 

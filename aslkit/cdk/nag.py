@@ -181,6 +181,12 @@ def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) 
                 ),
             ],
         )
+    for queue in stateful.failure_stores:
+        kept = (
+            "this queue is itself where failed events are kept (a dead-letter store an operator redrives from); "
+            "nothing consumes it, so a dead-letter queue of its own would never be used"
+        )
+        NagSuppressions.add_resource_suppressions(queue, [NagPackSuppression(id="AwsSolutions-SQS3", reason=kept)])
     for queue in stateless.rule_dlqs:
         NagSuppressions.add_resource_suppressions(
             queue,

@@ -34,6 +34,7 @@ class StatefulStack(cdk.Stack):
         self.removal = cdk.RemovalPolicy.RETAIN if stage.retain_data else cdk.RemovalPolicy.DESTROY
         self.values: dict[str, dict[str, str]] = {}
         self.constructs: dict[tuple[str, str], Any] = {}  # (workflow, resource name) -> construct
+        self.failure_stores: list[Any] = []  # queues without a dead-letter queue: where failures are kept
         self.distributions: list[cloudfront.Distribution] = []
         self.access_logs = s3.Bucket(
             self,
@@ -192,6 +193,8 @@ class StatefulStack(cdk.Stack):
             **common,
         )
         values.update({"url": construct.queue_url, "arn": construct.queue_arn, "name": construct.queue_name})
+        if not queue.max_receive_count:
+            self.failure_stores.append(construct)
         self._put(workflow, queue, construct, values)
 
 
