@@ -359,11 +359,13 @@ WORKFLOW = Workflow(
             pattern={
                 "source": ["sequencing.ens_event_manager"],
                 "detail-type": ["SequenceRunStateChange"],
-                "detail": {"status": ["SUCCEEDED"]},
+                # BSSH's PendingAnalysis only, as production starts: Complete and Analyzing also map to SUCCEEDED
+                # (the run's own status), and a run must not start twice, nor on its first "done"
+                "detail": {"status": ["SUCCEEDED"], "bssh_status": ["PendingAnalysis"]},
             },
             target=STARTER,
             bus=bus,
-            description="A run ready for analysis starts its orchestration (once)",
+            description="A run pending analysis starts its orchestration (once)",
         )
     ],
     parameters=PARAMETERS,

@@ -174,6 +174,23 @@ def test_same_message_twice_starts_one_execution(seq: Sequencing) -> None:
     assert len(seq.executions_of(run)) == 1
 
 
+def test_a_complete_run_starts_nothing_until_it_is_pending_analysis(seq: Sequencing) -> None:
+    """BSSH says Complete (and Analyzing) before PendingAnalysis; all three are SUCCEEDED for the platform, and
+    only PendingAnalysis starts the orchestration, as in production."""
+    run, run_id = "231001_A00001_0007_COMPLETE", "r.Complete0001"
+    seq.prepare_run(run, sheet("LC"), {"LC": ("SBJC", "normal", "WGS", "research")})
+    seq.deliver(bssh_record(run, run_id, status="Complete"), bssh_record(run, run_id, status="Analyzing"))
+    seq.backend.pause(3)
+    assert seq.executions_of(run) == [], "nothing starts before PendingAnalysis"
+    seq.deliver(bssh_record(run, run_id))
+    result = seq.wait_run(run)
+    assert result.succeeded, result.explain()
+    seq.backend.pause(1)
+    changes = [e["detail"] for e in seq.events() if e["detail"].get("sequence_run_id") == run_id]
+    assert sorted((d["status"], d["bssh_status"]) for d in changes if "bssh_status" in d) == [
+        ("SUCCEEDED", "Analyzing"), ("SUCCEEDED", "Complete"), ("SUCCEEDED", "PendingAnalysis")]  # fmt: skip
+
+
 def test_malformed_message_lands_in_the_dlq_while_the_next_is_processed(seq: Sequencing) -> None:
     run = "231001_A00001_0003_AFTERBAD"
     seq.prepare_run(run, sheet("L3"), {"L3": ("SBJ3", "normal", "WGS", "research")})
