@@ -18,6 +18,7 @@ from typing import Any
 from aslkit.asl import (
     Catch,
     Chain,
+    Choice,
     Fail,
     Map,
     Pass,
@@ -26,6 +27,7 @@ from aslkit.asl import (
     Retry,
     StateMachine,
     Succeed,
+    Wait,
     aws_sdk,
     dynamodb,
     fragment,
@@ -73,6 +75,8 @@ PARAMETERS = {
     ),
     "wes_timeout_seconds": "172800",  # 48 h for a WES run to end
     "wes_heartbeat_seconds": "43200",  # 12 h without any ENS event for it
+    "sample_sheet_wait_seconds": "300",  # a run-ready message before its sample sheet: look again every 5 min
+    "sample_sheet_waits": "12",  # for an hour
 }
 
 state_env = {"TABLE_NAME": state_table.name_ref, "EVENT_BUS_NAME": bus.name_ref}
@@ -165,9 +169,21 @@ def orchestrator() -> StateMachine:
             "run": jsonata("$states.input"),
             "timeout": number_parameter("wes_timeout_seconds"),
             "heartbeat": number_parameter("wes_heartbeat_seconds"),
+            "sheet_waits": 0,
         },
         comment="Input: a SequenceRunStateChange detail (status SUCCEEDED: the run is ready for analysis)",
     )
+    # The run-ready message can come before the sample sheet is copied: look again, bounded (the execution's name
+    # is the run's, so failing here at once would leave the run never orchestrated).
+    no_sheet = Fail(
+        "No sample sheet",
+        error="SampleSheetNotFound",
+        cause="{% 'no sample sheet at ' & $run.gds_volume_name & $run.gds_folder_path & ' after '"
+        " & $string($sheet_waits) & ' waits of ' & $string($states.input.wait) & ' s' %}",
+    )
+    wait_sheet = Wait("Wait for sample sheet", seconds=jsonata("$states.input.wait"),
+                      assign={"sheet_waits": jsonata("$sheet_waits + 1")})  # fmt: skip
+    sheet_late = Choice("Sample sheet late?").when("$sheet_waits < $states.input.waits", wait_sheet).otherwise(no_sheet)
     read_sheet = aws_sdk(
         "Read sample sheet",
         "s3",
@@ -177,17 +193,10 @@ def orchestrator() -> StateMachine:
             "Key": jsonata("$run.gds_volume_name & $run.gds_folder_path & '/' & $run.sample_sheet_name"),
         },
         output={"samplesheet": jsonata("$states.result.Body")},
-        catch=[
-            Catch(
-                ["S3.NoSuchKeyException"],
-                Fail(
-                    "No sample sheet",
-                    error="SampleSheetNotFound",
-                    cause="{% 'no sample sheet at ' & $run.gds_volume_name & $run.gds_folder_path %}",
-                ),
-            )
-        ],
-    )
+        catch=[Catch(["S3.NoSuchKeyException"], sheet_late, output={
+            "wait": number_parameter("sample_sheet_wait_seconds"), "waits": number_parameter("sample_sheet_waits")})],
+    )  # fmt: skip
+    wait_sheet >> read_sheet
     parse = lambda_invoke(
         "Parse sample sheet",
         function=parser.arn,

@@ -21,7 +21,12 @@ from tasks.sequencing.fake_wes import FakeWes
 from workflows.sequencing import WORKFLOW, ica_key
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sequencing"
-FAST = {"wes_timeout_seconds": "90", "wes_heartbeat_seconds": "60"}
+FAST = {
+    "wes_timeout_seconds": "90",
+    "wes_heartbeat_seconds": "60",
+    "sample_sheet_wait_seconds": "2",
+    "sample_sheet_waits": "3",
+}
 
 
 class Sequencing:
@@ -189,6 +194,28 @@ def test_a_complete_run_starts_nothing_until_it_is_pending_analysis(seq: Sequenc
     changes = [e["detail"] for e in seq.events() if e["detail"].get("sequence_run_id") == run_id]
     assert sorted((d["status"], d["bssh_status"]) for d in changes if "bssh_status" in d) == [
         ("SUCCEEDED", "Analyzing"), ("SUCCEEDED", "Complete"), ("SUCCEEDED", "PendingAnalysis")]  # fmt: skip
+
+
+def test_a_run_ready_before_its_sample_sheet_waits_for_it_bounded(seq: Sequencing) -> None:
+    """The run-ready message can come before the sample sheet is copied: the run looks again every
+    sample_sheet_wait_seconds (here 2 s), sample_sheet_waits times (here 3), then fails naming the path."""
+    run, run_id = "231001_A00001_0008_LATESHEET", "r.LateSheet0001"
+    seq.prepare_run(run, "", {"LS": ("SBJS", "normal", "WGS", "research")})
+    key = f"umccr-raw-sequence-data-dev/{run}/SampleSheet.csv"
+    seq.aws.s3.delete_object(Bucket=seq.deployment.buckets["sequencing_runs"], Key=key)  # not copied yet
+    seq.deliver(bssh_record(run, run_id))
+    seq.backend.pause(3)
+    seq.aws.s3.put_object(Bucket=seq.deployment.buckets["sequencing_runs"], Key=key, Body=sheet("LS").encode())
+    result = seq.wait_run(run)
+    assert result.succeeded, result.explain()
+    assert 1 <= result.states.count("Wait for sample sheet") <= 2 and result.output["libraries"] == ["LS"]
+
+    never = "231001_A00001_0009_NOSHEET"
+    seq.deliver(bssh_record(never, "r.NoSheet0001"))
+    failed = seq.wait_run(never)
+    assert (failed.status, failed.error) == ("FAILED", "SampleSheetNotFound")
+    assert f"/{never} after 3 waits of 2 s" in (failed.cause or "")
+    assert failed.states.count("Wait for sample sheet") == 3
 
 
 def test_malformed_message_lands_in_the_dlq_while_the_next_is_processed(seq: Sequencing) -> None:
