@@ -14,7 +14,8 @@ Settled cases the original documentation leaves open (the README says the same):
 - keys arrive URL-encoded (S3 encodes event keys: `+` for a space, `%xx` otherwise) and are decoded first.
 - `ignore_prefixes` are globs matched against the whole decoded key; `*` matches across `/` (`raw/*` ignores
   everything under `raw/`).
-- deletes are recorded on the batch (`deletes`), never counted towards the threshold, and never flush.
+- deletes are recorded on the batch (`deletes`), once each like creates, never counted towards the threshold, and
+  never flush.
 - a repeated S3 event (same bucket, key and `sequencer`) is counted once: a conditional write to `edp_seen`
   (kept for 7 days) admits each event once.
 - a flush is one conditional write that moves the batch to its next epoch: `pending` back to 0, the window
@@ -236,23 +237,30 @@ def recorder_machine() -> StateMachine:
         comment="deletes are noted, never counted towards the threshold",
     )
     duplicate = Succeed("Duplicate", output=jsonata("{'action': 'duplicate', 'event_id': $e.event_id}"))
-    admit = dynamodb(
-        "Admit event once",
-        "putItem",
-        {
-            "TableName": seen.name_ref,
-            "Item": {
-                "event_id": {"S": jsonata("$e.event_id")},
-                "admitted_by": {"S": jsonata("$states.context.Execution.Id")},
-                "expires_at": {"N": jsonata(f"$string($floor($millis() / 1000) + {SEEN_DAYS * 86400})")},
+
+    def admit_once(name: str) -> Any:
+        """The event's id (bucket, key, sequencer) written once: a repeat of the event is a duplicate."""
+        return dynamodb(
+            name,
+            "putItem",
+            {
+                "TableName": seen.name_ref,
+                "Item": {
+                    "event_id": {"S": jsonata("$e.event_id")},
+                    "admitted_by": {"S": jsonata("$states.context.Execution.Id")},
+                    "expires_at": {"N": jsonata(f"$string($floor($millis() / 1000) + {SEEN_DAYS * 86400})")},
+                },
+                # A retry of this execution's own write (its response lost) is not a duplicate.
+                "ConditionExpression": "attribute_not_exists(event_id) OR admitted_by = :me",
+                "ExpressionAttributeValues": {":me": {"S": jsonata("$states.context.Execution.Id")}},
             },
-            # A retry of this execution's own write (its response lost) is not a duplicate.
-            "ConditionExpression": "attribute_not_exists(event_id) OR admitted_by = :me",
-            "ExpressionAttributeValues": {":me": {"S": jsonata("$states.context.Execution.Id")}},
-        },
-        retry=[DYNAMODB_RETRY],
-        catch=[Catch([CONDITIONAL], duplicate, comment="the same S3 event (bucket, key, sequencer) again")],
-    )
+            retry=[DYNAMODB_RETRY],
+            catch=[Catch([CONDITIONAL], duplicate, comment="the same S3 event (bucket, key, sequencer) again")],
+        )
+
+    admit = admit_once("Admit event once")
+    admit_delete = admit_once("Admit delete once")
+    admit_delete >> delete
     count = dynamodb(
         "Count event",
         "updateItem",
@@ -293,7 +301,7 @@ def recorder_machine() -> StateMachine:
     route = (
         Choice("Route")
         .when("$e.reason != null", not_batched)
-        .when("$e.kind = 'Object Deleted'", delete)
+        .when("$e.kind = 'Object Deleted'", admit_delete)
         .otherwise(admit)
     )
     valid = (

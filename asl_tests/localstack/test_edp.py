@@ -204,8 +204,10 @@ def test_ignored_root_level_deleted_and_repeated_events(harness, aws, edp) -> No
     assert first == {"action": "recorded", "batch_id": f"{bucket}/{run}/", "pending": 1}
     assert second["action"] == "duplicate" and second["event_id"].endswith("sample 1+v2.fastq.gz#" + event["detail"]
                                                                            ["object"]["sequencer"])  # fmt: skip
-    deleted = record(harness, edp, s3_event(bucket, f"{run}/sample+1%2Bv2.fastq.gz", kind="Object Deleted"))
+    removal = s3_event(bucket, f"{run}/sample+1%2Bv2.fastq.gz", kind="Object Deleted")
+    deleted, again = record(harness, edp, removal), record(harness, edp, removal)
     assert deleted["action"] == "delete_noted"
+    assert again["action"] == "duplicate", "a repeated delete is noted once, like a repeated create"
     state = batch(aws, edp, bucket, f"{run}/")
     assert (state["pending"], state["received"], state["deletes"]) == (1, 1, 1), "deletes do not count"
 
