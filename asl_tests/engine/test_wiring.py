@@ -118,3 +118,21 @@ def test_an_api_calls_its_function_with_a_lambda_proxy_event(wiring: Deployment)
                                                       "method": "GET"})  # fmt: skip
     assert get(f"{base}/hello/boom") == (502, {"message": "Internal server error"})
     assert get(f"{base}/nowhere")[0] == 404
+
+
+@pytest.mark.parametrize(("service", "operation"), [("dynamodb", "PutItem"), ("lambda", "Invoke"),
+                                                    ("s3", "PutObject"), ("sns", "Publish")])  # fmt: skip
+def test_an_injected_error_parses_as_the_services_own_in_each_protocol(service: str, operation: str) -> None:
+    """An operation fault is an HTTP answer that botocore parses (so its retries see it): JSON, REST-JSON,
+    REST-XML and query services each read the code and the message, markup in the message included."""
+    import botocore.session
+    from botocore import parsers
+
+    from aslkit.engine.wiring import _error_response
+
+    model = botocore.session.get_session().get_service_model(service)
+    answer = _error_response("https://example/", 400, "AccessDenied", "not <yours> & never", model.protocol)
+    response = {"status_code": answer.status_code, "headers": dict(answer.headers), "body": answer.content}
+    shape = model.operation_model(operation).output_shape
+    parsed = parsers.create_parser(model.protocol).parse(response, shape)
+    assert parsed["Error"]["Code"] == "AccessDenied" and parsed["Error"]["Message"] == "not <yours> & never"

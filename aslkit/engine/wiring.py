@@ -203,6 +203,9 @@ def _inject_fault(request: Any, event_name: str, **_: Any) -> Any:
 def _error_response(url: str, status: int, code: str, message: str, protocol: str) -> Any:
     """An error response as the service's protocol shapes it, for botocore to parse."""
     if protocol in ("rest-xml", "query", "ec2"):
+        from xml.sax.saxutils import escape
+
+        code, message = escape(code), escape(message)
         body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
                 "<RequestId>aslkit-fault</RequestId></ErrorResponse>")  # fmt: skip
         if protocol == "rest-xml":
