@@ -188,6 +188,7 @@ def test_a_multipart_download_retries_a_failing_part_then_names_one_that_keeps_f
     flaky, broken = fresh_accession(), fresh_accession()
     source.sizes[flaky] = source.sizes[broken] = 12_000_000  # about 12 MB at gzip level 0: 3 parts of 5 MiB
     source.failures[0] = 2  # the first part fails twice, then works
+    source.cut_short[2 * PART] = 1  # the third is cut short once (IncompleteRead), then works
     job = finished(harness, crackling, submit(crackling, {**JOB, "genome": flaky}))
     assert job["status"] == "COMPLETE", job
     path = source.file_path(flaky)
@@ -195,6 +196,7 @@ def test_a_multipart_download_retries_a_failing_part_then_names_one_that_keeps_f
         r for (method, p, r), n in source.requests.items() if p == path and method == "GET" for _ in range(n)
     )
     assert ranges.count(f"bytes=0-{PART - 1}") == 3 and len(set(ranges)) == 3
+    assert len([r for r in ranges if r.startswith(f"bytes={2 * PART}-")]) == 2
     stored = aws.s3.get_object(Bucket=crackling.buckets["crackling_data"], Key=f"genomes/{flaky}/genomic.fna.gz")
     assert stored["Body"].read() == source.genome_file(flaky)  # no part lost or doubled
 
@@ -210,6 +212,23 @@ def test_a_multipart_download_retries_a_failing_part_then_names_one_that_keeps_f
     uploads = aws.s3.list_multipart_uploads(Bucket=crackling.buckets["crackling_data"]).get("Uploads", [])
     assert [u for u in uploads if broken in u["Key"]] == []  # aborted
     source.failures.pop(PART)
+
+
+def test_a_source_in_trouble_is_tried_again_and_named_when_it_stays_down(
+    harness: Harness, crackling: Deployment, source: GenomeSource
+) -> None:
+    """NCBI answering 503 is not 'no such genome': the download plan is tried again (SourceUnavailable), and a
+    source that stays down fails the job under that name, not GenomeNotFound."""
+    source.outages = 2
+    job = finished(harness, crackling, submit(crackling, {**JOB, "genome": fresh_accession()}))
+    assert job["status"] == "COMPLETE" and source.outages <= 0, job
+    source.outages = 100
+    try:
+        down = finished(harness, crackling, submit(crackling, {**JOB, "genome": fresh_accession()}))
+    finally:
+        source.outages = 0
+    assert (down["status"], down["error"]) == ("FAILED", "SourceUnavailable"), down
+    assert "HTTP 503" in down["cause"]
 
 
 def test_an_unknown_accession_fails_the_job_with_a_named_error(

@@ -9,6 +9,7 @@ part is fetched with an HTTP Range request and uploaded as one part of an S3 mul
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import urllib.error
@@ -29,6 +30,10 @@ class GenomeNotFound(LookupError):
     """The source has no assembly of that accession."""
 
 
+class SourceUnavailable(RuntimeError):
+    """The source could not answer now (HTTP 5xx or 429, or no connection): the state machine tries again."""
+
+
 class PartDownloadFailed(RuntimeError):
     """One byte range of the genome could not be fetched (the state machine retries, then names the part)."""
 
@@ -44,14 +49,26 @@ def _open(request: urllib.request.Request) -> Any:
     return urllib.request.urlopen(request, timeout=TIMEOUT)
 
 
+def _refused(error: urllib.error.URLError, what: str, missing: str) -> Exception:
+    """A 404 (or another 4xx) means the assembly is not there; a 5xx, a 429 or no answer at all, that the source
+    cannot answer now."""
+    if isinstance(error, urllib.error.HTTPError) and error.code < 500 and error.code != 429:
+        return GenomeNotFound(f"{missing} (HTTP {error.code})")
+    reason = f"HTTP {error.code}" if isinstance(error, urllib.error.HTTPError) else str(error.reason)
+    return SourceUnavailable(f"{what}: {reason}")
+
+
 def resolve(base: str, accession: str) -> str:
     """The URL of the assembly's genomic FASTA (gzipped)."""
     directory = assembly_directory(base, accession)
     try:
         with _open(urllib.request.Request(directory)) as response:
             listing = response.read().decode(errors="replace")
-    except urllib.error.HTTPError as error:
-        raise GenomeNotFound(f"no assembly directory for {accession} at {directory} (HTTP {error.code})") from None
+    except urllib.error.URLError as error:
+        raise _refused(error, f"the listing of {directory}", f"no assembly directory for {accession} at {directory}"
+                       ) from None  # fmt: skip
+    except (TimeoutError, ConnectionError, http.client.HTTPException) as error:
+        raise SourceUnavailable(f"the listing of {directory}: {error}") from None
     names = sorted(set(re.findall(rf'href="({re.escape(accession)}_[^"/]+)/?"', listing)))
     if not names:
         raise GenomeNotFound(f"the listing of {directory} has no assembly {accession}")
@@ -65,8 +82,10 @@ def plan(url: str, part_bytes: int) -> dict[str, Any]:
         with _open(urllib.request.Request(url, method="HEAD")) as response:
             size = int(response.headers["Content-Length"])
             ranges = response.headers.get("Accept-Ranges", "")
-    except urllib.error.HTTPError as error:
-        raise GenomeNotFound(f"{url}: HTTP {error.code}") from None
+    except urllib.error.URLError as error:
+        raise _refused(error, url, url) from None
+    except (TimeoutError, ConnectionError, http.client.HTTPException) as error:
+        raise SourceUnavailable(f"{url}: {error}") from None
     if ranges != "bytes":
         raise GenomeNotFound(f"{url} does not serve byte ranges (Accept-Ranges: {ranges or 'absent'})")
     parts = [
@@ -82,7 +101,8 @@ def fetch_part(url: str, byte_range: str) -> bytes:
         with _open(urllib.request.Request(url, headers={"Range": byte_range})) as response:
             body: bytes = response.read()
             status = response.status
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+    except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as error:
+        # HTTPException: an answer cut short (IncompleteRead) or garbled
         raise PartDownloadFailed(f"{byte_range} of {url}: {error}") from None
     if status != 206 or len(body) != end - start + 1:
         raise PartDownloadFailed(

@@ -33,7 +33,9 @@ class GenomeSource:
         self.level = level
         self.sizes: dict[str, int] = {}
         self.missing: set[str] = set()
-        self.failures: dict[int, int] = {}
+        self.failures: dict[int, int] = {}  # part start -> times it answers 500 (-1: always)
+        self.cut_short: dict[int, int] = {}  # part start -> times its body stops halfway (the connection drops)
+        self.outages = 0  # the next listings (and HEADs) answer 503, as a source in trouble does
         self.requests: Counter[tuple[str, str, str]] = Counter()
         self._files: dict[str, bytes] = {}
         self._lock = threading.Lock()
@@ -84,6 +86,12 @@ class GenomeSource:
             def _serve(self, *, body: bool) -> None:
                 byte_range = self.headers.get("Range", "")
                 source.requests[(self.command, self.path, byte_range)] += 1
+                with source._lock:
+                    outage = not byte_range and source.outages > 0
+                    source.outages -= 1 if outage else 0
+                if outage:
+                    self._send(503, b"service unavailable", "text/plain", body)
+                    return
                 listing = LISTING.match(self.path)
                 if listing:
                     prefix, digits = listing.group(1), "".join(listing.groups()[1:])
@@ -106,8 +114,18 @@ class GenomeSource:
                     left = source.failures.get(start, 0)
                     if left:
                         source.failures[start] = left - 1 if left > 0 else left
+                    short = source.cut_short.get(start, 0)
+                    if short:
+                        source.cut_short[start] = short - 1
                 if left:
                     self._send(500, b"injected failure", "text/plain", body)
+                    return
+                if short:  # the declared length, half the bytes, then the connection closes
+                    self.send_response(206)
+                    self.send_header("Content-Length", str(end - start + 1))
+                    self.end_headers()
+                    self.wfile.write(data[start : start + (end - start + 1) // 2])
+                    self.close_connection = True
                     return
                 self._send(206, data[start : end + 1], "application/gzip", body,
                            {"Content-Range": f"bytes {start}-{end}/{len(data)}"})  # fmt: skip

@@ -43,6 +43,9 @@ from .resources import data, fetcher, genomes, indexer, jobs, notifications, pla
 LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
 PART_RETRY = Retry(["PartDownloadFailed"], interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
+#: the genome source (NCBI) answering 5xx or 429, or not at all: about a minute of tries before the job fails
+SOURCE_RETRY = Retry(["SourceUnavailable"], interval_seconds=2, max_attempts=5, backoff_rate=2,
+                     jitter_strategy="FULL")  # fmt: skip
 #: a lock write that failed for any other reason than its condition (throttled, or its answer lost) is tried again
 LOCK_RETRY = Retry(["States.TaskFailed"], interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
 ERROR = caught()
@@ -119,7 +122,7 @@ def build_genome(release: Any, ready_next: Any) -> Any:
         "Plan download",
         function=planner.arn,
         payload={"accession": jsonata("$job.genome"), "partBytes": number_parameter("download_part_bytes")},
-        retry=[LAMBDA_RETRY],
+        retry=[SOURCE_RETRY, LAMBDA_RETRY],
         assign={"plan": jsonata("$states.result.Payload")},
         catch=on_error,
     )
