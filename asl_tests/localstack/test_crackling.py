@@ -317,3 +317,12 @@ def test_a_job_waiting_for_a_build_that_fails_reports_it(harness: Harness, aws: 
     job = finished(harness, crackling, job_id)
     assert (job["status"], job["error"]) == ("FAILED", "GenomeUnavailable")
     assert accession in job["cause"] and "PartDownloadFailed" in job["cause"]
+
+
+def test_deploy_and_run_say_where_the_api_and_the_page_are(crackling: Deployment) -> None:
+    """`aslkit deploy` and `aslkit run` print these lines: a user opens the page or calls the API from them."""
+    assert crackling.apis and crackling.sites
+    lines = crackling.addresses()
+    assert lines == [f"API {name}: {url}" for name, url in sorted(crackling.apis.items())] + [
+        f"site {name}: {url}" for name, url in sorted(crackling.sites.items())]  # fmt: skip
+    assert all(url.startswith("http") for url in [*crackling.apis.values(), *crackling.sites.values()])

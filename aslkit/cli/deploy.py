@@ -37,4 +37,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  state machine {name}: {arn}")
     for name, physical in deployment.functions.items():
         print(f"  function {name}: {physical}")
+    for line in deployment.addresses():
+        print(f"  {line}")
     return 0

@@ -61,6 +61,11 @@ class Deployment:
     sites: dict[str, str] = field(default_factory=dict)  # bucket spec name -> URL of the site's index.html
     definitions: dict[str, Path] = field(default_factory=dict)  # machine spec name -> the ASL file deployed
 
+    def addresses(self) -> list[str]:
+        """Where a person reaches the deployment: each API's invoke URL and each site's page, one line each."""
+        return [f"API {name}: {url}" for name, url in sorted(self.apis.items())] + [
+            f"site {name}: {url}" for name, url in sorted(self.sites.items())]  # fmt: skip
+
     def bus_for(self, source: str) -> str:
         """The bus an event of `source` goes on: AWS services (`aws.*`) emit on the default bus; otherwise the bus
         of a rule listening to the source, or the workflow's only custom bus."""

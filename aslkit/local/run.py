@@ -188,6 +188,8 @@ def run(
     with stood_up(clients, root, workflow, parameters) as deployment:
         took = time.perf_counter() - started
         emit(f"deployed {workflow.name} ({len(deployment.machines)} state machine(s)) in {took:.1f} s")
+        for line in deployment.addresses():
+            emit(f"  {line}")
         return _trigger_and_follow(clients, workflow, deployment, event, input, timeout, emit)
 
 
