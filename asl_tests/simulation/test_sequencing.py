@@ -33,7 +33,7 @@ _runs = itertools.count(1)
 
 
 class Runs:
-    """Each seed's sequencing run, of one library: BCL Convert and its QC each wait on WES (about 45 AWS calls a
+    """Each seed's sequencing run, of one library: BCL Convert and its QC each wait on WES (about 60 AWS calls a
     seed); the seed picks every run's ending and whether a contradicting one follows."""
 
     def __init__(self, harness: Harness, aws: Any, deployment: Deployment, wes: FakeWes, recorder: str) -> None:
