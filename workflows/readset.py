@@ -443,9 +443,10 @@ def run_backfill(args: Any) -> int:
 
 
 def run_redrive(args: Any) -> int:
-    """Each kept event, oldest first, through the status machine again (synchronously: its outcome is printed); its
-    message is deleted once started, since a run that fails again keeps the event again. Stops at an event it has
-    already redriven this time (kept again) or after --max."""
+    """Each kept event, in the order SQS hands them out, through the status machine again (synchronously: its outcome
+    is printed); its message is deleted once started, since a run that fails again keeps the event again. Stops at
+    an event it has already redriven this time (kept again) or after --max; a message that is not a kept event
+    (put there by hand) is named and left where it is."""
     from aslkit.errors import UserInputError
 
     sfn, sqs = _client(args, "stepfunctions"), _client(args, "sqs")
@@ -466,31 +467,43 @@ def run_redrive(args: Any) -> int:
     while len(done) < args.max:
         messages = sqs.receive_message(QueueUrl=queues[0], MaxNumberOfMessages=min(10, args.max - len(done)),
                                        VisibilityTimeout=300, WaitTimeSeconds=0).get("Messages", [])  # fmt: skip
-        fresh = [m for m in messages if _kept_event(m) not in done]
+        progressed = False
         for message in messages:
-            if message not in fresh:  # kept again by this redrive: left for the next one, visible at once
+            key = _kept_event(message)
+            if key in done:  # kept again by this redrive: left for the next one, visible at once
                 sqs.change_message_visibility(QueueUrl=queues[0], ReceiptHandle=message["ReceiptHandle"],
                                               VisibilityTimeout=0)  # fmt: skip
-        if not fresh:
-            break
-        for message in fresh:
+                continue
+            progressed = True
+            if not key:  # hidden for 300 s: this redrive does not see it again
+                print(f"message {message['MessageId']} is not an event this workflow kept: left on the queue")
+                continue
             kept = json.loads(message["Body"])
-            event, detail = kept.get("event", {}), kept.get("event", {}).get("detail", {})
+            event = kept["event"]
+            detail = event["detail"] if isinstance(event.get("detail"), dict) else {}
             what = f"{detail.get('id', '?')} {detail.get('status', '?')} at {event.get('time', '?')}"
             run = sfn.start_sync_execution(stateMachineArn=machines[0], input=json.dumps(event))
             sqs.delete_message(QueueUrl=queues[0], ReceiptHandle=message["ReceiptHandle"])
-            done.add(_kept_event(message))
+            done.add(key)
             if run["status"] == "SUCCEEDED":
                 print(f"{what}: {json.loads(run['output'])['action']} (failed before: {kept.get('error')})")
             else:
                 again += 1
                 print(f"{what}: failed again, kept again: {run.get('error')}: {run.get('cause')}")
+        if not progressed:
+            break
     print(f"{len(done)} event(s) redriven, {again} failed again")
     return 1 if again else 0
 
 
 def _kept_event(message: dict[str, Any]) -> str:
-    return json.dumps(json.loads(message["Body"]).get("event"), sort_keys=True)
+    """The kept event, as a key; empty for a message that is not one."""
+    try:
+        kept = json.loads(message["Body"])
+    except ValueError:
+        return ""
+    event = kept.get("event") if isinstance(kept, dict) else None
+    return json.dumps(event, sort_keys=True) if isinstance(event, dict) else ""
 
 
 # -- local stand-ins (demo, `aslkit run`): HealthOmics exists in neither LocalStack nor moto --------------------

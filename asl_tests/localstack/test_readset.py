@@ -201,8 +201,11 @@ def test_a_failed_event_is_kept_with_its_error_and_redrive_runs_it_again(harness
     assert rid in kept[0]["cause"] and "time is UTC" in kept[1]["cause"]
 
     seed_store(aws, STORE_ID, [{**NA12878, "id": rid}])  # the cause is gone for the first
+    by_hand = aws.sqs.send_message(QueueUrl=queue, MessageBody="not an event")["MessageId"]
     assert main(["readset", "redrive", *harness.cli_options(), "-r", "us-east-1"]) == 1
     lines = capsys.readouterr().out.splitlines()
+    assert f"message {by_hand} is not an event this workflow kept: left on the queue" in lines
+    lines.remove(f"message {by_hand} is not an event this workflow kept: left on the queue")
     assert lines == [
         f"{rid} ACTIVE at 2023-04-04T17:53:06Z: written (failed before: Omics.ResourceNotFoundException)",
         f"{poison['detail']['id']} ACTIVE at yesterday: failed again, kept again: InvalidReadSetEvent: "
