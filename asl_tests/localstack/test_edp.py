@@ -247,9 +247,12 @@ def test_count_path_and_quiet_path_racing_flush_each_batch_exactly_once(harness,
         ready = collector.collect(until=len(prefixes))
         for prefix in prefixes:
             found = [r for r in ready if r["prefix"] == f"{prefix}/"]
-            assert len(found) == 1, f"{prefix}: epoch 0 flushed once by whichever path won, not twice: {found}"
+            first = [r for r in found if r["epoch"] == 0]
+            assert len(first) == 1, f"{prefix}: epoch 0 flushed once by whichever path won, not twice: {found}"
+            # a third event the first sweep's flush missed waits in epoch 1, or the other sweep (running after it,
+            # as the seed may order them) has already flushed it: quiet at once
             left = batch(aws, racy, bucket, f"{prefix}/")["pending"]
-            assert found[0]["count"] + left == 3, "a third event the sweeper's flush missed waits in epoch 1"
+            assert sum(r["count"] for r in found) + left == 3, f"{prefix}: {found}, {left} pending"
         assert {o["action"] for o in outcomes} <= {"flushed", "already_flushed", "recorded"}
         harness.run(racy, {}, machine="edp_sweeper")  # and the next sweep flushes what waits
         ready = collector.collect(settle=1.5)
