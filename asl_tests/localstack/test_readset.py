@@ -236,6 +236,25 @@ def test_an_unknown_read_set_fails_its_execution_with_the_services_error(harness
     assert "9999999999" in result.cause and "does not exist" in result.cause
 
 
+def test_a_healthomics_call_that_times_out_or_loses_its_answer_fails_as_the_sdk_says(harness: Harness, readset,
+                                                                                     aws) -> None:  # fmt: skip
+    """Operation faults reach HealthOmics (aslkit's stand-in) too: a timeout and a lost answer end the call with
+    the SDK's error, not silently as a success."""
+    if not harness.in_process:
+        pytest.skip("faults are the in-process engine's")
+    from aslkit.engine import faults
+
+    engine = harness.backend.engine  # type: ignore[attr-defined]
+    for fault in (faults.timeout(operation="omics:GetReadSetMetadata"),
+                  faults.lost_response(operation="omics:GetReadSetMetadata")):  # fmt: skip
+        engine.faults = faults.Plan([fault])
+        try:
+            result = send(harness, readset, event(new_id(aws), "ACTIVE"))
+        finally:
+            engine.faults = None
+        assert (result.status, result.error) == ("FAILED", "Omics.SdkClientException"), fault
+
+
 def test_throttling_is_retried_with_backoff(harness: Harness, readset, aws) -> None:
     """A fault the stand-in does not make: a mock case on top of it, for the one state."""
     rid = new_id(aws)

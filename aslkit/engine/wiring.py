@@ -162,10 +162,18 @@ def _step_functions(request: Any, **_: Any) -> Any:
 def _mark_faultable(model: Any, context: dict[str, Any], **_: Any) -> None:
     """A call a handler or an integration makes while the engine runs it may be faulted: `_inject_fault` reads
     which operation each of its HTTP attempts is for."""
+    call = _faultable_call(model)
+    if call is not None:
+        context["aslkit_call"] = call
+
+
+def _faultable_call(model: Any) -> tuple[str, str, str] | None:
+    """(service, operation, protocol) of a call the wired engine's fault plan may fault now."""
     engine = active()
-    if engine is not None and engine.faults is not None and faults.faultable():
-        service = model.service_model
-        context["aslkit_call"] = (service.endpoint_prefix, model.name, service.protocol)
+    if engine is None or engine.faults is None or not faults.faultable():
+        return None
+    service = model.service_model
+    return (service.endpoint_prefix, model.name, service.protocol)
 
 
 def _inject_fault(request: Any, event_name: str, **_: Any) -> Any:
@@ -173,14 +181,10 @@ def _inject_fault(request: Any, event_name: str, **_: Any) -> Any:
     answers it: the service's error response or a read timeout (no effect), or the answer lost after the call took
     effect. botocore sees it as it would see AWS's: its retries apply to a throttled call or a timed-out one, and
     a retried write finds the effect of its first attempt."""
-    engine = active()
-    call = (getattr(request, "context", None) or {}).get("aslkit_call")
-    if engine is None or engine.faults is None or call is None:
+    planned = _planned_fault((getattr(request, "context", None) or {}).get("aslkit_call"))
+    if planned is None:
         return None
-    service, operation, protocol = call
-    fault = engine.faults.pick_operation(faults.Call(operation=f"{service}:{operation}"))
-    if fault is None:
-        return None
+    fault, service, protocol = planned
     from botocore.exceptions import ReadTimeoutError
 
     if fault.kind == "timeout":
@@ -200,16 +204,25 @@ def _inject_fault(request: Any, event_name: str, **_: Any) -> Any:
     return answer
 
 
+def _planned_fault(call: tuple[str, str, str] | None) -> tuple[faults.Fault, str, str] | None:
+    """The wired engine's fault for this attempt of a faultable call: (fault, service, protocol)."""
+    engine = active()
+    if engine is None or engine.faults is None or call is None:
+        return None
+    service, operation, protocol = call
+    fault = engine.faults.pick_operation(faults.Call(operation=f"{service}:{operation}"))
+    return None if fault is None else (fault, service, protocol)
+
+
 def _error_response(url: str, status: int, code: str, message: str, protocol: str) -> Any:
     """An error response as the service's protocol shapes it, for botocore to parse."""
     if protocol in ("rest-xml", "query", "ec2"):
         from xml.sax.saxutils import escape
 
-        code, message = escape(code), escape(message)
-        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-                "<RequestId>aslkit-fault</RequestId></ErrorResponse>")  # fmt: skip
-        if protocol == "rest-xml":
-            body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        error = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+        body = (f"<Error>{error}</Error>" if protocol == "rest-xml" else
+                f"<ErrorResponse><Error><Type>Sender</Type>{error}</Error><RequestId>aslkit-fault</RequestId>"
+                "</ErrorResponse>")  # fmt: skip
         return _response(url, status, {"Content-Type": "text/xml"}, body.encode())
     headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code}
     return _response(url, status, headers, json.dumps({"__type": code, "message": message}).encode())
@@ -231,25 +244,31 @@ def _keep_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) 
 def _omics(model: Any, context: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
     """A HealthOmics call, answered by the wired engine's stand-in as botocore would have parsed the response (an
     operation fault of the plan included: the stand-in answers before botocore sends, so without its retries)."""
+    from botocore.exceptions import ReadTimeoutError
+
     from aslkit.standins.omics import OmicsError
 
     engine = active()
     if engine is None:
         return None
-    fault = None
-    if engine.faults is not None and "aslkit_call" in context:
-        fault = engine.faults.pick_operation(faults.Call(operation=f"omics:{model.name}"))
+    planned = _planned_fault(_faultable_call(model))  # (before-call.omics runs before the mark on before-call)
+    fault = planned[0] if planned else None
+    url = f"https://omics.{engine.region}.amazonaws.com/"
+    if fault is not None and fault.kind == "timeout":
+        raise ReadTimeoutError(endpoint_url=url)
     try:
         if fault is not None and fault.kind in ("error", "throttle"):
             code, message = faults.operation_error(fault, "omics")
             raise OmicsError(code, message, faults.error_status(fault, "omics"))
         parsed = engine.services.omics.call(model.name, context.get("aslkit_parameters", {}))
         status = model.http.get("responseCode", 200)
+        if fault is not None and fault.kind == "lost_response":  # the stand-in did it; the answer is lost
+            raise ReadTimeoutError(endpoint_url=url)
     except OmicsError as error:
         parsed = {"Error": {"Code": error.code, "Message": error.message}, "message": error.message}
         status = error.status
     parsed["ResponseMetadata"] = {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}
-    return _response(f"https://omics.{engine.region}.amazonaws.com/", status, {}, b""), parsed
+    return _response(url, status, {}, b""), parsed
 
 
 def _after_moto(request: Any, **_: Any) -> None:
