@@ -469,16 +469,16 @@ def run_redrive(args: Any) -> int:
                                        VisibilityTimeout=300, WaitTimeSeconds=0).get("Messages", [])  # fmt: skip
         progressed = False
         for message in messages:
-            key = _kept_event(message)
+            kept = _kept(message)
+            key = json.dumps(kept["event"], sort_keys=True) if kept else ""
             if key in done:  # kept again by this redrive: left for the next one, visible at once
                 sqs.change_message_visibility(QueueUrl=queues[0], ReceiptHandle=message["ReceiptHandle"],
                                               VisibilityTimeout=0)  # fmt: skip
                 continue
             progressed = True
-            if not key:  # hidden for 300 s: this redrive does not see it again
+            if kept is None:  # hidden for 300 s: this redrive does not see it again
                 print(f"message {message['MessageId']} is not an event this workflow kept: left on the queue")
                 continue
-            kept = json.loads(message["Body"])
             event = kept["event"]
             detail = event["detail"] if isinstance(event.get("detail"), dict) else {}
             what = f"{detail.get('id', '?')} {detail.get('status', '?')} at {event.get('time', '?')}"
@@ -496,14 +496,13 @@ def run_redrive(args: Any) -> int:
     return 1 if again else 0
 
 
-def _kept_event(message: dict[str, Any]) -> str:
-    """The kept event, as a key; empty for a message that is not one."""
+def _kept(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The `{event, error, cause}` the status machine kept in this message; None for a message that is not one."""
     try:
         kept = json.loads(message["Body"])
     except ValueError:
-        return ""
-    event = kept.get("event") if isinstance(kept, dict) else None
-    return json.dumps(event, sort_keys=True) if isinstance(event, dict) else ""
+        return None
+    return kept if isinstance(kept, dict) and isinstance(kept.get("event"), dict) else None
 
 
 # -- local stand-ins (demo, `aslkit run`): HealthOmics exists in neither LocalStack nor moto --------------------

@@ -9,11 +9,13 @@ part is fetched with an HTTP Range request and uploaded as one part of an S3 mul
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -49,26 +51,28 @@ def _open(request: urllib.request.Request) -> Any:
     return urllib.request.urlopen(request, timeout=TIMEOUT)
 
 
-def _refused(error: urllib.error.URLError, what: str, missing: str) -> Exception:
-    """A 404 (or another 4xx) means the assembly is not there; a 5xx, a 429 or no answer at all, that the source
-    cannot answer now."""
-    if isinstance(error, urllib.error.HTTPError) and error.code < 500 and error.code != 429:
-        return GenomeNotFound(f"{missing} (HTTP {error.code})")
-    reason = f"HTTP {error.code}" if isinstance(error, urllib.error.HTTPError) else str(error.reason)
-    return SourceUnavailable(f"{what}: {reason}")
+@contextlib.contextmanager
+def _answered(request: urllib.request.Request, what: str, missing: str) -> Iterator[Any]:
+    """The source's response to `request`. A 404 (or another 4xx) means the assembly is not there
+    (`GenomeNotFound`); a 5xx, a 429, no answer at all or one cut short, that the source cannot answer now
+    (`SourceUnavailable`)."""
+    try:
+        with _open(request) as response:
+            yield response
+    except urllib.error.HTTPError as error:
+        if error.code < 500 and error.code != 429:
+            raise GenomeNotFound(f"{missing} (HTTP {error.code})") from None
+        raise SourceUnavailable(f"{what}: HTTP {error.code}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as error:
+        raise SourceUnavailable(f"{what}: {getattr(error, 'reason', error)}") from None
 
 
 def resolve(base: str, accession: str) -> str:
     """The URL of the assembly's genomic FASTA (gzipped)."""
     directory = assembly_directory(base, accession)
-    try:
-        with _open(urllib.request.Request(directory)) as response:
-            listing = response.read().decode(errors="replace")
-    except urllib.error.URLError as error:
-        raise _refused(error, f"the listing of {directory}", f"no assembly directory for {accession} at {directory}"
-                       ) from None  # fmt: skip
-    except (TimeoutError, ConnectionError, http.client.HTTPException) as error:
-        raise SourceUnavailable(f"the listing of {directory}: {error}") from None
+    with _answered(urllib.request.Request(directory), f"the listing of {directory}",
+                   f"no assembly directory for {accession} at {directory}") as response:  # fmt: skip
+        listing = response.read().decode(errors="replace")
     names = sorted(set(re.findall(rf'href="({re.escape(accession)}_[^"/]+)/?"', listing)))
     if not names:
         raise GenomeNotFound(f"the listing of {directory} has no assembly {accession}")
@@ -78,14 +82,9 @@ def resolve(base: str, accession: str) -> str:
 
 def plan(url: str, part_bytes: int) -> dict[str, Any]:
     """The size of the file and its parts (1-based PartNumber, an HTTP Range each)."""
-    try:
-        with _open(urllib.request.Request(url, method="HEAD")) as response:
-            size = int(response.headers["Content-Length"])
-            ranges = response.headers.get("Accept-Ranges", "")
-    except urllib.error.URLError as error:
-        raise _refused(error, url, url) from None
-    except (TimeoutError, ConnectionError, http.client.HTTPException) as error:
-        raise SourceUnavailable(f"{url}: {error}") from None
+    with _answered(urllib.request.Request(url, method="HEAD"), url, url) as response:
+        size = int(response.headers["Content-Length"])
+        ranges = response.headers.get("Accept-Ranges", "")
     if ranges != "bytes":
         raise GenomeNotFound(f"{url} does not serve byte ranges (Accept-Ranges: {ranges or 'absent'})")
     parts = [

@@ -70,8 +70,6 @@ class FakeWes:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            disable_nagle_algorithm = True  # the answer's header lines go out at once, not 40 ms apart
-
             def do_POST(self) -> None:
                 match = LAUNCH_PATH.match(self.path)
                 if not match:
