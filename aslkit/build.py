@@ -15,7 +15,7 @@ from typing import Literal
 from aslkit.errors import AslkitError, SpecError, WorkflowLoadError
 from aslkit.lint import substitutions
 from aslkit.project import Project
-from aslkit.spec import Workflow
+from aslkit.spec import Required, Workflow
 
 Status = Literal["written", "unchanged", "stale", "missing", "orphan"]
 
@@ -130,8 +130,11 @@ def _substitutions(workflows: list[Workflow]) -> Iterator[tuple[str, str, dict[s
 
 
 def _filled_by(workflow: Workflow, name: str, provided: dict[str, str]) -> str:
-    if name in workflow.parameters:
-        return f"{provided[name]}, {workflow.parameters[name]!r} by default"
+    value = workflow.parameters.get(name)
+    if isinstance(value, Required):
+        return f"{provided[name]}, required: {value.description} (locally {value.local!r})"
+    if value is not None:
+        return f"{provided[name]}, {value!r} by default"
     return provided[name]
 
 

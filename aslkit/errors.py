@@ -4,7 +4,8 @@ one line and the exit code of its branch (listed by `aslkit --help`).
     AslkitError
     ├── UserInputError     a file, argument or value given on the command line or to an API is wrong   exit 2
     ├── SpecError          a Workflow spec cannot be rendered, or a workflow module does not load      exit 3
-    │   └── WorkflowLoadError
+    │   ├── WorkflowLoadError
+    │   └── StageError     a stage's configuration is incomplete or wrong (names the stage and setting)
     ├── BuildError         committed definitions are stale, missing or fail the linter                 exit 3
     │   └── LintError (AslValidationError)
     ├── DeployError        LocalStack or a deployment cannot be set up                                 exit 4
@@ -61,6 +62,11 @@ class SpecError(AslkitError, ValueError):
 
 class WorkflowLoadError(SpecError):
     """A module of the workflows package does not import; the message names its file and line."""
+
+
+class StageError(SpecError):
+    """A stage cannot be synthesized: a required parameter without a value, a placeholder account id, an adopted
+    resource the workflow does not declare. The message names the stage, the workflow and the setting."""
 
 
 class BuildError(AslkitError):

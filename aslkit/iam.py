@@ -4,7 +4,9 @@
 execution, and returns the IAM statements its execution role needs. Resources are ARN templates over the
 definition's `${placeholders}` plus `${AWS::Partition}`, `${AWS::Region}`, `${AWS::AccountId}`, so the CDK app (or
 any deployer) fills them the way it fills `DefinitionSubstitutions`. Where a definition does not fix a resource
-(an id that comes from the input), the resource is `*` and the statement says why.
+(an id that comes from the input), the resource is `*` (or the account's resources of that type) and the statement
+says why. A JSONata `Arguments` expression is read too: a field whose value is a string literal, or literals joined
+with `&`, in an object the expression builds (`$merge([{'TableName': '${t}'}, ...])`) fixes its resource.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aslkit.asl.integrations import parse_resource
-from aslkit.asl.values import PLACEHOLDER_IN_TEXT
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
 from aslkit.lint.model import build
+from aslkit.names import machine_placeholder
 from aslkit.spec import Workflow, machine_arn
 
 PARTITION, REGION, ACCOUNT = "${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}"
+#: Reasons of the wildcards that scope a fixed resource's parts (versions, objects) rather than any resource.
+VERSIONS = "<function ARN>:* covers the function's versions and aliases"
+OBJECTS = "objects of a bucket the definition names, under keys that come from the input"
 _LAMBDA_ARN = re.compile(r"^arn:aws[\w-]*:lambda:")
 
 
@@ -27,7 +33,7 @@ _LAMBDA_ARN = re.compile(r"^arn:aws[\w-]*:lambda:")
 class Statement:
     actions: tuple[str, ...]
     resources: tuple[str, ...]
-    reason: str = ""  # why a resource is a wildcard, when it is
+    reason: str = ""  # why a resource is (or holds) a wildcard, when it is
 
     def to_json(self) -> dict[str, Any]:
         return {"Effect": "Allow", "Action": list(self.actions), "Resource": list(self.resources)}
@@ -48,7 +54,7 @@ class Names:
 
     def arn(self, value: Any) -> str | None:
         """The ARN template a request value stands for; None when the value is computed at run time."""
-        if not isinstance(value, str) or value.startswith("{%"):
+        if not isinstance(value, str) or value.startswith("{%") or value == COMPUTED:
             return None
         if value in self.arns:
             return self.arns[value]
@@ -73,8 +79,9 @@ def names_for(workflow: Workflow, machine: str) -> Names:
                 arns[str(resource.placeholder(attribute))] = arn
         if "dlq_url" in attributes:
             arns[str(resource.placeholder("dlq_url"))] = str(resource.placeholder("dlq_arn"))
-    machine_names = {str(machine_arn(m)): "${" + f"{m.name}_state_machine_name" + "}" for m in workflow.machines}
-    return Names(arns, machine_names, "${" + f"{machine}_state_machine_name" + "}")
+    machine_names = {str(machine_arn(m)): str(Placeholder(machine_placeholder(m.name, "name")))
+                     for m in workflow.machines}  # fmt: skip
+    return Names(arns, machine_names, str(Placeholder(machine_placeholder(machine, "name"))))
 
 
 def statements(document: Mapping[str, Any], names: Names | None = None) -> list[Statement]:
@@ -95,7 +102,60 @@ def _states(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 def _request(state: Mapping[str, Any]) -> Mapping[str, Any]:
     request = state.get("Arguments") or state.get("Parameters") or {}
+    if isinstance(request, str) and request.startswith("{%"):
+        return jsonata_fields(request)
     return request if isinstance(request, Mapping) else {}
+
+
+#: What a field a JSONata expression computes reads as: a value the derivation cannot fix.
+COMPUTED = "{% computed %}"
+
+
+def jsonata_fields(expression: str) -> dict[str, str]:
+    """field -> value of every object an Arguments expression constructs: the literal when every object that has
+    the field gives it the same literal (or literals joined with `&`), else `COMPUTED`."""
+    from jsonata import Jsonata
+
+    try:
+        tree = Jsonata(expression.strip()[2:-2].strip()).ast
+    except Exception:
+        return {}
+    found: dict[str, set[str]] = {}
+    for node in _nodes(tree):
+        for key, value in getattr(node, "lhs_object", None) or ():
+            if getattr(key, "type", None) == "string":
+                literal = _literal(value)
+                found.setdefault(key.value, set()).add(COMPUTED if literal is None else literal)
+    return {key: values.pop() if len(values) == 1 else COMPUTED for key, values in found.items()}
+
+
+def _nodes(node: Any) -> Iterator[Any]:
+    """Every node of a jsonata-python parse tree."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen or not hasattr(current, "__dict__"):
+            continue
+        seen.add(id(current))
+        yield current
+        for name, value in vars(current).items():
+            if name == "_outer_instance" or name == "_jsonata_lambda":
+                continue
+            if isinstance(value, list):
+                for item in value:
+                    stack.extend(item if isinstance(item, (list, tuple)) else [item])
+            elif hasattr(value, "__dict__"):
+                stack.append(value)
+
+
+def _literal(node: Any) -> str | None:
+    if getattr(node, "type", None) == "string":
+        return str(node.value)
+    if getattr(node, "type", None) == "binary" and node.value == "&":
+        left, right = _literal(node.lhs), _literal(node.rhs)
+        return None if left is None or right is None else left + right
+    return None
 
 
 def _raw(document: Mapping[str, Any], names: Names) -> Iterator[Statement]:
@@ -108,7 +168,7 @@ def _raw(document: Mapping[str, Any], names: Names) -> Iterator[Statement]:
 
 def _task(resource: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
     if _LAMBDA_ARN.match(resource) or resource.endswith("_function_arn}"):
-        yield Statement(("lambda:InvokeFunction",), (resource, f"{resource}:*"))
+        yield Statement(("lambda:InvokeFunction",), (resource, f"{resource}:*"), VERSIONS)
         return
     parsed = parse_resource(resource)
     if parsed is None:
@@ -129,7 +189,7 @@ def _task(resource: str, request: Mapping[str, Any], names: Names) -> Iterator[S
 def _lambda(action: str, suffix: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
     arn = names.arn(request.get("FunctionName"))
     if arn:
-        yield Statement(("lambda:InvokeFunction",), (arn, f"{arn}:*"))
+        yield Statement(("lambda:InvokeFunction",), (arn, f"{arn}:*"), VERSIONS)
     else:
         yield Statement(("lambda:InvokeFunction",), ("*",), "FunctionName is computed from the input")
 
@@ -174,7 +234,8 @@ def _states_integration(action: str, suffix: str, request: Mapping[str, Any], na
     if suffix in (".sync", ".sync:2"):
         name = names.machine_names.get(str(machine), "*")
         executions = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:execution:{name}:*"
-        yield Statement(("states:DescribeExecution", "states:StopExecution"), (executions,))
+        yield Statement(("states:DescribeExecution", "states:StopExecution"), (executions,),
+                        "the executions of the machine it starts, named at run time")  # fmt: skip
         yield _managed_rule("StepFunctionsGetEventsForStepFunctionsExecutionRule")
 
 
@@ -248,14 +309,27 @@ def _sdk(key: str, request: Mapping[str, Any], names: Names) -> Iterator[Stateme
     if service == "dynamodb":
         arn = names.arn(request.get("TableName"))
         if arn:
-            yield Statement((iam_action,), (arn, f"{arn}/index/*"))
+            yield Statement((iam_action,), (arn, f"{arn}/index/*"), "index/* covers the table's own indexes")
             return
     if service == "sfn":
         arn = names.arn(request.get("StateMachineArn"))
         if arn:
             yield Statement((iam_action,), (arn,))
             return
+    scope = ACCOUNT_SCOPES.get(service)
+    if scope is not None:
+        yield Statement((iam_action,), (scope[0],), scope[1])
+        return
     yield Statement((iam_action,), ("*",), f"aws-sdk:{key} names no resource the definition fixes")
+
+
+#: Services whose resources a definition names from its input (a read set's id): scoped to the account's own.
+ACCOUNT_SCOPES = {
+    "omics": (
+        f"arn:{PARTITION}:omics:{REGION}:{ACCOUNT}:sequenceStore/*",
+        "the sequence store and read set come from the event: any store of this account and region",
+    ),
+}
 
 
 def _s3(iam_action: str, action: str, request: Mapping[str, Any], names: Names) -> Iterator[Statement]:
@@ -263,7 +337,7 @@ def _s3(iam_action: str, action: str, request: Mapping[str, Any], names: Names) 
     if action in ("copyObject", "uploadPartCopy"):  # a copy also reads its source
         source = request.get("CopySource")
         if isinstance(source, str) and not source.startswith("{%"):
-            yield Statement(("s3:GetObject",), (f"arn:{PARTITION}:s3:::{source.split('/', 1)[0]}/*",))
+            yield Statement(("s3:GetObject",), (f"arn:{PARTITION}:s3:::{source.split('/', 1)[0]}/*",), OBJECTS)
         else:
             yield Statement(("s3:GetObject",), ("*",), "the copy source is computed from the input")
     if not isinstance(bucket, str) or bucket.startswith("{%"):
@@ -273,7 +347,7 @@ def _s3(iam_action: str, action: str, request: Mapping[str, Any], names: Names) 
     if iam_action == "s3:ListBucket":
         yield Statement((iam_action,), (bucket_arn,))
     else:
-        yield Statement((iam_action,), (f"{bucket_arn}/*",))
+        yield Statement((iam_action,), (f"{bucket_arn}/*",), OBJECTS)
 
 
 def _distributed_map(state: Mapping[str, Any], names: Names) -> Iterator[Statement]:
@@ -286,7 +360,8 @@ def _distributed_map(state: Mapping[str, Any], names: Names) -> Iterator[Stateme
     own = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{names.self_name or '*'}"
     children = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:execution:{names.self_name or '*'}/*"
     yield Statement(("states:StartExecution",), (own,))
-    yield Statement(("states:DescribeExecution", "states:StopExecution"), (children,))
+    yield Statement(("states:DescribeExecution", "states:StopExecution"), (children,),
+                    "its Distributed Map's child executions, named at run time")  # fmt: skip
     reader = state.get("ItemReader")
     if isinstance(reader, Mapping) and isinstance(reader.get("Resource"), str):
         action = "listObjectsV2" if reader["Resource"].endswith("listObjectsV2") else "getObject"
@@ -297,6 +372,6 @@ def _distributed_map(state: Mapping[str, Any], names: Names) -> Iterator[Stateme
         bucket = request.get("Bucket")
         if isinstance(bucket, str) and not bucket.startswith("{%"):
             yield Statement(("s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"),
-                            (f"arn:{PARTITION}:s3:::{bucket}/*",))  # fmt: skip
+                            (f"arn:{PARTITION}:s3:::{bucket}/*",), OBJECTS)  # fmt: skip
         else:
             yield Statement(("s3:PutObject",), ("*",), "the result bucket is computed from the input")

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from aslkit import names
 from aslkit.asl.values import Placeholder
 from aslkit.errors import SpecError
 
@@ -28,12 +29,14 @@ class Resource:
     name: str
 
     kind = "resource"
+    #: Whether a stage may adopt an existing resource for this one instead of creating it (data stores can).
+    adoptable = False
 
     def __post_init__(self) -> None:
         check_name(self.kind, self.name)
 
     def placeholder(self, attribute: str) -> Placeholder:
-        return Placeholder(f"{self.name}_{self.kind}_{attribute}")
+        return Placeholder(names.placeholder(self.name, self.kind, attribute))
 
     def placeholders(self) -> dict[str, str]:
         """Placeholder name -> attribute of the deployed resource ("name", "arn", "url")."""
@@ -126,6 +129,7 @@ class Table(Resource):
     ttl_attribute: str | None = None
 
     kind = "table"
+    adoptable = True
 
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")
@@ -142,6 +146,7 @@ class Bucket(Resource):
     site_config: Mapping[str, str | Placeholder] = field(default_factory=dict)
 
     kind = "bucket"
+    adoptable = True
 
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")
@@ -157,6 +162,7 @@ class Queue(Resource):
     max_receive_count: int | None = 3
 
     kind = "queue"
+    adoptable = True
 
     @property
     def url(self) -> Placeholder:
@@ -177,8 +183,12 @@ class Secret(Resource):
 
     local_value: str = "local-development-value"
     description: str = ""
+    #: Who rotates the secret and how, when no rotation Lambda can (keys issued by another system): the reason the
+    #: stage's reviewers (cdk-nag's SMG4) read. Empty: the secret needs a rotation schedule, and synth says so.
+    rotation: str = ""
 
     kind = "secret"
+    adoptable = True
 
     def attributes(self) -> tuple[str, ...]:
         return ("arn", "name")
@@ -191,6 +201,7 @@ class Topic(Resource):
     subscribe_queues: Sequence[str] = ()
 
     kind = "topic"
+    adoptable = True
 
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

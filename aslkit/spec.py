@@ -12,20 +12,31 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from aslkit import names
 from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import Placeholder
 from aslkit.errors import SpecError
 from aslkit.events.rules import EventBus, Rule, Schedule
 from aslkit.resources import Api, Bucket, Function, Queue, Resource, Route, Secret, Table, Topic, check_name
 
-__all__ = ["Api", "Bucket", "EventBus", "Function", "Queue", "Route", "Rule", "Schedule", "Secret", "SpecError",
-           "Table", "Topic", "Workflow", "machine_arn"]  # fmt: skip
+__all__ = ["Api", "Bucket", "EventBus", "Function", "Queue", "Required", "Route", "Rule", "Schedule", "Secret",
+           "SpecError", "Table", "Topic", "Workflow", "machine_arn"]  # fmt: skip
 
 
 def machine_arn(machine: StateMachine | str) -> Placeholder:
     """The ARN of a state machine of the catalogue, inside another definition (child executions)."""
     name = machine if isinstance(machine, str) else machine.name
-    return Placeholder(f"{name}_state_machine_arn")
+    return Placeholder(names.machine_placeholder(name))
+
+
+@dataclass(frozen=True)
+class Required:
+    """A deploy-time parameter without a production default (an account's own Batch queue, a partner's URL): every
+    stage must set it, and synth fails naming the parameter and the stage when one does not. `local` is the value
+    local deployments (LocalStack, the engine) use, where a stand-in answers."""
+
+    description: str
+    local: str
 
 
 @dataclass
@@ -34,7 +45,8 @@ class Workflow:
 
     `entry` is the machine an `--input` starts (default: the first); `ingress` names the queue that receives
     SQS-delivered triggers (an `--event` file holding a `Records[]` envelope). `parameters` are plain deploy-time
-    values (`${name}` placeholders) such as polling intervals, with their production defaults.
+    values (`${name}` placeholders) such as polling intervals, with their production defaults, or `Required(...)`
+    where only the stage can know the value.
     """
 
     name: str
@@ -50,7 +62,7 @@ class Workflow:
     apis: Sequence[Api] = ()
     rules: Sequence[Rule] = ()
     schedules: Sequence[Schedule] = ()
-    parameters: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str | Required] = field(default_factory=dict)
     contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     entry: str | None = None
     ingress: str | None = None
@@ -61,14 +73,14 @@ class Workflow:
 
     def __post_init__(self) -> None:
         check_name("workflow", self.name)
-        for kind, names in (
+        for kind, declared in (
             ("resource", [r.name + ":" + r.kind for r in self.resources()]),
             ("state machine", [m.name for m in self.machines]),
             ("rule", [r.name for r in self.rules]),
             ("schedule", [s.name for s in self.schedules]),
         ):
             seen: set[str] = set()
-            for name in names:
+            for name in declared:
                 if name in seen:
                     raise SpecError(f"workflow {self.name!r} declares the {kind} {name.split(':')[0]!r} twice")
                 seen.add(name)
@@ -96,6 +108,32 @@ class Workflow:
         yield from self.buses
         yield from self.secrets
         yield from self.apis
+
+    def local_parameters(self) -> dict[str, str]:
+        """Every parameter's value for a local deployment: the default, or a required one's local stand-in value."""
+        return {key: value.local if isinstance(value, Required) else value for key, value in self.parameters.items()}
+
+    def adoptable(self) -> dict[str, Resource]:
+        """The resources a stage may adopt (data stores), by spec name."""
+        return {resource.name: resource for resource in self.resources() if resource.adoptable}
+
+    def check_adopted(self, adopted: Mapping[str, str], where: str) -> None:
+        """`adopted` (spec name -> existing name or ARN) names only resources of this workflow that can be adopted."""
+        adoptable = self.adoptable()
+        for name in adopted:
+            if name not in adoptable:
+                resources = {r.name: r.kind for r in self.resources()}
+                what = (
+                    f"its {resources[name]} {name!r} is created by every deployment"
+                    if name in resources
+                    else f"it declares no resource {name!r}"
+                )
+                raise SpecError(f"{where}: workflow {self.name!r} cannot adopt {name!r}: {what}; adoptable: "
+                                f"{', '.join(sorted(adoptable)) or 'none'}")  # fmt: skip
+            resource = adoptable[name]
+            if isinstance(resource, Bucket) and resource.site:
+                raise SpecError(f"{where}: bucket {name!r} of {self.name!r} publishes a site, which needs a bucket "
+                                "the stack owns (CloudFront's access to it): let the stage create it")  # fmt: skip
 
     def functions_by_name(self) -> dict[str, Function]:
         return {function.name: function for function in self.functions}

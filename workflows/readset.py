@@ -384,7 +384,11 @@ def add_commands(commands: Any) -> None:
     redrive.add_argument("-r", "--region", required=True)
     redrive.add_argument("--profile", default=None, help="AWS profile (default: the environment's credentials)")
     redrive.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. LocalStack")
-    redrive.add_argument("--stage", default="", help="name prefix of the deployment, when several are found")
+    redrive.add_argument(
+        "--stage",
+        default=None,
+        help="the deployment's stage (the CDK stage, or the local prefix), when several are found",
+    )
     redrive.add_argument("--max", type=int, default=1000, help="redrive at most this many events (default 1000)")
     redrive.set_defaults(run=run_redrive)
 
@@ -399,23 +403,22 @@ def _client(args: Any, service: str) -> Any:
 
 def run_backfill(args: Any) -> int:
     from aslkit.errors import UserInputError
+    from aslkit.runtime import deployed
     from aslkit.runtime.results import read_history
 
     sfn = _client(args, "stepfunctions")
-    machines = [m for m in sfn.list_state_machines()["stateMachines"]
-                if m["name"].replace("-", "_").endswith("readset_backfill")]  # fmt: skip
-    if not machines:
-        raise UserInputError(f"no readset backfill state machine in {args.region}: deploy the readset workflow first")
+    machines = deployed.machines(sfn, "readset", "readset_backfill")
+    deployed.one(machines[:1], "readset_backfill machine", "readset", None, args.region)  # none: says to deploy
     chosen, targets = None, []
-    for machine in machines:
-        definition = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"]
+    for machine in machines:  # the deployment whose backfill writes the table asked for
+        definition = sfn.describe_state_machine(stateMachineArn=machine)["definition"]
         tables = sorted(set(re.findall(r'"TableName": "([^"]+)"', definition)))
         targets.extend(tables)
         if args.table in tables:
             chosen = machine
     if chosen is None:
         raise UserInputError(f"the backfill deployed here writes to {', '.join(targets)}, not {args.table}")
-    arn = chosen["stateMachineArn"] + (f"#{args.test_case}" if args.test_case else "")
+    arn = chosen + (f"#{args.test_case}" if args.test_case else "")
     execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"sequence_store_id": args.seq_store_id}))
     print(f"started {execution['executionArn']}", flush=True)
     seen = 0
@@ -447,32 +450,25 @@ def run_redrive(args: Any) -> int:
     is printed); its message is deleted once started, since a run that fails again keeps the event again. Stops at
     an event it has already redriven this time (kept again) or after --max; a message that is not a kept event
     (put there by hand) is named and left where it is."""
-    from aslkit.errors import UserInputError
+
+    from aslkit.runtime import deployed
 
     sfn, sqs = _client(args, "stepfunctions"), _client(args, "sqs")
-    stage = args.stage.replace("-", "_")
-
-    def ours(name: str, suffix: str) -> bool:
-        return name.replace("-", "_").endswith(suffix) and name.replace("-", "_").startswith(stage)
-
-    machines = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
-                if ours(m["name"], "readset_status")]  # fmt: skip
-    queues = [url for url in sqs.list_queues().get("QueueUrls", []) if ours(url.rsplit("/", 1)[1], failed_events.name)]
-    if len(machines) != 1 or len(queues) != 1:
-        found = "none" if not machines or not queues else f"{len(machines)} machines and {len(queues)} queues"
-        raise UserInputError(f"looking for one deployed readset workflow in {args.region}, found {found}: deploy it "
-                             "(aslkit deploy readset, or the CDK app), or choose one with --stage PREFIX")  # fmt: skip
+    machine = deployed.one(deployed.machines(sfn, "readset", "readset_status", args.stage), "readset_status machine",
+                           "readset", args.stage, args.region)  # fmt: skip
+    queue = deployed.one(deployed.queues(sqs, "readset", failed_events.name, args.stage), "failed-events queue",
+                         "readset", args.stage, args.region)  # fmt: skip
     done: set[str] = set()
     again = 0
     while len(done) < args.max:
-        messages = sqs.receive_message(QueueUrl=queues[0], MaxNumberOfMessages=min(10, args.max - len(done)),
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=min(10, args.max - len(done)),
                                        VisibilityTimeout=300, WaitTimeSeconds=0).get("Messages", [])  # fmt: skip
         progressed = False
         for message in messages:
             kept = _kept(message)
             key = json.dumps(kept["event"], sort_keys=True) if kept else ""
             if key in done:  # kept again by this redrive: left for the next one, visible at once
-                sqs.change_message_visibility(QueueUrl=queues[0], ReceiptHandle=message["ReceiptHandle"],
+                sqs.change_message_visibility(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"],
                                               VisibilityTimeout=0)  # fmt: skip
                 continue
             progressed = True
@@ -482,8 +478,8 @@ def run_redrive(args: Any) -> int:
             event = kept["event"]
             detail = event["detail"] if isinstance(event.get("detail"), dict) else {}
             what = f"{detail.get('id', '?')} {detail.get('status', '?')} at {event.get('time', '?')}"
-            run = sfn.start_sync_execution(stateMachineArn=machines[0], input=json.dumps(event))
-            sqs.delete_message(QueueUrl=queues[0], ReceiptHandle=message["ReceiptHandle"])
+            run = sfn.start_sync_execution(stateMachineArn=machine, input=json.dumps(event))
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
             done.add(key)
             if run["status"] == "SUCCEEDED":
                 print(f"{what}: {json.loads(run['output'])['action']} (failed before: {kept.get('error')})")

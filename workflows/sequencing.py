@@ -61,7 +61,12 @@ state_table = Table("sequencing_state", partition_key=("pk", "S"), sort_key=("sk
 metadata_table = Table("library_metadata", partition_key=("library_id", "S"))
 runs_bucket = Bucket("sequencing_runs")
 bus = EventBus("sequencing_bus")
-ica_key = Secret("ica_api_key", description="ICA API key used by the WES launcher")
+ica_key = Secret(
+    "ica_api_key",
+    description="ICA API key used by the WES launcher",
+    rotation="an Illumina Connected Analytics API key, issued in ICA's console: an operator creates a new key there "
+    "and puts it here (aws secretsmanager put-secret-value); no rotation Lambda can create ICA keys",
+)
 
 PARAMETERS = {
     "wes_base_url": "https://aps2.platform.illumina.com",

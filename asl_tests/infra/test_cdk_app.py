@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from aslkit.build import discover
+from aslkit.errors import SpecError
 from aslkit.iam import names_for, statements
 
+pytestmark = pytest.mark.synth
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = discover(ROOT)
 MACHINES = {m.name: (w, m) for w in WORKFLOWS for m in w.machines}
@@ -31,17 +33,27 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def template(out: Path, stack: str) -> dict[str, Any]:
-    return json.loads((out / f"dev-{stack}.template.json").read_text())
+def template(out: Path, workflow: str, kind: str, stage: str = "dev") -> dict[str, Any]:
+    return json.loads((out / f"{stage}-{workflow}-{kind}.template.json").read_text())
 
 
-def resources(out: Path, stack: str, kind: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template(out, stack)["Resources"].items() if v["Type"] == kind}
+def resources(out: Path, kind: str, type_: str, stage: str = "dev") -> dict[str, dict[str, Any]]:
+    """Resources of `type_` in every workflow's `kind` (stateful, stateless) stack, by `<stack>/<logical id>`."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(out.glob(f"{stage}-*-{kind}.template.json")):
+        stack = path.name.removesuffix(".template.json")
+        found.update({f"{stack}/{k}": v for k, v in json.loads(path.read_text())["Resources"].items()
+                      if v["Type"] == type_})  # fmt: skip
+    return found
+
+
+def templates(out: Path, stage: str = "dev") -> list[Path]:
+    return sorted(out.glob(f"{stage}-*.template.json"))
 
 
 def test_cdk_nag_has_no_unsuppressed_findings_and_every_suppression_has_a_reason(cdk_out: Path) -> None:
     reports = sorted(cdk_out.glob("AwsSolutions-*-NagReport.csv"))
-    assert len(reports) == 2
+    assert len(reports) == len(templates(cdk_out)), "cdk-nag checked every stack of every workflow"
     rows = [row for report in reports for row in csv.DictReader(report.open())]
     assert rows, "cdk-nag checked nothing"
     failing = [r for r in rows if r["Compliance"] == "Non-Compliant"]
@@ -52,8 +64,8 @@ def test_cdk_nag_has_no_unsuppressed_findings_and_every_suppression_has_a_reason
 
 
 def test_cfn_lint_finds_no_errors(cdk_out: Path) -> None:
-    templates = [str(cdk_out / f"dev-{s}.template.json") for s in ("stateful", "stateless")]
-    result = subprocess.run([sys.executable, "-m", "cfnlint", "--format", "parseable", *templates],
+    paths = [str(path) for path in templates(cdk_out)]
+    result = subprocess.run([sys.executable, "-m", "cfnlint", "--format", "parseable", *paths],
                             capture_output=True, text=True, check=False)  # fmt: skip
     errors = [line for line in result.stdout.splitlines() if ":E" in line.split(" ", 1)[0] or ":E" in line]
     assert errors == [], "\n".join(errors)
@@ -84,7 +96,7 @@ def test_aslkit_lint_reads_the_synthesized_cdk_out(cdk_out: Path, capsys: pytest
 
 
 def _policy_for(out: Path, role_id: str) -> list[dict[str, Any]]:
-    policies = resources(out, "stateless", "AWS::IAM::Policy")
+    policies = resources(out, "stateless", "AWS::IAM::Policy")  # logical ids are unique within a workflow's stack
     found = [p for p in policies.values() if {"Ref": role_id} in p["Properties"]["Roles"]]
     return [s for p in found for s in p["Properties"]["PolicyDocument"]["Statement"]]
 
@@ -106,6 +118,7 @@ def test_execution_roles_hold_the_derived_statements_and_nothing_else(cdk_out: P
 
 
 def test_stateful_resources_are_protected(cdk_out: Path) -> None:
+    assert resources(cdk_out, "stateful", "AWS::DynamoDB::Table"), "the stateful stacks hold the tables"
     for table in resources(cdk_out, "stateful", "AWS::DynamoDB::Table").values():
         assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
         assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
@@ -170,19 +183,177 @@ def test_every_machine_has_a_sample_input_beside_its_asl() -> None:
     )
 
 
-def test_prod_stage_synthesizes_clean_with_retained_data_and_alarm_mail(tmp_path: Path) -> None:
-    env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
-           "CDK_CONTEXT_JSON": json.dumps({"stage": "prod"})}  # fmt: skip
-    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT / "infra", env=env, capture_output=True, text=True,
-                            timeout=300, check=False)  # fmt: skip
+def _synth(out: Path, context: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CDK_OUTDIR": str(out), "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+           "CDK_CONTEXT_JSON": json.dumps(context)}  # fmt: skip
+    return subprocess.run([sys.executable, "app.py"], cwd=ROOT / "infra", env=env, capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def prod_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cdk.out.prod")
+    result = _synth(out, {"stage": "prod"})
     assert result.returncode == 0, result.stderr[-3000:]
-    stateful = json.loads((tmp_path / "prod-stateful.template.json").read_text())["Resources"]
-    tables = [r for r in stateful.values() if r["Type"] == "AWS::DynamoDB::Table"]
-    assert tables and all(t["DeletionPolicy"] == "Retain" for t in tables)
-    stateless = json.loads((tmp_path / "prod-stateless.template.json").read_text())["Resources"]
-    mail = [r for r in stateless.values() if r["Type"] == "AWS::SNS::Subscription"]
-    assert [m["Properties"]["Protocol"] for m in mail] == ["email"]
-    alarms = [r for r in stateless.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
-    assert alarms and all(a["Properties"].get("AlarmActions") for a in alarms)
+    return out
+
+
+def test_prod_stage_synthesizes_clean_with_retained_data_and_dead_letters_and_alarm_mail(prod_out: Path) -> None:
+    tables = resources(prod_out, "stateful", "AWS::DynamoDB::Table", "prod")
+    queues = resources(prod_out, "stateful", "AWS::SQS::Queue", "prod")
+    dead_letters = [q for q in queues.values() if q["Properties"]["QueueName"].endswith("-dlq")]
+    assert tables and dead_letters, "tables and every dead-letter queue (rules' too) live in the stateful stacks"
+    assert all(r["DeletionPolicy"] == "Retain" for r in [*tables.values(), *queues.values()])
+    assert not resources(prod_out, "stateless", "AWS::SQS::Queue", "prod"), "nothing that holds data is stateless"
+    mail = resources(prod_out, "stateless", "AWS::SNS::Subscription", "prod")
+    assert {m["Properties"]["Protocol"] for m in mail.values()} == {"email"} and len(mail) == len(WORKFLOWS)
+    alarms = resources(prod_out, "stateless", "AWS::CloudWatch::Alarm", "prod")
+    assert alarms and all(a["Properties"].get("AlarmActions") for a in alarms.values())
+    rows = [row for report in prod_out.glob("AwsSolutions-*-NagReport.csv") for row in csv.DictReader(report.open())]
+    assert rows and not [r for r in rows if r["Compliance"] == "Non-Compliant"]
+
+
+def test_prod_adopts_the_seeds_existing_table_bucket_and_buses_creates_none_and_grants_on_them(prod_out: Path) -> None:
+    """The seeds' configurations (infra/stages.py): the read-set sync writes into the account's existing
+    healthomics_set_metadata; EDP watches the existing instrument-landing bucket and announces on the existing
+    data-platform bus with its own thresholds; data sharing listens on OrcaBusMain."""
+    readset = template(prod_out, "readset", "stateful", "prod")["Resources"]
+    assert not [r for r in readset.values() if r["Type"] == "AWS::DynamoDB::Table"], "the table is adopted"
+    status = next(r for r in template(prod_out, "readset", "stateless", "prod")["Resources"].values()
+                  if r["Properties"].get("StateMachineName") == "prod-readset-status")  # fmt: skip
+    assert status["Properties"]["DefinitionSubstitutions"]["readset_metadata_table_name"] == "healthomics_set_metadata"
+    role = status["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    writes = [s for s in _policy_in(prod_out, "readset", role) if "dynamodb:PutItem" in _actions(s)]
+    assert json.dumps(writes).count(":table/healthomics_set_metadata") == 1, writes
+
+    edp_stateful = template(prod_out, "edp", "stateful", "prod")["Resources"].values()
+    assert not [r for r in edp_stateful if r["Type"] == "AWS::Events::EventBus"], "the bus is adopted"
+    buckets = [r for r in edp_stateful if r["Type"] == "AWS::S3::Bucket"]
+    assert len(buckets) == 3 + 1, "archive, registry, quarantine and the access logs: the landing bucket is adopted"
+    notifications = [r for r in edp_stateful if r["Type"] == "Custom::S3BucketNotifications"]
+    assert "instrument-landing" in [n["Properties"]["BucketName"] for n in notifications], (
+        "the adopted bucket's object events are turned on"
+    )
+    edp = template(prod_out, "edp", "stateless", "prod")["Resources"]
+    rules = [r["Properties"] for r in edp.values() if r["Type"] == "AWS::Events::Rule"]
+    assert {r.get("EventBusName") for r in rules if "EventPattern" in r} >= {"data-platform"}
+    recorder = next(r for r in edp.values() if r["Properties"].get("StateMachineName") == "prod-edp-recorder")
+    substitutions = recorder["Properties"]["DefinitionSubstitutions"]
+    assert substitutions["edp_landing_bucket_name"] == "instrument-landing"
+    assert (substitutions["edp_landing_threshold_count"], substitutions["edp_landing_threshold_seconds"]) == (
+        "100",
+        "900",
+    )
+    builder = next(k for k, r in edp.items() if r["Properties"].get("FunctionName") == "prod-edp-package-builder")
+    grants = json.dumps(_policy_in(prod_out, "edp", edp[builder]["Properties"]["Role"]["Fn::GetAtt"][0]))
+    assert "arn:aws:s3:::instrument-landing/*" in grants, "the builder reads the adopted bucket's objects"
+
+    sharing = template(prod_out, "sharing", "stateless", "prod")["Resources"].values()
+    trigger = [
+        r["Properties"] for r in sharing if r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"]
+    ]
+    assert {r.get("EventBusName") for r in trigger} == {"OrcaBusMain"}
+
+
+def _policy_in(out: Path, workflow: str, role_id: str, stage: str = "prod") -> list[dict[str, Any]]:
+    stack = template(out, workflow, "stateless", stage)["Resources"].values()
+    return [s for p in stack if p["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in p["Properties"]["Roles"]
+            for s in p["Properties"]["PolicyDocument"]["Statement"]]  # fmt: skip
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+
+def test_each_workflow_is_a_stack_pair_of_its_own_coupled_only_to_itself(cdk_out: Path) -> None:
+    """Every workflow renders into `dev-<workflow>-stateful` and `-stateless` (a workflow without stores of its own
+    has no stateful stack); a stateless stack imports only its own stateful stack's exports, named by aslkit.names."""
+    for workflow in WORKFLOWS:
+        stateless = template(cdk_out, workflow.name, "stateless")
+        imports = {value["Fn::ImportValue"] for value in _find(stateless, "Fn::ImportValue")}
+        assert all(i.startswith(f"dev-{workflow.name}:".replace("_", "-")) for i in imports), imports
+        if imports:
+            exported = {o["Export"]["Name"] for o in template(cdk_out, workflow.name, "stateful")["Outputs"].values()}
+            assert imports <= exported
+        tags = {t["Key"]: t["Value"] for t in next(iter(
+            r for r in stateless["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
+        ))["Properties"]["Tags"]}  # fmt: skip
+        assert tags["aslkit:workflow"] == workflow.name and tags["aslkit:stage"] == "dev"
+        assert len(stateless["Resources"]) < 200, "far below CloudFormation's 500 resources per stack"
+
+
+def _find(value: Any, key: str) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        return ([value] if key in value else []) + [f for v in value.values() for f in _find(v, key)]
+    if isinstance(value, list):
+        return [f for v in value for f in _find(v, key)]
+    return []
+
+
+def test_no_template_names_a_local_account_and_every_wildcard_says_why(cdk_out: Path) -> None:
+    for path in templates(cdk_out):
+        assert "000000000000" not in path.read_text(), f"{path.name} names LocalStack's account"
+    for policy in resources(cdk_out, "stateless", "AWS::IAM::Policy").values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        if any(s["Resource"] == "*" for s in statements) and "StateMachine" in json.dumps(
+            policy["Properties"]["Roles"]
+        ):
+            reasons = policy.get("Metadata", {}).get("aslkit:wildcards")
+            assert reasons and all(len(r["Reason"]) > 20 for r in reasons), policy
+    sweeper = json.dumps(_policy_in(cdk_out, "edp", next(
+        r["Properties"]["RoleArn"]["Fn::GetAtt"][0] for r in template(cdk_out, "edp", "stateless")["Resources"].values()
+        if r["Properties"].get("StateMachineName") == "dev-edp-sweeper"), "dev"))  # fmt: skip
+    assert "dynamodb:Scan" in sweeper and '"Resource": "*"' not in sweeper.split("dynamodb:Scan")[1][:200], (
+        "the sweeper's Scan names its table, read from the JSONata $merge of its Arguments"
+    )
+
+
+def test_each_workflow_has_a_dashboard_of_its_rules_machines_functions_and_dead_letters(cdk_out: Path) -> None:
+    for workflow in WORKFLOWS:
+        boards = [r for r in template(cdk_out, workflow.name, "stateless")["Resources"].values()
+                  if r["Type"] == "AWS::CloudWatch::Dashboard"]  # fmt: skip
+        assert len(boards) == 1
+        body = json.dumps(boards[0]["Properties"]["DashboardBody"])
+        for machine in workflow.machines:
+            assert f"{machine.name}: executions" in body and "ExecutionsTimedOut" in body
+        for rule in workflow.rules:
+            assert f"rule {rule.name}" in body and "FailedInvocations" in body
+        if workflow.functions:
+            assert "Throttles" in body and "Errors" in body
+    alarms = resources(cdk_out, "stateless", "AWS::CloudWatch::Alarm")
+    names = {a["Properties"]["AlarmName"]: a["Properties"]["AlarmDescription"] for a in alarms.values()}
+    assert names["dev-readset-readset-status-failed"].startswith("workflow readset (stage dev): state machine "
+                                                                 "readset_status")  # fmt: skip
+
+
+def test_a_stage_missing_a_required_parameter_or_naming_a_local_account_fails_with_the_parameter_and_stage() -> None:
+    import aws_cdk as cdk
+
+    from aslkit.cdk import Stage, WorkflowSettings, render
+    from aslkit.errors import StageError
+
+    crackling = next(w for w in WORKFLOWS if w.name == "crackling")
+    with pytest.raises(StageError, match=r"stage qa, workflow crackling: parameter 'index_job_queue_arn' has no "
+                                         r"value \(the ARN of the AWS Batch job queue"):  # fmt: skip
+        render(cdk.App(), Stage("qa"), [crackling], ROOT, nag=False)
+    local = {"index_job_queue_arn": "arn:aws:batch:us-east-1:000000000000:job-queue/q",
+             "index_job_definition_arn": "arn:aws:batch:us-east-1:111122223333:job-definition/d"}  # fmt: skip
+    with pytest.raises(StageError, match=r"parameter 'index_job_queue_arn' .* names the local account 000000000000"):
+        render(cdk.App(), Stage("qa", workflows={"crackling": WorkflowSettings(parameters=local)}), [crackling], ROOT,
+               nag=False)  # fmt: skip
+    readset = next(w for w in WORKFLOWS if w.name == "readset")
+    with pytest.raises(SpecError, match="cannot adopt 'readset_item_builder': its function"):
+        render(cdk.App(), Stage("qa", workflows={"readset": WorkflowSettings(adopt={"readset_item_builder": "x"})}),
+               [readset], ROOT, nag=False)  # fmt: skip
+
+
+def test_one_workflow_synthesizes_alone_clean(tmp_path: Path) -> None:
+    result = _synth(tmp_path, {"stage": "dev", "workflows": "readset"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [p.name for p in templates(tmp_path)] == ["dev-readset-stateful.template.json",
+                                                     "dev-readset-stateless.template.json"]  # fmt: skip
     rows = [row for report in tmp_path.glob("AwsSolutions-*-NagReport.csv") for row in csv.DictReader(report.open())]
     assert rows and not [r for r in rows if r["Compliance"] == "Non-Compliant"]
+    lint = subprocess.run([sys.executable, "-m", "cfnlint", "--format", "parseable",
+                           *map(str, templates(tmp_path))], capture_output=True, text=True, check=False)  # fmt: skip
+    assert [line for line in lint.stdout.splitlines() if ":E" in line] == []

@@ -362,3 +362,27 @@ def test_backfill_cli_prints_progress_per_page(harness: Harness, readset, locals
                            check=False)  # fmt: skip
     assert wrong.returncode == 2 and "not other_table" in wrong.stderr, wrong.stderr
     assert "readset_metadata" in wrong.stderr, "it names the table(s) the deployed backfills write to"
+
+
+def test_a_deployment_that_adopts_the_accounts_table_writes_there_and_teardown_leaves_it(harness: Harness, aws) -> None:
+    """The original's configuration (`dynamoTableName=healthomics_set_metadata`, a table the account has): the
+    deployment creates no table of its own, writes the read set's item into the named one, and teardown keeps it."""
+    table = "healthomics_set_metadata"
+    adopted = harness.deploy("readset", prefix="adopt_", adopt={"readset_metadata": table}, fresh=True)
+    aws.seed_standin("omics", SEED)
+    assert adopted.tables == {"readset_metadata": table}
+    assert adopted.substitutions["readset_metadata_table_name"] == table
+    rid = new_id(aws)
+    result = send(harness, adopted, event(rid, "ACTIVE"))
+    assert result.succeeded and result.output["action"] == "written"
+    arn = f"arn:aws:omics:us-west-2:123456789012:sequenceStore/{STORE_ID}/readSet/{rid}"
+    stored = aws.dynamodb.get_item(TableName=table, Key={"set_arn": {"S": arn}}, ConsistentRead=True)["Item"]
+    assert stored["set_status"] == {"S": "ACTIVE"}
+    assert "adopt_readset_metadata" not in aws.dynamodb.list_tables()["TableNames"]
+    tags = aws.stepfunctions.list_tags_for_resource(resourceArn=adopted.machine_arn("readset_status"))["tags"]
+    assert {t["key"]: t["value"] for t in tags} == {"aslkit:workflow": "readset", "aslkit:resource": "readset_status",
+                                                    "aslkit:stage": "adopt_"}  # fmt: skip
+    harness.backend.teardown(adopted)
+    harness.forget_deployments()
+    assert table in aws.dynamodb.list_tables()["TableNames"], "an adopted table is the account's: teardown keeps it"
+    assert aws.dynamodb.get_item(TableName=table, Key={"set_arn": {"S": arn}}).get("Item")

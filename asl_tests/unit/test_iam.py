@@ -16,12 +16,13 @@ from aslkit.asl import (
     aws_sdk,
     batch_submit_job,
     ecs_run_task,
+    jsonata,
     put_events,
     sns_publish,
     sqs_send_message,
     start_execution,
 )
-from aslkit.iam import Names, Statement, names_for, sdk_action, statements
+from aslkit.iam import OBJECTS, VERSIONS, Names, Statement, names_for, sdk_action, statements
 from workflows.example import WORKFLOW as EXAMPLE
 from workflows.sequencing import WORKFLOW as SEQUENCING
 
@@ -36,15 +37,17 @@ def derived(workflow, machine: str) -> list[Statement]:
 
 def test_example() -> None:
     arn = "${example_summarise_run_function_arn}"
-    assert derived(EXAMPLE, "example_run_summary") == [Statement(("lambda:InvokeFunction",), (arn, f"{arn}:*"))]
+    assert derived(EXAMPLE, "example_run_summary") == [
+        Statement(("lambda:InvokeFunction",), (arn, f"{arn}:*"), VERSIONS)
+    ]
 
 
 def test_sequencing_orchestrator() -> None:
     fns = ["${library_pairing_function_arn}", "${samplesheet_parser_function_arn}", "${wes_launcher_function_arn}"]
     assert derived(SEQUENCING, "sequencing_orchestrator") == [
         Statement(("dynamodb:GetItem",), ("${library_metadata_table_arn}",)),
-        Statement(("lambda:InvokeFunction",), tuple(x for f in fns for x in (f, f"{f}:*"))),
-        Statement(("s3:GetObject",), (f"arn:{P}:s3:::${{sequencing_runs_bucket_name}}/*",)),
+        Statement(("lambda:InvokeFunction",), tuple(x for f in fns for x in (f, f"{f}:*")), VERSIONS),
+        Statement(("s3:GetObject",), (f"arn:{P}:s3:::${{sequencing_runs_bucket_name}}/*",), OBJECTS),
     ]
 
 
@@ -69,11 +72,14 @@ def test_orcabus_controller_distributed_map_and_sync_child() -> None:
             ("events:DescribeRule", "events:PutRule", "events:PutTargets"),
             (f"arn:{P}:events:{R}:{A}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule",),
         ),
-        Statement(("lambda:InvokeFunction",), ("${check_fn_arn}", "${check_fn_arn}:*")),
-        Statement(("s3:GetObject",), (f"arn:{P}:s3:::${{__jobs_config_bucket__}}/*",)),
+        Statement(("lambda:InvokeFunction",), ("${check_fn_arn}", "${check_fn_arn}:*"), VERSIONS),
+        Statement(("s3:GetObject",), (f"arn:{P}:s3:::${{__jobs_config_bucket__}}/*",), OBJECTS),
         Statement(("states:DescribeExecution", "states:StopExecution"),
-                  (f"arn:{P}:states:{R}:{A}:execution:auto-controller/*",
-                   f"arn:{P}:states:{R}:{A}:execution:auto-package:*")),
+                  (f"arn:{P}:states:{R}:{A}:execution:auto-controller/*",),
+                  "its Distributed Map's child executions, named at run time"),
+        Statement(("states:DescribeExecution", "states:StopExecution"),
+                  (f"arn:{P}:states:{R}:{A}:execution:auto-package:*",),
+                  "the executions of the machine it starts, named at run time"),
         Statement(("states:StartExecution",),
                   ("${package_sm_arn}", f"arn:{P}:states:{R}:{A}:stateMachine:auto-controller")),
     ]  # fmt: skip
@@ -105,15 +111,33 @@ def test_every_integration_kind() -> None:
     assert found[("ecs:RunTask",)].resources == ("${td_arn}",)
     assert found[("iam:PassRole",)].resources == ("*",) and found[("iam:PassRole",)].reason
     assert found[("s3:GetObject",)].resources == (f"arn:{P}:s3:::src/*",)
-    assert found[("omics:GetReadSetMetadata",)].resources == ("*",)
-    assert "names no resource" in found[("omics:GetReadSetMetadata",)].reason
+    assert found[("omics:GetReadSetMetadata",)].resources == (f"arn:{P}:omics:{R}:{A}:sequenceStore/*",)
+    assert "any store of this account" in found[("omics:GetReadSetMetadata",)].reason
     assert found[("s3:ListBucket",)].resources == (f"arn:{P}:s3:::in",)
     writer = ("s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject")
     assert found[writer].resources == (f"arn:{P}:s3:::out/*",)
     assert found[("s3:PutObject",)].resources == (f"arn:{P}:s3:::dest/*",)
     assert ("states:StartExecution",) in found
     for statement in found.values():
-        assert ("*" not in statement.resources) or statement.reason, f"{statement} is a wildcard without a reason"
+        assert not any("*" in r for r in statement.resources) or statement.reason, f"{statement}: a wildcard, no reason"
+
+
+def test_a_jsonata_arguments_expression_names_its_resources() -> None:
+    """The EDP sweeper's shape: the table sits in an object a `$merge` builds; a literal joined with `&` is read
+    too, and a field that is computed in one of the objects fixes nothing."""
+    table = "$merge([{'TableName': '${t_table_name}', 'Limit': 5}, $k ? {'ExclusiveStartKey': $k} : {}])"
+    objects = "{'Bucket': 'runs-' & '${stage}', 'Key': 'samples/' & $states.input.id}"
+    computed = "$x ? {'TableName': '${t_table_name}'} : {'TableName': $states.input.table}"
+    chain = (Pass("Start")
+             >> aws_sdk("Scan", "dynamodb", "scan", jsonata(table))
+             >> aws_sdk("Read", "s3", "getObject", jsonata(objects))
+             >> aws_sdk("Query", "dynamodb", "query", jsonata(computed)))  # fmt: skip
+    found = statements(StateMachine("m", chain, query_language="JSONata").to_asl(),
+                       Names(arns={"${t_table_name}": "${t_table_arn}"}))  # fmt: skip
+    by_action = {s.actions: s for s in found}
+    assert by_action[("dynamodb:Scan",)].resources == ("${t_table_arn}", "${t_table_arn}/index/*")
+    assert by_action[("dynamodb:Query",)].resources == ("*",), "a table computed in one branch is any table"
+    assert by_action[("s3:GetObject",)].resources == (f"arn:{P}:s3:::runs-${{stage}}/*",), "literals joined by &"
 
 
 def test_sdk_action_names() -> None:

@@ -1,13 +1,16 @@
-"""cdk-nag's AwsSolutions pack on both stacks, with every suppression carrying its reason (and scoped by
-`applies_to` to the finding it excuses, so a new wildcard is still reported)."""
+"""cdk-nag's AwsSolutions pack on a workflow's two stacks, with every suppression carrying its reason (and scoped by
+`applies_to` to the finding it excuses, so a new wildcard is still reported). Reasons that are the workflow's to give
+(why a secret is not rotated by a Lambda) come from its spec."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions
 
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT
 from aslkit.cdk.stateful import StatefulStack
-from aslkit.cdk.stateless import StatelessStack
+from aslkit.cdk.stateless import TRACING_REASON, StatelessStack
+from aslkit.iam import Statement
 
 BASIC_EXECUTION = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 RUNTIME_REASON = (
@@ -16,19 +19,44 @@ RUNTIME_REASON = (
 )
 
 
-def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) -> None:
-    cdk.Aspects.of(app).add(AwsSolutionsChecks(reports=True, verbose=True))
-    for key, construct in stateful.constructs.items():
-        if type(construct).__name__ == "Secret":
-            NagSuppressions.add_resource_suppressions(
-                construct,
-                [
+def derived_suppressions(derived: list[Statement]) -> list[NagPackSuppression]:
+    """The IAM5 suppressions of an execution role, one per wildcard the derivation wrote, with its reason: `*` for
+    tracing and log delivery (CDK's) and the statements the definition cannot scope, and a pattern per ARN template
+    that holds a `*` (the resource's placeholders match whatever the template renders them as)."""
+    anywhere = sorted({s.reason for s in derived if "*" in s.resources})
+    found = [NagPackSuppression(id="AwsSolutions-IAM5", applies_to=["Resource::*"],
+                                reason="; ".join([TRACING_REASON, *anywhere]))]  # fmt: skip
+    seen: set[str] = set()
+    for statement in derived:
+        for resource in statement.resources:
+            if "*" in resource and resource != "*" and resource not in seen:
+                seen.add(resource)
+                found.append(
                     NagPackSuppression(
-                        id="AwsSolutions-SMG4",
-                        reason=f"{key[1]} holds a credential issued and rotated by an external system (ICA); "
-                        "an operator sets it, and no rotation Lambda could create keys there",
+                        id="AwsSolutions-IAM5",
+                        applies_to=[{"regex": _pattern(resource)}],
+                        reason=f"{', '.join(statement.actions)}: {statement.reason}",
                     )
-                ],
+                )
+    return found
+
+
+def _pattern(template: str) -> str:
+    """A cdk-nag `applies_to` regex for the finding of an ARN template: placeholders match anything."""
+    parts = PLACEHOLDER_IN_TEXT.split(template)  # literal, placeholder name, literal ...
+    out = [".*" if index % 2 else "".join("\\" + c if c in "\\^$.|?*+()[]{}/" else c for c in part)
+           for index, part in enumerate(parts)]  # fmt: skip
+    return f"/^Resource::{''.join(out)}$/g"
+
+
+def apply_nag(stateful: StatefulStack, stateless: StatelessStack) -> None:
+    for stack in (stateful, stateless):
+        cdk.Aspects.of(stack).add(AwsSolutionsChecks(reports=True, verbose=True))
+    for secret in stateful.workflow.secrets:
+        if secret.name in stateful.constructs and secret.rotation:
+            NagSuppressions.add_resource_suppressions(
+                stateful.constructs[secret.name],
+                [NagPackSuppression(id="AwsSolutions-SMG4", reason=f"{secret.name}: {secret.rotation}")],
             )
     if any(child.node.id.startswith("BucketNotificationsHandler") for child in stateful.node.children):
         NagSuppressions.add_stack_suppressions(
@@ -62,14 +90,14 @@ def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) 
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
-                    applies_to=[{"regex": "/^Resource::<.*\\.Arn>\\/index\\/\\*$/g"}],
+                    applies_to=[{"regex": "/^Resource::.*(\\.Arn>|table-arn|:table\\/[^*\\/]+)\\/index\\/\\*$/g"}],
                     reason="a table grant covers the table's own indexes",
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
                     applies_to=[
                         {"regex": "/^Action::s3:[A-Za-z]*\\*$/g"},
-                        {"regex": "/^Resource::<.*\\.Arn>\\/\\*$/g"},
+                        {"regex": "/^Resource::(.*(\\.Arn>|bucket-arn)|arn:[^:]*:s3:::[^*\\/]+)\\/\\*$/g"},
                     ],
                     reason=f"{name}: CDK's bucket grants (read, read_write) name S3 action groups (s3:GetObject*, "
                     "s3:List* ...) on the objects of the workflow's own buckets, whose keys come from events",
@@ -78,37 +106,8 @@ def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) 
             apply_to_children=True,
         )
     for name, machine in stateless.machines.items():
-        wildcard_reasons = sorted({s.reason for s in stateless.derived[name.split("/", 1)[1]] if s.reason})
-        NagSuppressions.add_resource_suppressions(
-            machine.role,
-            [
-                NagPackSuppression(
-                    id="AwsSolutions-IAM5",
-                    applies_to=["Resource::*"],
-                    reason="X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery ...) take "
-                    "no resource" + "".join(f"; {r}" for r in wildcard_reasons),
-                ),
-                NagPackSuppression(
-                    id="AwsSolutions-IAM5",
-                    applies_to=[{"regex": "/^Resource::<.*\\.Arn>:\\*$/g"}],
-                    reason="lambda:InvokeFunction on <function ARN>:* covers the function's versions and "
-                    "aliases (derived from the definition by aslkit.iam)",
-                ),
-                NagPackSuppression(
-                    id="AwsSolutions-IAM5",
-                    applies_to=[{"regex": "/^Resource::arn:<AWS::Partition>:states:.*:execution:.*[:/]\\*$/g"}],
-                    reason="states:DescribeExecution/StopExecution on the executions of the machines it starts "
-                    "(.sync children, Distributed Map children): their names come from the input",
-                ),
-                NagPackSuppression(
-                    id="AwsSolutions-IAM5",
-                    applies_to=[{"regex": "/^Resource::arn:<AWS::Partition>:s3:::<.*>\\/\\*$/g"}],
-                    reason="the definition reads objects of its own bucket under keys that come from the "
-                    "input (one per run); the bucket is fixed",
-                ),
-            ],
-            apply_to_children=True,
-        )
+        NagSuppressions.add_resource_suppressions(machine.role, derived_suppressions(stateless.derived[name]),
+                                                  apply_to_children=True)  # fmt: skip
     for name, api in stateless.apis.items():
         NagSuppressions.add_resource_suppressions(
             api,
@@ -187,7 +186,7 @@ def apply_nag(app: cdk.App, stateful: StatefulStack, stateless: StatelessStack) 
             "nothing consumes it, so a dead-letter queue of its own would never be used"
         )
         NagSuppressions.add_resource_suppressions(queue, [NagPackSuppression(id="AwsSolutions-SQS3", reason=kept)])
-    for queue in stateless.rule_dlqs:
+    for queue in stateful.rule_dlqs:
         NagSuppressions.add_resource_suppressions(
             queue,
             [

@@ -1,11 +1,19 @@
-"""Stage configuration: where a copy of the platform lives and how it differs (names, retention, parameters)."""
+"""Stage configuration: where a copy of the platform lives and how it differs (names, retention, what it adopts,
+parameters), typed, one place per stage (`infra/stages.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-#: CDK feature flags the app is written for (pass as the App's context).
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT
+from aslkit.errors import StageError
+from aslkit.names import Naming
+from aslkit.spec import Required, Workflow
+
+#: CDK feature flags the app relies on whatever the project's cdk.json says (pass as the App's context). The CDK's
+#: recommended flags as a whole are in infra/cdk.json, as `cdk init` writes them.
 FEATURE_FLAGS: Mapping[str, object] = {
     "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,  # access logs by bucket policy, not a legacy ACL
     "@aws-cdk/aws-iam:minimizePolicies": True,
@@ -13,11 +21,24 @@ FEATURE_FLAGS: Mapping[str, object] = {
 
 
 @dataclass(frozen=True)
-class Stage:
-    """One deployment of every workflow (dev, prod ...).
+class WorkflowSettings:
+    """How one stage deploys one workflow.
 
-    `parameters` overrides workflow parameters per workflow (`{"sequencing": {"wes_base_url": ...}}`);
-    `retain_data` keeps tables, buckets and queues when a stack is deleted (production).
+    `adopt` maps a store of the spec (its spec name: a table, bucket, queue, topic, bus or secret) to the existing
+    resource that stands for it, by name or ARN: the stage creates none of them and grants on the named ones.
+    `parameters` override the workflow's parameters and set its required ones (`aslkit.spec.Required`).
+    """
+
+    adopt: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One deployment of the workflows (dev, prod ...): a stateful and a stateless stack per workflow.
+
+    `retain_data` keeps tables, buckets, queues and dead-letter queues when a stack is deleted (production);
+    `workflows` holds per workflow what the stage adopts and its parameter values.
     """
 
     name: str
@@ -26,12 +47,45 @@ class Stage:
     retain_data: bool = False
     log_retention_days: int = 30
     alarm_email: str | None = None
-    parameters: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    workflows: Mapping[str, WorkflowSettings] = field(default_factory=dict)
 
-    @property
-    def prefix(self) -> str:
-        """Physical names start with the stage, so stages can share an account."""
-        return f"{self.name}-"
+    def settings(self, workflow: str) -> WorkflowSettings:
+        return self.workflows.get(workflow, WorkflowSettings())
 
-    def physical(self, name: str) -> str:
-        return f"{self.prefix}{name}".replace("_", "-")
+    def naming(self, workflow: str) -> Naming:
+        """The names this stage gives the workflow's resources (its adopted ones keep theirs)."""
+        return Naming.for_stage(self.name, self.settings(workflow).adopt)
+
+    def stack_name(self, workflow: str, kind: str) -> str:
+        return f"{self.name}-{workflow}-{kind}".replace("_", "-")
+
+
+#: Account ids that only LocalStack and moto use: a value holding one would point a real stage at nothing.
+LOCAL_ACCOUNTS = ("000000000000", "123456789012")
+
+
+def stage_parameters(stage: Stage, workflow: Workflow, stack: Any) -> dict[str, str]:
+    """The workflow's parameter values in `stage`: its defaults under the stage's settings, with `${AWS::Partition}`,
+    `${AWS::Region}` and `${AWS::AccountId}` in a value filled for the stack. A required parameter the stage does
+    not set, a setting for a parameter the workflow does not have, or a LocalStack account id fails the synth."""
+    settings = stage.settings(workflow.name).parameters
+    where = f"stage {stage.name}, workflow {workflow.name}"
+    unknown = sorted(set(settings) - set(workflow.parameters))
+    if unknown:
+        raise StageError(f"{where}: no parameter {', '.join(unknown)}; its parameters: "
+                         f"{', '.join(sorted(workflow.parameters)) or 'none'}")  # fmt: skip
+    pseudo = {"AWS::Partition": stack.partition, "AWS::Region": stack.region, "AWS::AccountId": stack.account}
+    values: dict[str, str] = {}
+    for name, default in workflow.parameters.items():
+        value = settings.get(name, default)
+        if isinstance(value, Required):
+            raise StageError(
+                f"{where}: parameter {name!r} has no value ({value.description}): set it in the stage's "
+                f"settings, WorkflowSettings(parameters={{{name!r}: ...}}) in infra/stages.py"
+            )
+        local = next((account for account in LOCAL_ACCOUNTS if account in value), None)
+        if local is not None:
+            raise StageError(f"{where}: parameter {name!r} is {value!r}, which names the local account {local}: set "
+                             "the stage's own value (${AWS::AccountId} stands for the stage's account)")  # fmt: skip
+        values[name] = PLACEHOLDER_IN_TEXT.sub(lambda match: pseudo.get(match.group(1), match.group(0)), value)
+    return values

@@ -1,9 +1,14 @@
-"""The stateful stack: what holds data (tables, buckets, queues, topics, buses, secrets) and the event contracts."""
+"""A workflow's stateful stack: what holds its data (tables, buckets, queues and every dead-letter queue, topics,
+buses, secrets) and its event contracts. Adopted stores are not created: the stateless stack references them by the
+names the stage gives.
+
+Every placeholder value of a created store is a CloudFormation output exported under `aslkit.names`' export name;
+the workflow's stateless stack imports them, so the pair is coupled only through those named exports.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -12,6 +17,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_eventschemas as eventschemas
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -20,150 +26,160 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from aslkit import names
 from aslkit.cdk.stage import Stage
-from aslkit.resources import Queue
+from aslkit.errors import StageError
+from aslkit.events.rules import Rule
+from aslkit.resources import Bucket, Queue, Resource
 from aslkit.spec import Workflow
 
 
 class StatefulStack(cdk.Stack):
-    """Every store of every workflow. `values[workflow][placeholder]` is the CDK value that fills it."""
+    """The stores of one workflow. `exports[placeholder]` is the export name of the value that fills it."""
 
-    def __init__(self, scope: Construct, stage: Stage, workflows: Sequence[Workflow], **kwargs: Any) -> None:
-        super().__init__(scope, f"{stage.name}-stateful", **kwargs)
+    def __init__(self, scope: Construct, stage: Stage, workflow: Workflow, **kwargs: Any) -> None:
+        super().__init__(scope, stage.stack_name(workflow.name, "stateful"), **kwargs)
         self.stage = stage
+        self.workflow = workflow
+        self.naming = stage.naming(workflow.name)
         self.removal = cdk.RemovalPolicy.RETAIN if stage.retain_data else cdk.RemovalPolicy.DESTROY
-        self.values: dict[str, dict[str, str]] = {}
-        self.constructs: dict[tuple[str, str], Any] = {}  # (workflow, resource name) -> construct
+        self.exports: dict[str, str] = {}
+        self.constructs: dict[str, Any] = {}  # spec name -> construct, for what this stack creates
         self.failure_stores: list[Any] = []  # queues without a dead-letter queue: where failures are kept
+        self.rule_dlqs: list[sqs.Queue] = []
         self.distributions: list[cloudfront.Distribution] = []
-        self.access_logs = s3.Bucket(
+        self._access_logs: s3.Bucket | None = None
+        self._create(workflow)
+
+    def _create(self, workflow: Workflow) -> None:
+        adopted = self.naming.is_adopted
+        for table in workflow.tables:
+            if not adopted(table.name):
+                self._table(table)
+        for bucket in workflow.buckets:
+            if not adopted(bucket.name):
+                self._bucket(bucket)
+            elif bucket.event_bridge:  # an adopted bucket still has to send its object events
+                existing = s3.Bucket.from_bucket_name(self, bucket.name, self.naming.bucket(bucket.name))
+                existing.enable_event_bridge_notification()
+        rule_dlqs = {rule.dlq.name: rule for rule in workflow.rules if rule.dlq is not None}
+        for queue in workflow.queues:
+            if not adopted(queue.name):
+                self._queue(queue, rule_dlqs.get(queue.name))
+        for rule in workflow.rules:
+            if rule.dlq is None:
+                self._queue(rule.dead_letter_queue, rule)
+        for topic in workflow.topics:
+            if not adopted(topic.name):
+                construct: Any = sns.Topic(
+                    self,
+                    topic.name,
+                    topic_name=self.naming.physical(topic.name),
+                    enforce_ssl=True,
+                    master_key=kms.Alias.from_alias_name(self, f"{topic.name}-key", "alias/aws/sns"),
+                )
+                for queue_name in topic.subscribe_queues:
+                    if queue_name not in self.constructs:
+                        raise StageError(f"stage {self.stage.name}: topic {topic.name!r} of {workflow.name!r} "
+                                         f"subscribes the adopted queue {queue_name!r}, whose policy the stage cannot "
+                                         "change: adopt the topic too, or let the stage create the queue")  # fmt: skip
+                    construct.add_subscription(subscriptions.SqsSubscription(self.constructs[queue_name],
+                                                                             raw_message_delivery=True))  # fmt: skip
+                self._export(topic, construct, {"arn": construct.topic_arn})
+        for bus in workflow.buses:
+            if not adopted(bus.name):
+                construct = events.EventBus(self, bus.name, event_bus_name=self.naming.physical(bus.name))
+                self._export(bus, construct, {"name": construct.event_bus_name, "arn": construct.event_bus_arn})
+        for secret in workflow.secrets:
+            if not adopted(secret.name):
+                construct = secretsmanager.Secret(
+                    self,
+                    secret.name,
+                    secret_name=self.naming.physical(secret.name),
+                    description=secret.description,
+                    removal_policy=self.removal,
+                )
+                self._export(secret, construct, {"arn": construct.secret_arn, "name": construct.secret_name})
+        if workflow.contracts:
+            self._contracts(workflow)
+
+    def _export(self, resource: Resource, construct: Any, values: dict[str, str]) -> None:
+        """Keep the construct; export each of the resource's placeholder values for the stateless stack."""
+        self.constructs[resource.name] = construct
+        cdk.Tags.of(construct).add(names.TAG_RESOURCE, resource.name)
+        for placeholder, attribute in resource.placeholders().items():
+            if attribute in values:
+                export = self.naming.export(self.workflow.name, placeholder)
+                cdk.CfnOutput(self, placeholder, value=values[attribute], export_name=export)
+                self.exports[placeholder] = export
+
+    def _table(self, table: Any) -> None:
+        keys: dict[str, Any] = {"partition_key": _attribute(table.partition_key)}
+        if table.sort_key:
+            keys["sort_key"] = _attribute(table.sort_key)
+        construct = dynamodb.Table(
             self,
-            "AccessLogs",
-            bucket_name=None,
+            table.name,
+            table_name=self.naming.physical(table.name),
+            **keys,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            removal_policy=self.removal,
+            stream=getattr(dynamodb.StreamViewType, table.stream) if table.stream else None,
+            time_to_live_attribute=table.ttl_attribute,
+        )
+        self._export(table, construct, {"name": construct.table_name, "arn": construct.table_arn})
+
+    def _bucket(self, bucket: Bucket) -> None:
+        construct = s3.Bucket(
+            self,
+            bucket.name,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            versioned=self.stage.retain_data,
+            event_bridge_enabled=bucket.event_bridge,
             removal_policy=self.removal,
-            auto_delete_objects=not stage.retain_data,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            auto_delete_objects=not self.stage.retain_data,
+            server_access_logs_bucket=self.access_logs(),
+            server_access_logs_prefix=f"{bucket.name}/",
         )
-        self.registry = eventschemas.CfnRegistry(
-            self,
-            "Contracts",
-            registry_name=stage.physical("contracts"),
-            description="JSON Schemas of every event the workflows exchange",
-        )
-        for workflow in workflows:
-            self._workflow(workflow)
-
-    def _put(self, workflow: Workflow, resource: Any, construct: Any, values: dict[str, str]) -> None:
-        self.constructs[(workflow.name, resource.name)] = construct
-        out = self.values.setdefault(workflow.name, {})
-        for placeholder, attribute in resource.placeholders().items():
-            if attribute in values:
-                out[placeholder] = values[attribute]
-
-    def _workflow(self, workflow: Workflow) -> None:
-        name = self.stage.physical
-        for table in workflow.tables:
-            keys: dict[str, Any] = {"partition_key": _attribute(table.partition_key)}
-            if table.sort_key:
-                keys["sort_key"] = _attribute(table.sort_key)
-            table_construct = dynamodb.Table(
-                self,
-                f"{workflow.name}-{table.name}",
-                table_name=name(table.name),
-                **keys,
-                billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-                point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                    point_in_time_recovery_enabled=True
-                ),
-                encryption=dynamodb.TableEncryption.AWS_MANAGED,
-                removal_policy=self.removal,
-                stream=getattr(dynamodb.StreamViewType, table.stream) if table.stream else None,
-                time_to_live_attribute=table.ttl_attribute,
+        self._export(bucket, construct, {"name": construct.bucket_name, "arn": construct.bucket_arn})
+        if bucket.site:
+            # A static site: CloudFront reads the (private) bucket through origin access control.
+            self.distributions.append(
+                cloudfront.Distribution(
+                    self,
+                    f"{bucket.name}-cdn",
+                    comment=f"{self.workflow.name}: {bucket.site}",
+                    default_root_object="index.html",
+                    default_behavior=cloudfront.BehaviorOptions(
+                        origin=origins.S3BucketOrigin.with_origin_access_control(construct),
+                        viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    ),
+                )
             )
-            self._put(
-                workflow, table, table_construct, {"name": table_construct.table_name, "arn": table_construct.table_arn}
-            )
-        for bucket in workflow.buckets:
-            bucket_construct = s3.Bucket(
+
+    def access_logs(self) -> s3.Bucket:
+        """The server access log bucket of the workflow's buckets (made with the first of them)."""
+        if self._access_logs is None:
+            self._access_logs = s3.Bucket(
                 self,
-                f"{workflow.name}-{bucket.name}",
+                "AccessLogs",
                 encryption=s3.BucketEncryption.S3_MANAGED,
                 enforce_ssl=True,
                 block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-                versioned=self.stage.retain_data,
-                event_bridge_enabled=bucket.event_bridge,
                 removal_policy=self.removal,
                 auto_delete_objects=not self.stage.retain_data,
-                server_access_logs_bucket=self.access_logs,
-                server_access_logs_prefix=f"{bucket.name}/",
+                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             )
-            self._put(
-                workflow,
-                bucket,
-                bucket_construct,
-                {"name": bucket_construct.bucket_name, "arn": bucket_construct.bucket_arn},
-            )
-            if bucket.site:
-                # A static site: CloudFront reads the (private) bucket through origin access control.
-                self.distributions.append(
-                    cloudfront.Distribution(
-                        self,
-                        f"{workflow.name}-{bucket.name}-cdn",
-                        comment=f"{workflow.name}: {bucket.site}",
-                        default_root_object="index.html",
-                        default_behavior=cloudfront.BehaviorOptions(
-                            origin=origins.S3BucketOrigin.with_origin_access_control(bucket_construct),
-                            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                        ),
-                        minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-                    )
-                )
-        rule_dlqs = {rule.dlq.name for rule in workflow.rules if rule.dlq is not None}
-        for queue in workflow.queues:
-            if queue.name not in rule_dlqs:  # a rule's DLQ lives with its rule (its policy names the rule)
-                self._queue(workflow, queue)
-        for topic in workflow.topics:
-            topic_construct = sns.Topic(
-                self,
-                f"{workflow.name}-{topic.name}",
-                topic_name=name(topic.name),
-                enforce_ssl=True,
-                master_key=kms.Alias.from_alias_name(self, f"{topic.name}-key", "alias/aws/sns"),
-            )
-            for queue_name in topic.subscribe_queues:
-                queue = self.constructs[(workflow.name, queue_name)]
-                topic_construct.add_subscription(subscriptions.SqsSubscription(queue, raw_message_delivery=True))
-            self._put(workflow, topic, topic_construct, {"arn": topic_construct.topic_arn})
-        for bus in workflow.buses:
-            bus_construct = events.EventBus(self, f"{workflow.name}-{bus.name}", event_bus_name=name(bus.name))
-            values = {"name": bus_construct.event_bus_name, "arn": bus_construct.event_bus_arn}
-            self._put(workflow, bus, bus_construct, values)
-        for secret in workflow.secrets:
-            secret_construct = secretsmanager.Secret(
-                self,
-                f"{workflow.name}-{secret.name}",
-                secret_name=name(secret.name),
-                description=secret.description,
-                removal_policy=self.removal,
-            )
-            values = {"arn": secret_construct.secret_arn, "name": secret_construct.secret_name}
-            self._put(workflow, secret, secret_construct, values)
-        for contract, schema in sorted(workflow.contracts.items()):
-            eventschemas.CfnSchema(
-                self,
-                f"{workflow.name}-schema-{contract}",
-                registry_name=self.registry.attr_registry_name,
-                schema_name=f"{workflow.name}.{contract}",
-                type="JSONSchemaDraft4",
-                content=json.dumps(as_draft4(schema)),
-                description=str(schema.get("description", contract))[:256],
-            )
+        return self._access_logs
 
-    def _queue(self, workflow: Workflow, queue: Queue) -> None:
-        suffix = ".fifo" if queue.fifo else ""
+    def _queue(self, queue: Queue, dead_letters_of: Rule | None) -> None:
+        """A queue and its dead-letter queue; a rule's dead-letter queue also lets that rule (only) send to it."""
         common: dict[str, Any] = {
             "encryption": sqs.QueueEncryption.SQS_MANAGED,
             "enforce_ssl": True,
@@ -173,29 +189,55 @@ class StatefulStack(cdk.Stack):
         values: dict[str, str] = {}
         dead_letter = None
         if queue.max_receive_count:
-            dlq = sqs.Queue(
-                self,
-                f"{workflow.name}-{queue.name}-dlq",
-                queue_name=self.stage.physical(f"{queue.name}_dlq") + suffix,
-                retention_period=cdk.Duration.days(14),
-                **common,
-            )
+            dlq_name = names.dlq(queue.name)
+            dlq = sqs.Queue(self, dlq_name, queue_name=self.naming.queue(dlq_name, fifo=queue.fifo),
+                            retention_period=cdk.Duration.days(14), **common)  # fmt: skip
+            cdk.Tags.of(dlq).add(names.TAG_RESOURCE, dlq_name)
             dead_letter = sqs.DeadLetterQueue(queue=dlq, max_receive_count=queue.max_receive_count)
-            self.constructs[(workflow.name, f"{queue.name}_dlq")] = dlq
+            self.constructs[dlq_name] = dlq
             values.update({"dlq_url": dlq.queue_url, "dlq_arn": dlq.queue_arn})
         construct = sqs.Queue(
             self,
-            f"{workflow.name}-{queue.name}",
-            queue_name=self.stage.physical(queue.name) + suffix,
+            queue.name,
+            queue_name=self.naming.queue(queue.name, fifo=queue.fifo),
             visibility_timeout=cdk.Duration.seconds(queue.visibility_timeout),
             dead_letter_queue=dead_letter,
             retention_period=cdk.Duration.days(14),
             **common,
         )
         values.update({"url": construct.queue_url, "arn": construct.queue_arn, "name": construct.queue_name})
-        if not queue.max_receive_count:
+        if dead_letters_of is not None:
+            # The rule's ARN is built from its name, not referenced: the rule lives in the stateless stack.
+            bus = dead_letters_of.bus
+            rule_path = ([self.naming.physical(bus.name)] if bus else []) + [self.naming.physical(dead_letters_of.name)]
+            construct.add_to_resource_policy(iam.PolicyStatement(
+                sid="EventBridgeRuleDeadLetters", principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"], resources=[construct.queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": self.format_arn(
+                    service="events", resource="rule", resource_name="/".join(rule_path))}},
+            ))  # fmt: skip
+            self.rule_dlqs.append(construct)
+        elif not queue.max_receive_count:
             self.failure_stores.append(construct)
-        self._put(workflow, queue, construct, values)
+        self._export(queue, construct, values)
+
+    def _contracts(self, workflow: Workflow) -> None:
+        registry = eventschemas.CfnRegistry(
+            self,
+            "Contracts",
+            registry_name=self.naming.physical(f"{workflow.name}_contracts"),
+            description=f"JSON Schemas of the events {workflow.name} exchanges",
+        )
+        for contract, schema in sorted(workflow.contracts.items()):
+            eventschemas.CfnSchema(
+                self,
+                f"schema-{contract}",
+                registry_name=registry.attr_registry_name,
+                schema_name=f"{workflow.name}.{contract}",
+                type="JSONSchemaDraft4",
+                content=json.dumps(as_draft4(schema)),
+                description=str(schema.get("description", contract))[:256],
+            )
 
 
 def _attribute(key: tuple[str, str]) -> dynamodb.Attribute:

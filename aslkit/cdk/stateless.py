@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,15 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from aslkit import names
 from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import PLACEHOLDER_IN_TEXT
 from aslkit.build import machine_path
-from aslkit.cdk.stage import Stage
+from aslkit.cdk.dashboard import dashboard
+from aslkit.cdk.stage import Stage, stage_parameters
 from aslkit.cdk.stateful import StatefulStack
+from aslkit.cdk.stores import adopted_values, imported_values, reference, stores
+from aslkit.errors import StageError
 from aslkit.iam import names_for, statements
 from aslkit.package import build_function_dir, build_layer
 from aslkit.resources import Api, Bucket, Function, Queue
@@ -51,30 +55,65 @@ _RETENTION = {
     731: logs.RetentionDays.TWO_YEARS,
 }
 #: Why a wildcard is in a policy the stack writes by hand (the derived ones carry their own reasons).
+TASK_TOKEN_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
 TASK_TOKEN_REASON = "SendTaskSuccess/Failure/Heartbeat authorise by task token; IAM has no resource to scope them to"
+TRACING_REASON = "X-Ray segments and CloudWatch Logs log delivery take no resource (AWS's own policy for tracing)"
+
+
+#: (actions, resources, why) of a statement whose resource is a wildcard.
+Wildcard = tuple[tuple[str, ...], tuple[str, ...], str]
+
+
+def explain_wildcards(role: iam.IRole, reasons: list[Wildcard]) -> None:
+    """Each wildcard of the role's policy with its reason, as `aslkit:wildcards` metadata of the policy resource
+    in the template (what cdk-nag's report and a reviewer of the template read)."""
+    policy = role.node.try_find_child("DefaultPolicy")
+    if policy is None or not reasons:
+        return
+    cfn = policy.node.default_child
+    assert isinstance(cfn, cdk.CfnResource)
+    cfn.add_metadata("aslkit:wildcards", [{"Action": list(actions), "Resource": list(resources), "Reason": reason}
+                                          for actions, resources, reason in reasons])  # fmt: skip
 
 
 class StatelessStack(cdk.Stack):
+    """One workflow's functions, APIs, state machines (the committed ASL), rules, schedules, alarms and dashboard.
+    Its stores are references (`aslkit.cdk.stores`): to the stateful stack's exports, or to what the stage adopts."""
+
     def __init__(
         self,
         scope: Construct,
         stage: Stage,
-        workflows: Sequence[Workflow],
+        workflow: Workflow,
         stateful: StatefulStack,
         root: Path,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, f"{stage.name}-stateless", **kwargs)
+        super().__init__(scope, stage.stack_name(workflow.name, "stateless"), **kwargs)
         self.stage = stage
-        self.stateful = stateful
+        self.workflow = workflow
+        self.naming = stage.naming(workflow.name)
         self.root = root
         self.machines: dict[str, sfn.StateMachine] = {}
         self.functions: dict[str, lambda_.Function] = {}
         self.derived: dict[str, list[Any]] = {}
-        self.rule_dlqs: list[sqs.Queue] = []
-        self.apis: dict[str, apigateway.RestApi] = {}  # "<workflow>/<api>" -> construct
-        self.api_values: dict[str, dict[str, str]] = {}  # workflow -> placeholder -> value
+        self.apis: dict[str, apigateway.RestApi] = {}
+        self.api_values: dict[str, str] = {}  # placeholder -> value
         self.sites: list[s3deploy.BucketDeployment] = []
+        self.alarms: list[cloudwatch.Alarm] = []
+        self.stores: dict[str, Any] = {}  # spec name -> referenced store (DLQs as <queue>_dlq)
+        self.store_values: dict[str, str] = {}  # placeholder -> value, for every store
+        for resource in stores(workflow):
+            given = self.naming.adopted.get(resource.name)
+            if given is None:
+                values = imported_values(resource, stateful.exports)
+            else:
+                values = adopted_values(self, resource, given, self.naming)
+            self.stores.update(reference(self, resource, values, adopted=given))
+            for placeholder, attribute in resource.placeholders().items():
+                if attribute in values:
+                    self.store_values[placeholder] = values[attribute]
+        self.parameters = stage_parameters(stage, workflow, self)
         assets = root / "build" / "lambda"
         self.layer = lambda_.LayerVersion(
             self,
@@ -83,14 +122,13 @@ class StatelessStack(cdk.Stack):
             compatible_runtimes=[lambda_.Runtime(RUNTIME, lambda_.RuntimeFamily.PYTHON)],
             description="Dependencies of the task Lambdas (tasks/requirements.txt), Lambda-platform wheels",
         )
-        self.alarms: list[cloudwatch.Alarm] = []
-        for workflow in workflows:
-            self._workflow(workflow, assets)
+        self._workflow(workflow, assets)
+        dashboard(self, workflow)
         if stage.alarm_email:
             topic = sns.Topic(
                 self,
                 "Alarms",
-                topic_name=stage.physical("alarms"),
+                topic_name=self.naming.physical(f"{workflow.name}_alarms"),
                 enforce_ssl=True,
                 master_key=kms.Alias.from_alias_name(self, "alarms-key", "alias/aws/sns"),
             )
@@ -101,11 +139,9 @@ class StatelessStack(cdk.Stack):
     # -- values ----------------------------------------------------------------------------------------------------
     def values(self, workflow: Workflow) -> dict[str, str]:
         """Every placeholder of the workflow with the CDK value (token) that fills it."""
-        out = dict(self.stateful.values.get(workflow.name, {}))
-        out.update(workflow.parameters)
-        out.update(self.stage.parameters.get(workflow.name, {}))
+        out = {**self.store_values, **self.parameters}
         for machine in workflow.machines:
-            physical = self.stage.physical(machine.name)
+            physical = self.naming.physical(machine.name)
             # Built from the name, not referenced: machines may refer to each other (and to themselves).
             out[machine_arn(machine).name] = self.format_arn(
                 service="states",
@@ -113,13 +149,11 @@ class StatelessStack(cdk.Stack):
                 resource_name=physical,
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
             )
-            out[f"{machine.name}_state_machine_name"] = physical
-        for name, function in self.functions.items():
-            if name.startswith(f"{workflow.name}/"):
-                spec_name = name.split("/", 1)[1]
-                out[f"{spec_name}_function_arn"] = function.function_arn
-                out[f"{spec_name}_function_name"] = function.function_name
-        out.update(self.api_values.get(workflow.name, {}))
+            out[names.machine_placeholder(machine.name, "name")] = physical
+        for spec_name, function in self.functions.items():
+            out[names.placeholder(spec_name, "function", "arn")] = function.function_arn
+            out[names.placeholder(spec_name, "function", "name")] = function.function_name
+        out.update(self.api_values)
         out.update({"AWS::Partition": self.partition, "AWS::Region": self.region, "AWS::AccountId": self.account})
         return out
 
@@ -144,8 +178,8 @@ class StatelessStack(cdk.Stack):
         for schedule in workflow.schedules:
             events.Rule(
                 self,
-                f"{workflow.name}-{schedule.name}",
-                rule_name=self.stage.physical(schedule.name),
+                schedule.name,
+                rule_name=self.naming.physical(schedule.name),
                 schedule=events.Schedule.expression(schedule.expression),
                 targets=[
                     self._target(
@@ -153,23 +187,23 @@ class StatelessStack(cdk.Stack):
                     )
                 ],
             )
-        for queue in [*workflow.queues]:
-            dlq = self.stateful.constructs.get((workflow.name, f"{queue.name}_dlq"))
+        for queue in workflow.queues:
+            dlq = self.stores.get(names.dlq(queue.name))
             if dlq is not None:
                 self._alarm(
-                    f"{workflow.name}-{queue.name}-dlq",
+                    f"{queue.name}_dlq",
                     dlq.metric_approximate_number_of_messages_visible(),
-                    f"messages are waiting in {queue.name}'s DLQ: read their reason attribute",
+                    f"messages are waiting in {queue.name}'s dead-letter queue: read their reason attribute",
                 )
 
     def _api(self, workflow: Workflow, api: Api) -> None:
         """A REST API: a Lambda proxy integration per route, access logs, execution logs, X-Ray."""
-        access = logs.LogGroup(self, f"{workflow.name}-{api.name}-access", retention=self._retention(),
+        access = logs.LogGroup(self, f"{api.name}-access", retention=self._retention(),
                                removal_policy=cdk.RemovalPolicy.DESTROY)  # fmt: skip
         rest = apigateway.RestApi(
             self,
-            f"{workflow.name}-{api.name}",
-            rest_api_name=self.stage.physical(api.name),
+            api.name,
+            rest_api_name=self.naming.physical(api.name),
             description=api.description or api.name,
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=cdk.RemovalPolicy.DESTROY,
@@ -185,13 +219,12 @@ class StatelessStack(cdk.Stack):
             ),
         )  # fmt: skip
         for route in api.routes:
-            function = self.functions[f"{workflow.name}/{route.function}"]
+            function = self.functions[route.function]
             rest.root.resource_for_path(route.path).add_method(route.method, apigateway.LambdaIntegration(function))
-        self.apis[f"{workflow.name}/{api.name}"] = rest
+        self.apis[api.name] = rest
         url = f"https://{rest.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{api.stage}"
-        values = self.api_values.setdefault(workflow.name, {})
-        values[api.url.name] = url
-        values[api.placeholder("id").name] = rest.rest_api_id
+        self.api_values[api.url.name] = url
+        self.api_values[api.placeholder("id").name] = rest.rest_api_id
 
     def _site(self, workflow: Workflow, bucket: Bucket, values: Mapping[str, str]) -> None:
         """The site's files and its config.json (deploy-time values) into its bucket; CloudFront serves it."""
@@ -200,8 +233,8 @@ class StatelessStack(cdk.Stack):
         self.sites.append(
             s3deploy.BucketDeployment(
                 self,
-                f"{workflow.name}-{bucket.name}-site",
-                destination_bucket=self.stateful.constructs[(workflow.name, bucket.name)],
+                f"{bucket.name}-site",
+                destination_bucket=self.stores[bucket.name],
                 sources=[s3deploy.Source.asset(str(self.root / bucket.site)),
                          s3deploy.Source.json_data("config.json", config)],
                 prune=False,
@@ -209,16 +242,12 @@ class StatelessStack(cdk.Stack):
         )  # fmt: skip
 
     def _function(self, workflow: Workflow, function: Function, assets: Path) -> None:
-        values = {
-            **self.stateful.values.get(workflow.name, {}),
-            **workflow.parameters,
-            **self.stage.parameters.get(workflow.name, {}),
-        }
+        values = {**self.store_values, **self.parameters}
         environment = {key: self.fill(str(value), values) for key, value in function.environment.items()}
         construct = lambda_.Function(
             self,
-            f"{workflow.name}-{function.name}",
-            function_name=self.stage.physical(function.name),
+            function.name,
+            function_name=self.naming.physical(function.name),
             runtime=lambda_.Runtime(RUNTIME, lambda_.RuntimeFamily.PYTHON),
             handler=function.handler,
             code=lambda_.Code.from_asset(str(build_function_dir(self.root, function, assets))),
@@ -230,33 +259,32 @@ class StatelessStack(cdk.Stack):
             environment={"POWERTOOLS_SERVICE_NAME": workflow.name, "POWERTOOLS_LOG_LEVEL": "INFO", **environment},
             log_group=logs.LogGroup(
                 self,
-                f"{workflow.name}-{function.name}-logs",
+                f"{function.name}-logs",
                 retention=self._retention(),
                 removal_policy=cdk.RemovalPolicy.DESTROY,
             ),
         )
-        self.functions[f"{workflow.name}/{function.name}"] = construct
+        self.functions[function.name] = construct
+        cdk.Tags.of(construct).add(names.TAG_RESOURCE, function.name)
         for access in function.access:
             self._grant(workflow, construct, access.level, access.resource)
+        reasons: list[Wildcard] = [(("xray:PutTraceSegments", "xray:PutTelemetryRecords"), ("*",), TRACING_REASON)]
+        if any(access.level == "complete_tasks" for access in function.access):
+            reasons.append((TASK_TOKEN_ACTIONS, ("*",), TASK_TOKEN_REASON))
+        assert construct.role is not None
+        explain_wildcards(construct.role, reasons)
         if function.queue_trigger:
-            queue = self.stateful.constructs[(workflow.name, function.queue_trigger)]
+            queue = self.stores[function.queue_trigger]
             construct.add_event_source(
                 event_sources.SqsEventSource(queue, batch_size=function.batch_size, report_batch_item_failures=True)
             )
-        self._alarm(
-            f"{workflow.name}-{function.name}-errors", construct.metric_errors(), f"{function.name} raised errors"
-        )
+        self._alarm(f"{function.name}_errors", construct.metric_errors(), f"function {function.name} raised errors")
 
     def _grant(self, workflow: Workflow, function: lambda_.Function, level: str, resource: str) -> None:
         if level == "complete_tasks":
-            function.add_to_role_policy(
-                iam.PolicyStatement(
-                    actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
-                    resources=["*"],
-                )
-            )
+            function.add_to_role_policy(iam.PolicyStatement(actions=list(TASK_TOKEN_ACTIONS), resources=["*"]))
             return
-        target = self.stateful.constructs[(workflow.name, resource)]
+        target = self.stores[resource]
         grants = {
             "read": lambda: (
                 target.grant_read_data(function) if hasattr(target, "grant_read_data") else target.grant_read(function)
@@ -276,15 +304,15 @@ class StatelessStack(cdk.Stack):
         text = machine_path(self.root / "statemachines", machine.name).read_text()
         log_group = logs.LogGroup(
             self,
-            f"{workflow.name}-{machine.name}-logs",
-            log_group_name=express.log_group_name(self.stage.physical(machine.name)),
+            f"{machine.name}-logs",
+            log_group_name=express.log_group_name(self.naming.physical(machine.name)),
             retention=self._retention(),
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
         construct = sfn.StateMachine(
             self,
-            f"{workflow.name}-{machine.name}",
-            state_machine_name=self.stage.physical(machine.name),
+            machine.name,
+            state_machine_name=self.naming.physical(machine.name),
             definition_body=sfn.DefinitionBody.from_string(text),
             definition_substitutions={name: values[name] for name in machine.placeholders},
             state_machine_type=sfn.StateMachineType[machine.type],
@@ -305,11 +333,15 @@ class StatelessStack(cdk.Stack):
                     actions=list(statement.actions), resources=[self.fill(r, values) for r in statement.resources]
                 )
             )
-        self.machines[f"{workflow.name}/{machine.name}"] = construct
-        if machine.type == "STANDARD":
-            self._alarm(
-                f"{workflow.name}-{machine.name}-failed", construct.metric_failed(), f"{machine.name} executions failed"
-            )
+        explain_wildcards(construct.role, [(s.actions, tuple(self.fill(r, values) for r in s.resources), s.reason)
+                                          for s in derived if s.reason] + [
+            (("xray:PutTraceSegments", "xray:PutTelemetryRecords", "logs:CreateLogDelivery", "..."), ("*",),
+             TRACING_REASON)])  # fmt: skip
+        self.machines[machine.name] = construct
+        cdk.Tags.of(construct).add(names.TAG_RESOURCE, machine.name)
+        for metric, what in ((construct.metric_failed(), "failed"), (construct.metric_timed_out(), "timed_out")):
+            self._alarm(f"{machine.name}_{what}", metric,
+                        f"state machine {machine.name} has executions that {what.replace('_', ' ')}")  # fmt: skip
 
     def _target(
         self,
@@ -324,40 +356,31 @@ class StatelessStack(cdk.Stack):
         if dlq is not None:
             common["dead_letter_queue"] = dlq
         if isinstance(target, StateMachine):
-            return targets.SfnStateMachine(self.machines[f"{workflow.name}/{target.name}"], input=payload, **common)
+            return targets.SfnStateMachine(self.machines[target.name], input=payload, **common)
         if isinstance(target, Function):
-            return targets.LambdaFunction(self.functions[f"{workflow.name}/{target.name}"], event=payload, **common)
+            return targets.LambdaFunction(self.functions[target.name], event=payload, **common)
         if isinstance(target, Queue):
             return targets.SqsQueue(
-                self.stateful.constructs[(workflow.name, target.name)],
+                self.stores[target.name],
                 message=payload,
                 **{k: v for k, v in common.items() if k != "max_event_age"},
             )
         raise TypeError(f"unsupported rule target {target!r}")
 
     def _rule(self, workflow: Workflow, rule: Any, values: Mapping[str, str]) -> None:
-        # Every rule has a DLQ; one the spec did not name is derived as the local deployer derives it. It lives
-        # here, beside its rule: its queue policy names the rule, so in the stateful stack it would be a cycle.
-        dlq_name = rule.dlq.name if rule.dlq else f"{rule.name}_dlq"
-        dlq = sqs.Queue(
-            self,
-            f"{workflow.name}-{dlq_name}",
-            queue_name=self.stage.physical(dlq_name),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
-        self.rule_dlqs.append(dlq)
+        # Every rule has a dead-letter queue, in the stateful stack (kept with the data in prod), whose policy lets
+        # this rule send to it.
+        dlq = self.stores[rule.dead_letter_queue.name]
         payload = None
         if rule.input_path:
             payload = events.RuleTargetInput.from_event_path(rule.input_path)
         elif rule.input_transformer:
             payload = _transformer(rule.input_transformer.template, rule.input_transformer.input_paths)
-        bus = self.stateful.constructs[(workflow.name, rule.bus.name)] if rule.bus else None
+        bus = self.stores[rule.bus.name] if rule.bus else None
         events.Rule(
             self,
-            f"{workflow.name}-{rule.name}",
-            rule_name=self.stage.physical(rule.name),
+            rule.name,
+            rule_name=self.naming.physical(rule.name),
             event_bus=bus,
             event_pattern=_pattern(json.loads(self.fill(json.dumps(rule.pattern), values))),
             description=rule.description or None,
@@ -366,20 +389,22 @@ class StatelessStack(cdk.Stack):
             ],
         )
         self._alarm(
-            f"{workflow.name}-{rule.name}-dlq",
+            f"{rule.name}_dlq",
             dlq.metric_approximate_number_of_messages_visible(),
             f"events of rule {rule.name} could not be delivered",
         )
 
     def _alarm(self, name: str, metric: cloudwatch.Metric, description: str) -> None:
+        """An alarm named `<stage>-<workflow>-<name>` whose description names the workflow and what broke."""
         self.alarms.append(
             cloudwatch.Alarm(
                 self,
                 f"alarm-{name}",
+                alarm_name=self.naming.physical(f"{self.workflow.name}_{name}"),
                 metric=metric,
                 threshold=0,
                 evaluation_periods=1,
-                alarm_description=description,
+                alarm_description=f"workflow {self.workflow.name} (stage {self.stage.name}): {description}",
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
@@ -390,7 +415,7 @@ class StatelessStack(cdk.Stack):
         try:
             return _RETENTION[days]
         except KeyError:
-            raise ValueError(
+            raise StageError(
                 f"stage {self.stage.name}: log_retention_days must be one of {sorted(_RETENTION)}"
             ) from None
 

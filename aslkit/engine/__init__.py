@@ -72,6 +72,7 @@ class Engine:
         self.tasks = TaskRunner(self)
         self.executions: dict[str, Execution] = {}
         self.machines: dict[str, tuple[str, str, dict[str, Any]]] = {}  # arn -> (name, type, definition)
+        self.tags: dict[str, dict[str, str]] = {}  # state machine arn -> its tags
         self.map_runs: set[str] = set()  # the ARNs of Distributed Map runs (ListExecutions by mapRunArn)
         #: the faults to inject (`aslkit.engine.faults.Plan`), or None
         self.faults: faults.Plan | None = None
@@ -94,9 +95,10 @@ class Engine:
     ) -> Engine:
         """An engine with a Workflow spec's functions, placeholders filled, and its committed machines registered."""
         from aslkit.project import Project
+        from aslkit.spec import machine_arn
 
         engine = cls(mocks=mocks, seed=seed)
-        values = {**workflow.parameters, **(parameters or {})}
+        values = {**workflow.local_parameters(), **(parameters or {})}
         for resource in workflow.resources():
             for placeholder, attribute in resource.placeholders().items():
                 engine.substitutions[placeholder] = engine.resource_value(resource.kind, resource.name, attribute)
@@ -108,7 +110,7 @@ class Engine:
                                          function.timeout))  # fmt: skip
         folder = Project.load(root or Path.cwd()).statemachines_dir
         for machine in workflow.machines:
-            engine.substitutions[f"{machine.name}_state_machine_arn"] = engine.machine_arn(machine.name)
+            engine.substitutions[machine_arn(machine).name] = engine.machine_arn(machine.name)
         for machine in workflow.machines:
             path = folder / f"{machine.name}.asl.json"
             definition: Definition = path if path.exists() else json.loads(machine.to_json(lint=False))
@@ -138,12 +140,13 @@ class Engine:
         return f"arn:aws:{service}:{self.region}:{self.account}:{path}"
 
     def register(self, definition: Definition | StateMachine, *, name: str | None = None,
-                 type: str = "STANDARD") -> str:  # fmt: skip
+                 type: str = "STANDARD", tags: Mapping[str, str] | None = None) -> str:  # fmt: skip
         """Register a definition as a state machine (for `start` by ARN and for child executions); its ARN."""
         document = self._document(definition)
         machine_name = name or getattr(definition, "name", None) or f"machine-{len(self.machines) + 1}"
         arn = self.machine_arn(machine_name)
         self.machines[arn] = (machine_name, type, document)
+        self.tags[arn] = dict(tags or {})
         return arn
 
     def _document(self, definition: Definition | StateMachine) -> dict[str, Any]:

@@ -173,6 +173,11 @@ def list_state_machines(engine: Engine, request: dict[str, Any]) -> dict[str, An
                               for arn, (name, kind, _) in engine.machines.items()]}  # fmt: skip
 
 
+def list_tags_for_resource(engine: Engine, request: dict[str, Any]) -> dict[str, Any]:
+    arn = _machine(engine, str(request.get("resourceArn", "")))
+    return {"tags": [{"key": key, "value": value} for key, value in engine.tags.get(arn, {}).items()]}
+
+
 _ACTIONS: dict[str, Callable[[Engine, dict[str, Any]], dict[str, Any]]] = {
     "StartExecution": start_execution,
     "StartSyncExecution": start_sync_execution,
@@ -185,4 +190,5 @@ _ACTIONS: dict[str, Callable[[Engine, dict[str, Any]], dict[str, Any]]] = {
     "SendTaskHeartbeat": send_task_heartbeat,
     "DescribeStateMachine": describe_state_machine,
     "ListStateMachines": list_state_machines,
+    "ListTagsForResource": list_tags_for_resource,
 }

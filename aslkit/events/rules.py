@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aslkit import names
 from aslkit.asl.machine import StateMachine
 from aslkit.errors import SpecError
 from aslkit.events import schedules
@@ -19,6 +20,7 @@ class EventBus(Resource):
     """A custom event bus. Rules without a bus listen on the account's default bus."""
 
     kind = "bus"
+    adoptable = True
 
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")
@@ -57,6 +59,12 @@ class Rule:
             raise SpecError(f"rule {self.name!r}: give input_path or input_transformer, not both")
         if not self.pattern:
             raise SpecError(f"rule {self.name!r} needs an event pattern")
+
+    @property
+    def dead_letter_queue(self) -> Queue:
+        """Where its undeliverable events are kept: the queue the spec names, or `<rule>_dlq` that every deployer
+        creates for it (a store itself: no dead-letter queue of its own)."""
+        return self.dlq or Queue(names.dlq(self.name), max_receive_count=None)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 Idempotent: deploying twice updates in place. State machines come from the committed `statemachines/*.asl.json`
 with their `${...}` placeholders filled from what was created, so LocalStack runs exactly the reviewed file.
-A `prefix` gives every physical name a namespace, so several deployments of one workflow can live side by side.
+A `prefix` gives every physical name a namespace, so several deployments of one workflow can live side by side;
+`adopt` names existing resources that stand for some of the spec's stores (as a stage adopts them in AWS): the
+deployer creates a stand-in under that name when none exists, and teardown leaves it. Names come from
+`aslkit.names`; machines, functions, queues and tables carry its `aslkit:*` tags, through which CLIs find them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from aslkit import names
 from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
 from aslkit.build import machine_path
 from aslkit.errors import SpecError
@@ -60,6 +64,7 @@ class Deployment:
     apis: dict[str, str] = field(default_factory=dict)  # spec name -> invoke URL (no trailing slash)
     sites: dict[str, str] = field(default_factory=dict)  # bucket spec name -> URL of the site's index.html
     definitions: dict[str, Path] = field(default_factory=dict)  # machine spec name -> the ASL file deployed
+    adopted: dict[str, str] = field(default_factory=dict)  # spec name -> existing resource (teardown leaves it)
 
     def addresses(self) -> list[str]:
         """Where a person reaches the deployment: each API's invoke URL and each site's page, one line each."""
@@ -95,28 +100,32 @@ class LocalDeployer:
         code: CodeMode = "hot-reload",
         parameters: Mapping[str, str] | None = None,
         statemachines_dir: Path | None = None,
+        adopt: Mapping[str, str] | None = None,
     ) -> None:
         self.aws = clients
         self.root = root.resolve()
         self.statemachines_dir = statemachines_dir or self.root / "statemachines"
         self.prefix = prefix
+        self.naming = names.Naming(prefix, adopted=dict(adopt or {}))
         self.code = code
         self.parameter_overrides = dict(parameters or {})
 
     # -- names -----------------------------------------------------------------------------------------------------
     def physical(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def bucket_name(self, bucket: Bucket) -> str:
-        return self.physical(bucket.name).replace("_", "-").lower()
+        return self.naming.physical(name)
 
     def role_arn(self, workflow: Workflow, service: str) -> str:
-        return f"arn:aws:iam::{ACCOUNT}:role/{self.physical(workflow.name)}-{service}"
+        return f"arn:aws:iam::{ACCOUNT}:role/{self.naming.role(workflow.name, service)}"
+
+    def tags(self, workflow: Workflow, name: str) -> dict[str, str]:
+        """The `aslkit:*` tags of the deployed resource of spec name `name`."""
+        return {names.TAG_WORKFLOW: workflow.name, names.TAG_RESOURCE: name, names.TAG_STAGE: self.prefix}
 
     # -- deploy ----------------------------------------------------------------------------------------------------
     def deploy(self, workflow: Workflow) -> Deployment:
         workflow.check()
-        out = Deployment(workflow.name, self.prefix)
+        workflow.check_adopted(self.naming.adopted, "local deployment")
+        out = Deployment(workflow.name, self.prefix, adopted=dict(self.naming.adopted))
         subs = out.substitutions
         for service in ("lambda", "states", "events"):
             self._ensure_role(workflow, service)
@@ -125,17 +134,17 @@ class LocalDeployer:
             out.machines[machine.name] = arn
             out.machine_types[machine.name] = machine.type
             subs[machine_arn(machine).name] = arn
-        subs.update(workflow.parameters)
+        subs.update(workflow.local_parameters())
         subs.update({k: v for k, v in self.parameter_overrides.items() if k in workflow.parameters})
         out.buses["default"] = "default"
         for bus in workflow.buses:
             self._deploy_bus(bus, out)
         for table in workflow.tables:
-            self._deploy_table(table, out)
+            self._deploy_table(workflow, table, out)
         for bucket in workflow.buckets:
             self._deploy_bucket(bucket, out)
         for queue in [*workflow.queues, *self._rule_dlqs(workflow)]:
-            self._deploy_queue(queue, out)
+            self._deploy_queue(workflow, queue, out)
         for topic in workflow.topics:
             self._deploy_topic(topic, out)
         for secret in workflow.secrets:
@@ -157,7 +166,7 @@ class LocalDeployer:
         return out
 
     def _ensure_role(self, workflow: Workflow, service: str) -> None:
-        name = f"{self.physical(workflow.name)}-{service}"
+        name = self.naming.role(workflow.name, service)
         trust = {
             "Version": "2012-10-17",
             "Statement": [
@@ -181,7 +190,7 @@ class LocalDeployer:
         out.buses[bus.name] = name
         self._fill(out, bus, {"name": name, "arn": arn})
 
-    def _deploy_table(self, table: Table, out: Deployment) -> None:
+    def _deploy_table(self, workflow: Workflow, table: Table, out: Deployment) -> None:
         name = self.physical(table.name)
         keys = [(table.partition_key, "HASH")] + ([(table.sort_key, "RANGE")] if table.sort_key else [])
         request: dict[str, Any] = {
@@ -189,6 +198,7 @@ class LocalDeployer:
             "KeySchema": [{"AttributeName": attr, "KeyType": kind} for (attr, _), kind in keys],
             "AttributeDefinitions": [{"AttributeName": attr, "AttributeType": typ} for (attr, typ), _ in keys],
             "BillingMode": "PAY_PER_REQUEST",
+            "Tags": [{"Key": k, "Value": v} for k, v in self.tags(workflow, table.name).items()],
         }
         if table.stream:
             request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream}
@@ -206,7 +216,7 @@ class LocalDeployer:
         self._fill(out, table, {"name": name, "arn": description["TableArn"]})
 
     def _deploy_bucket(self, bucket: Bucket, out: Deployment) -> None:
-        name = self.bucket_name(bucket)
+        name = self.naming.bucket(bucket.name)
         try:
             self.aws.s3.create_bucket(Bucket=name)
         except ClientError as error:
@@ -267,30 +277,32 @@ class LocalDeployer:
         out.sites[bucket.name] = f"{self.aws.endpoint_url}/{name}/index.html"
 
     def _rule_dlqs(self, workflow: Workflow) -> list[Queue]:
-        return [Queue(f"{rule.name}_dlq", max_receive_count=None) for rule in workflow.rules if rule.dlq is None]
+        return [rule.dead_letter_queue for rule in workflow.rules if rule.dlq is None]
 
-    def _deploy_queue(self, queue: Queue, out: Deployment) -> None:
-        suffix = ".fifo" if queue.fifo else ""
+    def _deploy_queue(self, workflow: Workflow, queue: Queue, out: Deployment) -> None:
         fifo_attrs = {"FifoQueue": "true", "ContentBasedDeduplication": "true"} if queue.fifo else {}
         attributes: dict[str, str] = {"VisibilityTimeout": str(queue.visibility_timeout), **fifo_attrs}
         values: dict[str, str] = {}
-        if queue.max_receive_count:
-            dlq_url, dlq_arn = self._create_queue(self.physical(f"{queue.name}_dlq") + suffix, dict(fifo_attrs))
+        tags = self.tags(workflow, queue.name)
+        if queue.max_receive_count and not self.naming.is_adopted(queue.name):  # an adopted queue's DLQ is its own
+            dlq = names.dlq(queue.name)
+            dlq_url, dlq_arn = self._create_queue(self.naming.queue(dlq, fifo=queue.fifo), dict(fifo_attrs),
+                                                  self.tags(workflow, dlq))  # fmt: skip
             attributes["RedrivePolicy"] = json.dumps(
                 {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
             )
             values.update({"dlq_url": dlq_url, "dlq_arn": dlq_arn})
-            out.queues[f"{queue.name}_dlq"] = dlq_url
-        name = self.physical(queue.name) + suffix
-        url, arn = self._create_queue(name, attributes)
+            out.queues[dlq] = dlq_url
+        name = self.naming.queue(queue.name, fifo=queue.fifo)
+        url, arn = self._create_queue(name, attributes, tags)
         values.update({"url": url, "arn": arn, "name": name})
         out.queues[queue.name] = url
         self._fill(out, queue, values)
 
-    def _create_queue(self, name: str, attributes: dict[str, str]) -> tuple[str, str]:
+    def _create_queue(self, name: str, attributes: dict[str, str], tags: dict[str, str]) -> tuple[str, str]:
         sqs = self.aws.sqs
         try:
-            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            url = sqs.create_queue(QueueName=name, Attributes=attributes, tags=tags)["QueueUrl"]
         except ClientError as error:
             if error.response["Error"]["Code"] not in ("QueueAlreadyExists", "QueueNameExists"):
                 raise
@@ -340,9 +352,10 @@ class LocalDeployer:
             "Environment": {"Variables": environment},
             "Description": function.description,
         }
+        tags = self.tags(workflow, function.name)
         lam = self.aws.client("lambda")
         try:
-            arn = lam.create_function(**config, Code=code)["FunctionArn"]
+            arn = lam.create_function(**config, Code=code, Tags=tags)["FunctionArn"]
         except ClientError as error:
             if error.response["Error"]["Code"] != "ResourceConflictException":
                 raise
@@ -403,8 +416,9 @@ class LocalDeployer:
         if machine_type == "EXPRESS":  # its history exists only in its log group (`aslkit.runtime.express`)
             logging["loggingConfiguration"] = express.logging_configuration(self._log_group(self.physical(name)))
         try:
+            tags = [{"key": k, "value": v} for k, v in self.tags(workflow, name).items()]
             sfn.create_state_machine(name=self.physical(name), definition=definition, roleArn=role, type=machine_type,
-                                     **logging)  # fmt: skip
+                                     tags=tags, **logging)  # fmt: skip
         except ClientError as error:
             if error.response["Error"]["Code"] != "StateMachineAlreadyExists":
                 raise
@@ -439,7 +453,7 @@ class LocalDeployer:
         pattern = substitute(json.dumps(rule.pattern), out.substitutions, source=f"rule {rule.name}")
         events.put_rule(Name=name, EventBusName=bus, EventPattern=pattern, State="ENABLED",
                         Description=rule.description)  # fmt: skip
-        dlq = rule.dlq or Queue(f"{rule.name}_dlq", max_receive_count=None)
+        dlq = rule.dead_letter_queue
         target: dict[str, Any] = {
             "Id": "target",
             **self._target(workflow, rule.target, out),
@@ -482,6 +496,10 @@ class LocalDeployer:
     def teardown(self, deployment: Deployment) -> None:
         """Delete what `deploy` created (missing pieces are skipped)."""
         events, sfn, lam = self.aws.events, self.aws.stepfunctions, self.aws.client("lambda")
+        ours = {kind: {key: value for key, value in found.items() if key not in deployment.adopted}
+                for kind, found in (("queues", deployment.queues), ("buckets", deployment.buckets),
+                                    ("tables", deployment.tables), ("secrets", deployment.secrets),
+                                    ("topics", deployment.topics), ("buses", deployment.buses))}  # fmt: skip
         for bus, rule in deployment.rules.values():
             _quietly(events.remove_targets, Rule=rule, EventBusName=bus, Ids=["target"])
             _quietly(events.delete_rule, Name=rule, EventBusName=bus)
@@ -495,20 +513,20 @@ class LocalDeployer:
                 for mapping in lam.list_event_source_mappings(FunctionName=name).get("EventSourceMappings", []):
                     _quietly(lam.delete_event_source_mapping, UUID=mapping["UUID"])
             _quietly(lam.delete_function, FunctionName=name)
-        for arn in deployment.topics.values():
+        for arn in ours["topics"].values():
             _quietly(self.aws.sns.delete_topic, TopicArn=arn)
-        for url in deployment.queues.values():
+        for url in ours["queues"].values():
             _quietly(self.aws.sqs.delete_queue, QueueUrl=url)
-        for name in deployment.buckets.values():
+        for name in ours["buckets"].values():
             objects = self.aws.s3.list_objects_v2(Bucket=name).get("Contents", [])
             for item in objects:
                 _quietly(self.aws.s3.delete_object, Bucket=name, Key=item["Key"])
             _quietly(self.aws.s3.delete_bucket, Bucket=name)
-        for name in deployment.tables.values():
+        for name in ours["tables"].values():
             _quietly(self.aws.dynamodb.delete_table, TableName=name)
-        for arn in deployment.secrets.values():
+        for arn in ours["secrets"].values():
             _quietly(self.aws.secretsmanager.delete_secret, SecretId=arn, ForceDeleteWithoutRecovery=True)
-        for key, name in deployment.buses.items():
+        for key, name in ours["buses"].items():
             if key != "default":
                 _quietly(events.delete_event_bus, Name=name)
 

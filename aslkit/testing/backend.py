@@ -33,7 +33,8 @@ class ExecutionBackend(Protocol):
     aws: AwsClients
 
     def deploy(self, workflow: Workflow, *, prefix: str = "", parameters: Mapping[str, str] | None = None,
-               code: CodeMode = "hot-reload", statemachines_dir: Path | None = None) -> Deployment: ...  # fmt: skip
+               code: CodeMode = "hot-reload", statemachines_dir: Path | None = None,
+               adopt: Mapping[str, str] | None = None) -> Deployment: ...  # fmt: skip
 
     def teardown(self, deployment: Deployment) -> None: ...
 
@@ -185,10 +186,10 @@ class LocalStackBackend(ClientsBackend):
         parameters: Mapping[str, str] | None = None,
         code: CodeMode = "hot-reload",
         statemachines_dir: Path | None = None,
+        adopt: Mapping[str, str] | None = None,
     ) -> Deployment:
-        deployer = LocalDeployer(
-            self.aws, self.root, prefix=prefix, code=code, parameters=parameters, statemachines_dir=statemachines_dir
-        )
+        deployer = LocalDeployer(self.aws, self.root, prefix=prefix, code=code, parameters=parameters,
+                                 statemachines_dir=statemachines_dir, adopt=adopt)  # fmt: skip
         return deployer.deploy(workflow)
 
     def teardown(self, deployment: Deployment) -> None:

@@ -49,16 +49,23 @@ class Harness:
         parameters: Mapping[str, str] | None = None,
         code: CodeMode = "hot-reload",
         fresh: bool = False,
+        adopt: Mapping[str, str] | None = None,
     ) -> Deployment:
-        """Deploy once per session per (workflow, prefix, parameters, code); `fresh=True` deploys again.
+        """Deploy once per session per (workflow, prefix, parameters, code, adopted); `fresh=True` deploys again.
+        `adopt` maps spec names of stores to existing resources, as a stage adopts them (`aslkit.names`).
 
         A catalogue workflow runs its committed `statemachines/`; a workflow that is not in `workflows/` (a test's
         own) is built first, with the code `aslkit build` uses, into a folder of the harness's."""
         spec = self.workflow(workflow) if isinstance(workflow, str) else workflow
-        key = (spec.name, prefix, tuple(sorted((parameters or {}).items())), code)
+        key = (spec.name, prefix, tuple(sorted((parameters or {}).items())), code, tuple(sorted((adopt or {}).items())))
         if fresh or key not in self._deployments:
             self._deployments[key] = self.backend.deploy(
-                spec, prefix=prefix, parameters=parameters, code=code, statemachines_dir=self._definitions(spec)
+                spec,
+                prefix=prefix,
+                parameters=parameters,
+                code=code,
+                statemachines_dir=self._definitions(spec),
+                adopt=adopt,
             )
         return self._deployments[key]
 

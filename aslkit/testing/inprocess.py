@@ -76,7 +76,7 @@ class InProcessDeployer(LocalDeployer):
         self._fill(out, function, {"arn": self.engine.lambdas.arn(name), "name": name})
         if function.queue_trigger:
             queue = next(q for q in workflow.queues if q.name == function.queue_trigger)
-            physical = self.physical(queue.name) + (".fifo" if queue.fifo else "")
+            physical = self.naming.queue(queue.name, fifo=queue.fifo)
             triggers = self.engine.delivery.triggers.get(physical, [])
             if not any(trigger.function == name for trigger in triggers):
                 self.engine.delivery.add_trigger(QueueTrigger(physical, name, function.batch_size,
@@ -92,7 +92,8 @@ class InProcessDeployer(LocalDeployer):
         self._fill(out, api, {"url": url, "id": api_id})
 
     def _deploy_machine(self, workflow: Workflow, name: str, machine_type: str, out: Deployment) -> None:
-        self.engine.register(self._definition(name, out), name=self.physical(name), type=machine_type)
+        self.engine.register(self._definition(name, out), name=self.physical(name), type=machine_type,
+                             tags=self.tags(workflow, name))  # fmt: skip
 
     def _deploy_schedule(self, workflow: Workflow, schedule: Schedule, out: Deployment) -> None:
         super()._deploy_schedule(workflow, schedule, out)
@@ -130,9 +131,10 @@ class InProcessBackend(ClientsBackend):
 
     # -- deployment ------------------------------------------------------------------------------------------------
     def deploy(self, workflow: Workflow, *, prefix: str = "", parameters: Mapping[str, str] | None = None,
-               code: CodeMode = "hot-reload", statemachines_dir: Path | None = None) -> Deployment:  # fmt: skip
+               code: CodeMode = "hot-reload", statemachines_dir: Path | None = None,
+               adopt: Mapping[str, str] | None = None) -> Deployment:  # fmt: skip
         deployer = InProcessDeployer(self.aws, self.root, self.engine, prefix=prefix, parameters=parameters,
-                                     statemachines_dir=statemachines_dir)  # fmt: skip
+                                     statemachines_dir=statemachines_dir, adopt=adopt)  # fmt: skip
         return deployer.deploy(workflow)
 
     def teardown(self, deployment: Deployment) -> None:

@@ -6,7 +6,7 @@
     aslkit share presign-package --package-id ID
     aslkit share abort-package --package-id ID
 
-AWS with --profile/--region (the deployment whose names end in sharing_*; --stage picks one of several), otherwise
+AWS with --profile/--region (the deployment found by its aslkit:* tags; --stage picks one of several), otherwise
 --endpoint-url or the LocalStack `aslkit local up` started here.
 """
 
@@ -50,7 +50,11 @@ def add_commands(commands: Any) -> None:
         parser.add_argument("--region", default=None, help="AWS region (with --profile: the deployment's)")
         parser.add_argument("--profile", default=None, help="AWS profile (default: LocalStack when one runs here)")
         parser.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. a LocalStack")
-        parser.add_argument("--stage", default="", help="name prefix of the deployment, when several are found")
+        parser.add_argument(
+            "--stage",
+            default=None,
+            help="the deployment's stage (the CDK stage, or the local prefix), when several are found",
+        )
         parser.set_defaults(run=run)
         return parser
 
@@ -80,24 +84,22 @@ class Sharing:
     def __init__(self, args: argparse.Namespace) -> None:
         self.client = _client_factory(args)
         self.sfn = self.client("stepfunctions")
-        self.stage = args.stage.replace("-", "_")
-        self._machines: dict[str, str] | None = None
+        self.stage: str | None = args.stage
+        self.where = args.endpoint_url or args.region or "this account"
+        self._machines: dict[str, str] = {}
         self._table: str | None = None
 
     def machine(self, name: str) -> str:
-        if self._machines is None:
-            self._machines = {}
-            for page in self.sfn.get_paginator("list_state_machines").paginate():
-                for machine in page["stateMachines"]:
-                    self._machines[machine["name"].replace("-", "_")] = machine["stateMachineArn"]
-        found = [arn for key, arn in self._machines.items() if key.endswith(name) and key.startswith(self.stage)]
-        if not found:
-            raise ShareError(f"no {name} state machine is deployed here: deploy the sharing workflow "
-                             "(aslkit deploy sharing, or the CDK app), or check --region/--endpoint-url")  # fmt: skip
-        if len(found) > 1:
-            names = ", ".join(sorted(arn.rsplit(":", 1)[1] for arn in found))
-            raise ShareError(f"several {name} state machines are deployed ({names}): choose one with --stage PREFIX")
-        return found[0]
+        """The deployed state machine of spec name `name`, found by its aslkit:* tags."""
+        from aslkit.runtime import deployed
+
+        if name not in self._machines:
+            found = deployed.machines(self.sfn, "sharing", name, self.stage)
+            try:
+                self._machines[name] = deployed.one(found, f"{name} state machine", "sharing", self.stage, self.where)
+            except UserInputError as error:
+                raise ShareError(str(error)) from None
+        return self._machines[name]
 
     def table(self) -> str:
         if self._table is None:

@@ -21,6 +21,9 @@ presign_keys = Secret(
     "sharing_presign_keys",
     local_value=json.dumps({"aws_access_key_id": "test", "aws_secret_access_key": "test"}),
     description="Long-term keys of the IAM user that signs package URLs (7-day links outlive role sessions)",
+    rotation="access keys of the IAM user that signs 7-day download links: an operator rotates them (a second key "
+    "put here, the old one deleted once the last link it signed has expired, after 7 days); a rotation Lambda that "
+    "deleted the old key at once would break every link still in use",
 )
 
 planner = Function(
