@@ -26,6 +26,7 @@ PARTITION, REGION, ACCOUNT = "${AWS::Partition}", "${AWS::Region}", "${AWS::Acco
 #: Reasons of the wildcards that scope a fixed resource's parts (versions, objects) rather than any resource.
 VERSIONS = "<function ARN>:* covers the function's versions and aliases"
 OBJECTS = "objects of a bucket the definition names, under keys that come from the input"
+SCOPED = "objects at locations the input gives, within the workflow's object scopes for this machine (its spec)"
 _LAMBDA_ARN = re.compile(r"^arn:aws[\w-]*:lambda:")
 
 
@@ -45,12 +46,15 @@ class Names:
 
     `arns` maps a placeholder value (e.g. `${t_table_name}`, `${q_queue_url}`) to an ARN template;
     `machine_names` maps a state machine ARN placeholder to its name (for execution ARNs);
-    `self_name` is the name of the machine being described (Distributed Map children run as it).
+    `self_name` is the name of the machine being described (Distributed Map children run as it);
+    `objects` bounds the S3 objects the machine reads or writes at locations its input gives (object ARN templates,
+    the spec's `Workflow.object_scopes`): without it, such an action is granted on `*`.
     """
 
     arns: Mapping[str, str] = field(default_factory=dict)
     machine_names: Mapping[str, str] = field(default_factory=dict)
     self_name: str = ""
+    objects: tuple[str, ...] = ()
 
     def arn(self, value: Any) -> str | None:
         """The ARN template a request value stands for; None when the value is computed at run time."""
@@ -81,7 +85,8 @@ def names_for(workflow: Workflow, machine: str) -> Names:
             arns[str(resource.placeholder("dlq_url"))] = str(resource.placeholder("dlq_arn"))
     machine_names = {str(machine_arn(m)): str(Placeholder(machine_placeholder(m.name, "name")))
                      for m in workflow.machines}  # fmt: skip
-    return Names(arns, machine_names, str(Placeholder(machine_placeholder(machine, "name"))))
+    return Names(arns, machine_names, str(Placeholder(machine_placeholder(machine, "name"))),
+                 tuple(workflow.object_scopes.get(machine, ())))  # fmt: skip
 
 
 def statements(document: Mapping[str, Any], names: Names | None = None) -> list[Statement]:
@@ -243,8 +248,9 @@ def _batch(action: str, suffix: str, request: Mapping[str, Any], names: Names) -
     resources = tuple(a for a in (names.arn(request.get("JobQueue")), names.arn(request.get("JobDefinition"))) if a)
     yield Statement(("batch:SubmitJob",), resources or ("*",), "" if resources else "the job queue is computed")
     if suffix == ".sync":
-        yield Statement(("batch:DescribeJobs", "batch:TerminateJob"), ("*",),
-                        "Batch job ids are only known at run time")  # fmt: skip
+        yield Statement(("batch:DescribeJobs",), ("*",), "batch:DescribeJobs takes no resource (IAM cannot scope it)")
+        yield Statement(("batch:TerminateJob",), (f"arn:{PARTITION}:batch:{REGION}:{ACCOUNT}:job/*",),
+                        "the job it submitted, whose id is only known at run time")  # fmt: skip
         yield _managed_rule("StepFunctionsGetEventsForBatchJobsRule")
 
 
@@ -336,12 +342,17 @@ def _s3(iam_action: str, action: str, request: Mapping[str, Any], names: Names) 
     bucket = request.get("Bucket")
     if action in ("copyObject", "uploadPartCopy"):  # a copy also reads its source
         source = request.get("CopySource")
-        if isinstance(source, str) and not source.startswith("{%"):
+        if isinstance(source, str) and not source.startswith("{%") and source != COMPUTED:
             yield Statement(("s3:GetObject",), (f"arn:{PARTITION}:s3:::{source.split('/', 1)[0]}/*",), OBJECTS)
+        elif names.objects:
+            yield Statement(("s3:GetObject",), names.objects, SCOPED)
         else:
             yield Statement(("s3:GetObject",), ("*",), "the copy source is computed from the input")
-    if not isinstance(bucket, str) or bucket.startswith("{%"):
-        yield Statement((iam_action,), ("*",), "the bucket is computed from the input")
+    if not isinstance(bucket, str) or bucket.startswith("{%") or bucket == COMPUTED:
+        if names.objects and iam_action != "s3:ListBucket":
+            yield Statement((iam_action,), names.objects, SCOPED)
+        else:
+            yield Statement((iam_action,), ("*",), "the bucket is computed from the input")
         return
     bucket_arn = f"arn:{PARTITION}:s3:::{bucket}"
     if iam_action == "s3:ListBucket":

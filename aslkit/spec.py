@@ -14,7 +14,7 @@ from typing import Any
 
 from aslkit import names
 from aslkit.asl.machine import StateMachine
-from aslkit.asl.values import Placeholder
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
 from aslkit.errors import SpecError
 from aslkit.events.rules import EventBus, Rule, Schedule
 from aslkit.resources import Api, Bucket, Function, Queue, Resource, Route, Secret, Table, Topic, check_name
@@ -64,6 +64,9 @@ class Workflow:
     schedules: Sequence[Schedule] = ()
     parameters: Mapping[str, str | Required] = field(default_factory=dict)
     contracts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Per machine, the S3 objects (ARN templates, placeholders allowed) its actions on input-given locations may
+    #: touch: what its execution role is granted instead of `*` (a push's sources and its allowed destinations).
+    object_scopes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     entry: str | None = None
     ingress: str | None = None
     #: How to stand the workflow up locally when it needs more than a deploy (fakes of external systems, seed
@@ -161,8 +164,17 @@ class Workflow:
         return provided
 
     def check(self) -> None:
-        """Every placeholder a machine uses is provided by this spec."""
+        """Every placeholder a machine (or an object scope) uses is provided by this spec."""
         provided = self.provided_placeholders()
+        pseudo = {"AWS::Partition", "AWS::Region", "AWS::AccountId"}
+        for name, scopes in self.object_scopes.items():
+            self.machine(name)
+            missing = sorted(
+                {p for scope in scopes for p in PLACEHOLDER_IN_TEXT.findall(scope)} - set(provided) - pseudo
+            )
+            if missing:
+                raise SpecError(f"workflow {self.name!r}: object scopes of {name!r} use placeholders nothing in the "
+                                f"spec provides: {', '.join(missing)}")  # fmt: skip
         for machine in self.machines:
             missing = [p for p in machine.placeholders if p not in provided]
             if missing:

@@ -25,9 +25,9 @@ def _in_project_venv() -> None:
     try:
         import aws_cdk  # noqa: F401
     except ImportError:
-        venv = ROOT / ".venv" / "bin" / "python"
-        if venv.exists() and Path(sys.executable).resolve() != venv.resolve():
-            os.execv(str(venv), [str(venv), *sys.argv])
+        venv = ROOT / ".venv"
+        if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
+            os.execv(str(venv / "bin" / "python"), [str(venv / "bin" / "python"), *sys.argv])
         raise SystemExit(
             "aws-cdk-lib is not installed here: run `make install` at the project's root (it makes "
             ".venv), or install aslkit[cdk] into the Python that runs the CDK app"

@@ -5,9 +5,12 @@ or ARN) and its parameter values (overriding the workflow's defaults, and settin
 """
 
 from aslkit.cdk import Stage, WorkflowSettings
+from workflows.edp import ignore_regex
 
 WES = {"wes_base_url": "https://aps2.platform.illumina.com"}
 #: Crackling's AWS Batch queue and job definition for large genomes: the account's own, named per stage.
+#: Where data sharing may push: the stage's share bucket (a push to any other location is refused by IAM).
+SHARES = {"share_destination_objects": "arn:${AWS::Partition}:s3:::data-shares-${AWS::AccountId}/*"}
 BATCH = {
     "index_job_queue_arn": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-queue/crackling-index",
     "index_job_definition_arn": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:"
@@ -22,6 +25,7 @@ STAGES = {
         workflows={
             "sequencing": WorkflowSettings(parameters=WES),
             "crackling": WorkflowSettings(parameters=BATCH),
+            "sharing": WorkflowSettings(parameters=SHARES),
             # quicker flushes while developing
             "edp": WorkflowSettings(
                 parameters={"edp_landing_threshold_count": "5", "edp_landing_threshold_seconds": "60"}
@@ -42,10 +46,15 @@ STAGES = {
             # EDP watches the instrument bucket the account already has and announces on its existing bus
             "edp": WorkflowSettings(
                 adopt={"edp_landing": "instrument-landing", "edp_bus": "data-platform"},
-                parameters={"edp_landing_threshold_count": "100", "edp_landing_threshold_seconds": "900"},
+                parameters={
+                    "edp_landing_prefix_depth": "2",
+                    "edp_landing_ignore": ignore_regex(("raw/*", "scratch/*", "*.tmp")),
+                    "edp_landing_threshold_count": "100",
+                    "edp_landing_threshold_seconds": "900",
+                },
             ),
             # data sharing listens on OrcaBus's bus for FastqListRowsAdded/ReadSetsAdded
-            "sharing": WorkflowSettings(adopt={"sharing_bus": "OrcaBusMain"}),
+            "sharing": WorkflowSettings(adopt={"sharing_bus": "OrcaBusMain"}, parameters=SHARES),
         },
     ),
 }

@@ -14,6 +14,9 @@ Settled cases the original documentation leaves open (the README says the same):
 - keys arrive URL-encoded (S3 encodes event keys: `+` for a space, `%xx` otherwise) and are decoded first.
 - `ignore_prefixes` are globs matched against the whole decoded key; `*` matches across `/` (`raw/*` ignores
   everything under `raw/`).
+- per bucket, the prefix depth, the ignores (`ignore_regex(globs)`: the JSONata regex the recorder matches) and both
+  thresholds are deploy-time parameters (`<bucket>_prefix_depth`, `_ignore`, `_threshold_count`,
+  `_threshold_seconds`) with the defaults below: a stage sets its own (infra/stages.py).
 - deletes are recorded on the batch (`deletes`), once each like creates, never counted towards the threshold, and
   never flush.
 - a repeated S3 event (same bucket, key and `sequencer`) is counted once: a conditional write to `edp_seen`
@@ -26,8 +29,7 @@ Settled cases the original documentation leaves open (the README says the same):
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +56,7 @@ from aslkit.asl.errors import States
 from aslkit.asl.values import Jsonata, Placeholder
 from aslkit.events import EventBus, Rule, Schedule
 from aslkit.resources import Bucket, Function, Table, Topic, reads, writes
-from aslkit.spec import Workflow
+from aslkit.spec import SpecError, Workflow
 
 SOURCE = "com.quiltdata.edp"
 READY = "package-objects-ready"
@@ -75,17 +77,33 @@ class Monitored:
     threshold_seconds: int = 300
 
     def parameter(self, what: str) -> str:
-        return f"{self.bucket.name}_threshold_{what}"
+        """The deploy-time parameter of this bucket's `count` or `seconds` threshold, `depth` or `ignore` regex."""
+        return f"{self.bucket.name}_{what if what in ('prefix_depth', 'ignore') else 'threshold_' + what}"
 
-    def ignore_regex(self) -> str:
-        """The globs as one anchored JSONata regex: `*` any characters (across `/`), `?` one character."""
-        if not self.ignore_prefixes:
-            return ""
-        parts = []
-        for glob in self.ignore_prefixes:
-            escaped = re.sub(r"([\\^$.|+(){}\[\]/])", r"\\\1", glob)
-            parts.append(escaped.replace("*", ".*").replace("?", "."))
-        return f"/^({'|'.join(parts)})$/"
+    def defaults(self) -> dict[str, str]:
+        """Its parameters with the values this declaration gives them (a stage may set others)."""
+        return {
+            self.parameter("count"): str(self.threshold_count),
+            self.parameter("seconds"): str(self.threshold_seconds),
+            self.parameter("prefix_depth"): str(self.prefix_depth),
+            self.parameter("ignore"): ignore_regex(self.ignore_prefixes),
+        }
+
+
+def ignore_regex(globs: Iterable[str]) -> str:
+    """Globs as the one anchored JSONata regex the recorder matches a decoded key with: `*` any characters (across
+    `/`), `?` one character. No globs: a regex no key matches. A stage's `<bucket>_ignore` parameter is this.
+
+    It is deploy-time text filled into the definition's JSON, so it holds no backslash or quote: a special character
+    is a one-character class (`[.]`), and `/` needs no escape inside the group (JSONata ends a regex only at a `/`
+    outside brackets)."""
+    parts = []
+    for glob in globs:
+        bad = sorted(set(glob) & set('[]\\"'))
+        if bad:
+            raise SpecError(f"ignore glob {glob!r}: {' '.join(bad)} cannot be matched; use * and ? only")
+        parts.append("".join(f"[{c}]" if c in "^$.|+(){}" else c for c in glob).replace("*", ".*").replace("?", "."))
+    return f"/^({'|'.join(parts)})$/" if parts else "/^(?!)/"
 
 
 landing = Bucket("edp_landing", event_bridge=True)  # instrument and pipeline output, batched per prefix
@@ -125,13 +143,12 @@ def _config() -> Jsonata:
     entries, placeholders = [], []
     for m in MONITORED:
         name = m.bucket.name_ref
-        placeholders += [name.name, m.parameter("count"), m.parameter("seconds")]
-        regex = m.ignore_regex()
+        placeholders += [name.name, *(m.parameter(what) for what in ("count", "seconds", "prefix_depth", "ignore"))]
         entries.append(
-            f"'{name}': {{'depth': {m.prefix_depth}, "
+            f"'{name}': {{'depth': $number('{Placeholder(m.parameter('prefix_depth'))}'), "
             f"'count': $number('{Placeholder(m.parameter('count'))}'), "
             f"'quiet': $number('{Placeholder(m.parameter('seconds'))}'), "
-            f"'ignored': {f'$contains($key, {regex})' if regex else 'false'}}}"
+            f"'ignored': $contains($key, {Placeholder(m.parameter('ignore'))})}}"
         )
     expression = f"""(
   $d := $states.input.detail;
@@ -462,10 +479,7 @@ WORKFLOW = Workflow(
     schedules=[
         Schedule("edp_sweep", "rate(1 minute)", target=SWEEPER, description="flush batches that went quiet"),
     ],
-    parameters={
-        **{m.parameter("count"): str(m.threshold_count) for m in MONITORED},
-        **{m.parameter("seconds"): str(m.threshold_seconds) for m in MONITORED},
-    },
+    parameters={key: value for m in MONITORED for key, value in m.defaults().items()},
     entry="edp_recorder",
     local=local_environment,
 )

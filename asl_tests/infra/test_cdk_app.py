@@ -244,6 +244,8 @@ def test_prod_adopts_the_seeds_existing_table_bucket_and_buses_creates_none_and_
         "100",
         "900",
     )
+    assert substitutions["edp_landing_ignore"] == "/^(raw/.*|scratch/.*|.*[.]tmp)$/"
+    assert substitutions["edp_landing_prefix_depth"] == "2"
     builder = next(k for k, r in edp.items() if r["Properties"].get("FunctionName") == "prod-edp-package-builder")
     grants = json.dumps(_policy_in(prod_out, "edp", edp[builder]["Properties"]["Role"]["Fn::GetAtt"][0]))
     assert "arn:aws:s3:::instrument-landing/*" in grants, "the builder reads the adopted bucket's objects"
@@ -295,6 +297,8 @@ def test_no_template_names_a_local_account_and_every_wildcard_says_why(cdk_out: 
         assert "000000000000" not in path.read_text(), f"{path.name} names LocalStack's account"
     for policy in resources(cdk_out, "stateless", "AWS::IAM::Policy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        s3_anywhere = [s for s in statements if s["Resource"] == "*" and any(a.startswith("s3:") for a in _actions(s))]
+        assert s3_anywhere == [], "S3 object actions are scoped to buckets the definition or the stage names"
         if any(s["Resource"] == "*" for s in statements) and "StateMachine" in json.dumps(
             policy["Properties"]["Roles"]
         ):

@@ -324,3 +324,18 @@ def test_invalid_metadata_quarantines_the_package_and_notifies(harness, aws, edp
     assert messages, "an SNS notification was published"
     body = messages[0]["Body"]
     assert f"Package {name} (s3://{bucket}/{run}/) failed metadata validation" in body and "project:" in body
+
+
+def test_a_stage_sets_the_prefix_depth_and_ignores_of_a_bucket(harness, aws) -> None:
+    """The seed's per-deployment settings: this stage batches the landing bucket one level deep and ignores `*.tmp`
+    and everything under `staging/` (not the workflow's `raw/`, `scratch/`)."""
+    from workflows.edp import ignore_regex
+
+    stage = {**FAST, "edp_landing_prefix_depth": "1", "edp_landing_ignore": ignore_regex(("staging/*", "*.tmp"))}
+    deployment = harness.deploy("edp", prefix="edps_", parameters=stage)
+    bucket = deployment.buckets["edp_landing"]
+    shallow = record(harness, deployment, s3_event(bucket, "runs/R1/L001/a.fastq.gz"))
+    assert shallow["batch_id"] == f"{bucket}/runs/", "depth 1"
+    outcomes = [record(harness, deployment, s3_event(bucket, key))["action"]
+                for key in ("staging/x/y", "runs/R1/part.tmp", "raw/R1/x.bcl")]  # fmt: skip
+    assert outcomes == ["ignored", "ignored", "recorded"], "the stage's ignores replace the workflow's"

@@ -11,13 +11,13 @@ from pathlib import Path
 import jsonata
 import pytest
 
+from aslkit.errors import SpecError
 from tasks.edp.packager import metadata, package_name, readme, summarize, validate
 from workflows import edp
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "edp"
 NAMES = {"edp_landing_bucket_name": "landing", "edp_archive_bucket_name": "archive",
-         "edp_landing_threshold_count": "20", "edp_landing_threshold_seconds": "300",
-         "edp_archive_threshold_count": "50", "edp_archive_threshold_seconds": "600"}  # fmt: skip
+         **edp.WORKFLOW.local_parameters()}  # the workflow's defaults: depth, ignores, thresholds  # fmt: skip
 
 
 def route(bucket: str, key: str, kind: str = "Object Created") -> dict:
@@ -65,9 +65,11 @@ def test_event_id_is_bucket_key_and_sequencer() -> None:
 
 
 def test_ignore_globs_become_one_anchored_regex() -> None:
-    monitored = edp.Monitored(edp.landing, ignore_prefixes=("raw/*", "tmp?/*.part", "a.b/*"))
-    assert monitored.ignore_regex() == r"/^(raw\/.*|tmp.\/.*\.part|a\.b\/.*)$/"
-    assert edp.Monitored(edp.archive).ignore_regex() == ""
+    assert edp.ignore_regex(("raw/*", "tmp?/*.part", "a.b/*")) == "/^(raw/.*|tmp./.*[.]part|a[.]b/.*)$/"
+    assert edp.ignore_regex(()) == "/^(?!)/", "no globs: a regex no key matches"
+    assert edp.Monitored(edp.landing, ignore_prefixes=("raw/*",)).defaults()["edp_landing_ignore"] == "/^(raw/.*)$/"
+    with pytest.raises(SpecError, match="use \\* and \\? only"):
+        edp.ignore_regex(("runs/[ab]/*",))
 
 
 def test_package_names_and_added_files() -> None:

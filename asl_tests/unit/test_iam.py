@@ -107,7 +107,11 @@ def test_every_integration_kind() -> None:
     assert found[("sqs:SendMessage",)].resources == ("${q_queue_arn}",)
     assert found[("sns:Publish",)].resources == ("${t_topic_arn}",)
     assert found[("batch:SubmitJob",)].resources == ("${jd_arn}", "${jq_arn}")
-    assert found[("batch:DescribeJobs", "batch:TerminateJob")].reason == "Batch job ids are only known at run time"
+    assert (
+        found[("batch:DescribeJobs",)].resources == ("*",)
+        and "takes no resource" in found[("batch:DescribeJobs",)].reason
+    )
+    assert found[("batch:TerminateJob",)].resources == (f"arn:{P}:batch:{R}:{A}:job/*",)
     assert found[("ecs:RunTask",)].resources == ("${td_arn}",)
     assert found[("iam:PassRole",)].resources == ("*",) and found[("iam:PassRole",)].reason
     assert found[("s3:GetObject",)].resources == (f"arn:{P}:s3:::src/*",)
@@ -120,6 +124,18 @@ def test_every_integration_kind() -> None:
     assert ("states:StartExecution",) in found
     for statement in found.values():
         assert not any("*" in r for r in statement.resources) or statement.reason, f"{statement}: a wildcard, no reason"
+
+
+def test_a_push_to_input_given_locations_is_granted_its_object_scopes_only() -> None:
+    """The sharing push copies from its buckets to the destination a request gives: its role gets the workflow's
+    object scopes for it (its buckets, the stage's destinations), never `*`."""
+    from workflows.sharing import WORKFLOW as SHARING
+
+    s3 = [s for s in derived(SHARING, "sharing_push") if s.actions[0].startswith("s3:")]
+    scoped = {s.actions: s.resources for s in s3 if "object scopes" in s.reason}
+    assert set(scoped) == {("s3:AbortMultipartUpload",), ("s3:GetObject",), ("s3:PutObject",)}
+    assert all(r == tuple(sorted(SHARING.object_scopes["sharing_push"])) for r in scoped.values())
+    assert not [s for s in s3 if "*" in s.resources]
 
 
 def test_a_jsonata_arguments_expression_names_its_resources() -> None:

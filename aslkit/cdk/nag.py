@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions
 
@@ -19,16 +21,17 @@ RUNTIME_REASON = (
 )
 
 
-def derived_suppressions(derived: list[Statement]) -> list[NagPackSuppression]:
+def derived_suppressions(derived: list[Statement], parameters: Mapping[str, str]) -> list[NagPackSuppression]:
     """The IAM5 suppressions of an execution role, one per wildcard the derivation wrote, with its reason: `*` for
     tracing and log delivery (CDK's) and the statements the definition cannot scope, and a pattern per ARN template
-    that holds a `*` (the resource's placeholders match whatever the template renders them as)."""
+    that holds a `*`: a parameter in it is its stage's text, any other placeholder matches whatever it renders as."""
     anywhere = sorted({s.reason for s in derived if "*" in s.resources})
     found = [NagPackSuppression(id="AwsSolutions-IAM5", applies_to=["Resource::*"],
                                 reason="; ".join([TRACING_REASON, *anywhere]))]  # fmt: skip
     seen: set[str] = set()
     for statement in derived:
-        for resource in statement.resources:
+        for template in statement.resources:
+            resource = PLACEHOLDER_IN_TEXT.sub(lambda m: parameters.get(m.group(1), m.group(0)), template)
             if "*" in resource and resource != "*" and resource not in seen:
                 seen.add(resource)
                 found.append(
@@ -106,7 +109,8 @@ def apply_nag(stateful: StatefulStack, stateless: StatelessStack) -> None:
             apply_to_children=True,
         )
     for name, machine in stateless.machines.items():
-        NagSuppressions.add_resource_suppressions(machine.role, derived_suppressions(stateless.derived[name]),
+        suppressions = derived_suppressions(stateless.derived[name], stateless.parameter_texts)
+        NagSuppressions.add_resource_suppressions(machine.role, suppressions,
                                                   apply_to_children=True)  # fmt: skip
     for name, api in stateless.apis.items():
         NagSuppressions.add_resource_suppressions(

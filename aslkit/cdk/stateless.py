@@ -114,6 +114,8 @@ class StatelessStack(cdk.Stack):
                 if attribute in values:
                     self.store_values[placeholder] = values[attribute]
         self.parameters = stage_parameters(stage, workflow, self)
+        self.parameter_texts = {name: str(stage.settings(workflow.name).parameters.get(name, default))
+                                for name, default in workflow.parameters.items()}  # fmt: skip
         assets = root / "build" / "lambda"
         self.layer = lambda_.LayerVersion(
             self,

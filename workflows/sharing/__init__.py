@@ -42,6 +42,14 @@ WORKFLOW = Workflow(
         name: json.loads((SCHEMAS / f"{name}.schema.json").read_text())
         for name in ("ReadSetsAdded", "job", "package_request")
     },
+    # a push copies the package's files out of the workflow's buckets to the destinations the stage allows
+    object_scopes={
+        "sharing_push": (
+            f"arn:${{AWS::Partition}}:s3:::{data.name_ref}/*",
+            f"arn:${{AWS::Partition}}:s3:::{fastq.name_ref}/*",
+            "${share_destination_objects}",
+        )
+    },
     entry="sharing_controller",
     local=local_environment,
 )

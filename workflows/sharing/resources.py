@@ -7,6 +7,7 @@ import json
 from aslkit.asl import Retry
 from aslkit.events import EventBus
 from aslkit.resources import Bucket, Function, Secret, Table, reads, writes
+from aslkit.spec import Required
 
 #: The library metadata the LIMS sync writes (one item per instrument run and library; see tasks/sharing/libraries).
 libraries = Table("sharing_libraries", partition_key=("instrument_run_id", "S"), sort_key=("library_id", "S"))
@@ -74,7 +75,7 @@ LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
 JOBS_KEY = "auto_package_push_jobs/jobs.json"
 
-PARAMETERS = {
+PARAMETERS: dict[str, str | Required] = {
     "jobs_key": JOBS_KEY,
     "jobs_max_concurrency": "5",
     # A push waits for its package when packaging is still running (a push started by hand right after
@@ -86,4 +87,9 @@ PARAMETERS = {
     # takes at most 5 GiB.
     "multipart_copy_bytes": str(1024**3),
     "copy_part_bytes": str(256 * 1024**2),
+    # Where pushes may write, for the push machine's role: an S3 object ARN pattern the stage names.
+    "share_destination_objects": Required(
+        "the S3 objects pushes may write (an ARN pattern such as arn:aws:s3:::partner-shares/*)",
+        local="arn:aws:s3:::*/*",
+    ),
 }
