@@ -104,6 +104,9 @@ class Function(Resource):
     batch_size: int = 10
     #: What the function may do to the workflow's other resources (least privilege in AWS).
     access: Sequence[Access] = ()
+    #: The business counts its handler emits (Powertools Metrics, namespace `aslkit`, the workflow as service):
+    #: graphed on the workflow's dashboard.
+    metrics: Sequence[str] = ()
 
     kind = "function"
 

@@ -29,6 +29,20 @@ def machine_arn(machine: StateMachine | str) -> Placeholder:
     return Placeholder(names.machine_placeholder(name))
 
 
+#: The CloudWatch namespace of the workflows' business metrics (Powertools Metrics; the service is the workflow).
+METRICS_NAMESPACE = "aslkit"
+
+
+def powertools_environment(workflow: str, *, local: bool) -> dict[str, str]:
+    """What every function of a workflow runs with, for Powertools: its service (the workflow), log level, metrics
+    namespace; locally no X-Ray daemon listens, so tracing is off there (in AWS the function's X-Ray is active)."""
+    environment = {"POWERTOOLS_SERVICE_NAME": workflow, "POWERTOOLS_LOG_LEVEL": "INFO",
+                   "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE}  # fmt: skip
+    if local:
+        environment["POWERTOOLS_TRACE_DISABLED"] = "true"
+    return environment
+
+
 @dataclass(frozen=True)
 class Required:
     """A deploy-time parameter without a production default (an account's own Batch queue, a partner's URL): every

@@ -121,6 +121,7 @@ alerts = Topic("edp_alerts")  # quarantined packages
 packager = Function(
     "edp_package_builder",
     handler="tasks.edp.packager.handler",
+    metrics=("PackagesPushed", "PackagesQuarantined", "ObjectsPackaged"),
     timeout=300,
     memory=1024,
     environment={

@@ -53,6 +53,7 @@ failed_events = Queue("readset_failed_events", max_receive_count=None)
 builder = Function(
     "readset_item_builder",
     handler="tasks.readset.item.handler",
+    metrics=("ReadSetItemsBuilt",),
     timeout=10,
     description="Build a read set's metadata item from HealthOmics responses",
 )

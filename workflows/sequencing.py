@@ -88,6 +88,7 @@ state_env = {"TABLE_NAME": state_table.name_ref, "EVENT_BUS_NAME": bus.name_ref}
 event_manager = Function(
     "ens_event_manager",
     handler="tasks.sequencing.event_manager.handler",
+    metrics=("EnsMessagesHandled", "EnsMessagesRejected", "EnsMessagesRetried"),
     timeout=5,
     queue_trigger="ens_ingress",
     environment={**state_env, "DLQ_URL": ens_queue.dlq_url},

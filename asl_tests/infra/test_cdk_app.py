@@ -167,6 +167,10 @@ def test_functions_run_python_3_13_with_the_dependency_layer_and_partial_batches
         properties = named[name]["Properties"]
         assert properties["Runtime"] == "python3.13" and len(properties["Layers"]) == 1
         assert properties["TracingConfig"] == {"Mode": "Active"}
+        environment = properties["Environment"]["Variables"]
+        assert (
+            environment["POWERTOOLS_METRICS_NAMESPACE"] == "aslkit" and "POWERTOOLS_TRACE_DISABLED" not in environment
+        )
     mappings = resources(cdk_out, "stateless", "AWS::Lambda::EventSourceMapping")
     assert [m["Properties"]["FunctionResponseTypes"] for m in mappings.values()] == [["ReportBatchItemFailures"]]
 
@@ -324,6 +328,8 @@ def test_each_workflow_has_a_dashboard_of_its_rules_machines_functions_and_dead_
             assert f"rule {rule.name}" in body and "FailedInvocations" in body
         if workflow.functions:
             assert "Throttles" in body and "Errors" in body
+        for metric in (m for f in workflow.functions for m in f.metrics):
+            assert f'"{metric}"' in body.replace('\\"', '"'), f"{workflow.name}: the business count {metric}"
     alarms = resources(cdk_out, "stateless", "AWS::CloudWatch::Alarm")
     names = {a["Properties"]["AlarmName"]: a["Properties"]["AlarmDescription"] for a in alarms.values()}
     assert names["dev-readset-readset-status-failed"].startswith("workflow readset (stage dev): state machine "

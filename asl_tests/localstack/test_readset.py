@@ -386,3 +386,18 @@ def test_a_deployment_that_adopts_the_accounts_table_writes_there_and_teardown_l
     harness.forget_deployments()
     assert table in aws.dynamodb.list_tables()["TableNames"], "an adopted table is the account's: teardown keeps it"
     assert aws.dynamodb.get_item(TableName=table, Key={"set_arn": {"S": arn}}).get("Item")
+
+
+def test_the_item_builder_counts_items_as_a_powertools_metric_in_its_own_log(harness: Harness, readset, aws) -> None:
+    """What a function prints goes to its log, not to the caller (as on AWS): here the builder's Powertools metric
+    (CloudWatch's embedded metric format) of the workflow's service, in the business namespace."""
+    engine = getattr(harness.backend, "engine", None)
+    if engine is None:
+        pytest.skip("reads the in-process engine's function log")
+    assert send(harness, readset, event(new_id(aws), "ACTIVE")).succeeded
+    log = engine.lambdas.functions[readset.functions["readset_item_builder"]].log.lines
+    records = [json.loads(line) for line in log if line.startswith('{"_aws"')]
+    assert records, "the builder flushed its metrics"
+    emf = records[-1]["_aws"]["CloudWatchMetrics"][0]
+    assert emf["Namespace"] == "aslkit" and emf["Metrics"] == [{"Name": "ReadSetItemsBuilt", "Unit": "Count"}]
+    assert records[-1]["service"] == "readset" and records[-1]["ReadSetItemsBuilt"] == [1.0]

@@ -412,3 +412,37 @@ def test_catch_handler_can_be_a_chain() -> None:
     states = states_of(StateMachine("c", task))
     assert states["T"]["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Record failure"}]
     assert list(states) == ["T", "Record failure", "Failed"]
+
+
+def test_every_business_metric_a_spec_declares_is_one_its_handler_emits() -> None:
+    """The dashboard graphs `Function.metrics`: each must be a metric name its handler's module adds."""
+    import importlib
+    import inspect
+    from pathlib import Path
+
+    from aslkit.build import discover
+
+    declared = [(f, m) for w in discover(Path(__file__).resolve().parents[2]) for f in w.functions for m in f.metrics]
+    assert len(declared) >= 5
+    for function, metric in declared:
+        source = inspect.getsource(importlib.import_module(function.handler.rpartition(".")[0]))
+        assert f'name="{metric}"' in source or f'else "{metric}"' in source, (
+            f"{function.name} declares {metric}, which {function.handler} does not emit"
+        )
+
+
+def test_every_catalogue_handler_is_traced_with_powertools() -> None:
+    """X-Ray is active on every function in AWS: each handler is wrapped by Powertools' Tracer (`aslkit.spec.
+    powertools_environment` turns it off locally, where no X-Ray daemon listens)."""
+    import importlib
+    import inspect
+    from pathlib import Path
+
+    from aslkit.build import discover
+
+    functions = [f for w in discover(Path(__file__).resolve().parents[2]) for f in w.functions]
+    for function in functions:
+        module, _, name = function.handler.rpartition(".")
+        source = inspect.getsource(importlib.import_module(module))
+        decorators = source.split(f"\ndef {name}(", 1)[0].rsplit("\n\n", 1)[-1]
+        assert "@tracer.capture_lambda_handler" in decorators, f"{function.handler} is not traced"

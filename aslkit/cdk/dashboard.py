@@ -1,8 +1,9 @@
 """A CloudWatch dashboard per workflow, from its spec: what its operators look at first when something is wrong.
 
 Rows, top-down as the events flow: the rules that start it (invocations, failed invocations, triggered rules), its
-state machines (executions started, succeeded, failed, timed out; duration), its functions (errors, throttles), and
-every dead-letter queue's depth (what is waiting to be read again).
+state machines (executions started, succeeded, failed, timed out; duration), its functions (errors, throttles), the
+business counts its functions emit (`Function.metrics`), and every dead-letter queue's depth (what is waiting to be
+read again).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+
+from aslkit.spec import METRICS_NAMESPACE
 
 if TYPE_CHECKING:
     from aslkit.cdk.stateless import StatelessStack
@@ -56,6 +59,15 @@ def dashboard(stack: StatelessStack, workflow: Workflow) -> cloudwatch.Dashboard
                 width=12,
             ),
         )
+    counts = [(function.name, metric) for function in workflow.functions for metric in function.metrics]
+    if counts:
+        board.add_widgets(cloudwatch.GraphWidget(
+            title="business counts",
+            left=[cloudwatch.Metric(namespace=METRICS_NAMESPACE, metric_name=metric, statistic="Sum", period=PERIOD,
+                                    dimensions_map={"service": workflow.name}, label=f"{metric} ({name})")
+                  for name, metric in counts],
+            width=24,
+        ))  # fmt: skip
     queues = {name: queue for name, queue in stack.stores.items() if name.endswith("_dlq") or _is_failure_store(
         workflow, name)}  # fmt: skip
     if queues:

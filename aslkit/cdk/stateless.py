@@ -39,7 +39,7 @@ from aslkit.iam import names_for, statements
 from aslkit.package import build_function_dir, build_layer
 from aslkit.resources import Api, Bucket, Function, Queue
 from aslkit.runtime import express
-from aslkit.spec import Workflow, machine_arn
+from aslkit.spec import Workflow, machine_arn, powertools_environment
 
 RUNTIME = "python3.13"
 _JSONATA_NUMBER = re.compile(r'"(TimeoutSeconds|HeartbeatSeconds|MaxConcurrency|Seconds|ToleratedFailure\w*)": "\{%')
@@ -258,7 +258,7 @@ class StatelessStack(cdk.Stack):
             memory_size=function.memory,
             description=function.description or function.name,
             tracing=lambda_.Tracing.ACTIVE,
-            environment={"POWERTOOLS_SERVICE_NAME": workflow.name, "POWERTOOLS_LOG_LEVEL": "INFO", **environment},
+            environment={**powertools_environment(workflow.name, local=False), **environment},
             log_group=logs.LogGroup(
                 self,
                 f"{function.name}-logs",

@@ -95,7 +95,7 @@ class Engine:
     ) -> Engine:
         """An engine with a Workflow spec's functions, placeholders filled, and its committed machines registered."""
         from aslkit.project import Project
-        from aslkit.spec import machine_arn
+        from aslkit.spec import machine_arn, powertools_environment
 
         engine = cls(mocks=mocks, seed=seed)
         values = {**workflow.local_parameters(), **(parameters or {})}
@@ -105,7 +105,8 @@ class Engine:
         for name, value in values.items():
             engine.substitutions[name] = str(value)
         for function in workflow.functions:
-            environment = {key: engine._fill(str(value)) for key, value in function.environment.items()}
+            environment = powertools_environment(workflow.name, local=True)
+            environment.update({key: engine._fill(str(value)) for key, value in function.environment.items()})
             engine.add_function(Function(function.name, function.handler, environment, function.memory,
                                          function.timeout))  # fmt: skip
         folder = Project.load(root or Path.cwd()).statemachines_dir

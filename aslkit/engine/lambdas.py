@@ -1,8 +1,11 @@
 """Lambda functions called in process: the handler with a Lambda context and its environment, its result as JSON,
-its exception as AWS's error payload (`errorType` is what Retry and Catch match)."""
+its exception as AWS's error payload (`errorType` is what Retry and Catch match). As on AWS, a function's module is
+loaded with its environment set, and what it prints (logs, Powertools' metrics) goes to its own log, not to the
+caller's terminal: `Function.log`."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import decimal
 import importlib
@@ -32,6 +35,7 @@ class Function:
     environment: Mapping[str, str] = field(default_factory=dict)
     memory_mb: int = 128
     timeout_s: int = 3
+    log: FunctionLog = field(default_factory=lambda: FunctionLog())
 
     def callable(self) -> Handler:
         """The handler, in this function's own copy of its module: as on AWS, what a handler keeps between
@@ -48,6 +52,25 @@ class Function:
             self.handler = loaded
             return loaded
         return self.handler
+
+
+class FunctionLog:
+    """What a function printed, its last `keep` lines (a CloudWatch log group's stand-in): a text stream."""
+
+    def __init__(self, keep: int = 2000) -> None:
+        self.lines: collections.deque[str] = collections.deque(maxlen=keep)
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *complete, self._partial = (self._partial + text).split("\n")
+        self.lines.extend(complete)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _own_copy(name: str) -> ModuleType:
@@ -114,9 +137,9 @@ class Lambdas:
         function = self.find(name_or_arn)
         request_id = str(uuid.uuid4())
         event = json.loads(json.dumps(payload))
-        handler = function.callable()
         self.invocations[function.name] = self.invocations.get(function.name, 0) + 1
-        with _environment(function, self.region), faults.in_call():
+        with _environment(function, self.region), contextlib.redirect_stdout(function.log), faults.in_call():
+            handler = function.callable()  # its module's init runs as on AWS: with the function's environment
             try:
                 result = handler(event, LambdaContext(function, self.arn(function.name), request_id))
             except SystemExit as error:  # the runtime process exited: AWS names it Runtime.ExitError

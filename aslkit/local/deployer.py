@@ -29,7 +29,7 @@ from aslkit.local.clients import ACCOUNT, AwsClients
 from aslkit.package import build_zip
 from aslkit.resources import Api, Bucket, Function, Queue, Secret, Table, Topic
 from aslkit.runtime import express
-from aslkit.spec import EventBus, Workflow, machine_arn
+from aslkit.spec import EventBus, Workflow, machine_arn, powertools_environment
 
 CodeMode = Literal["hot-reload", "zip"]
 RUNTIME = "python3.13"
@@ -372,8 +372,7 @@ class LocalDeployer:
 
     def _environment(self, workflow: Workflow, function: Function, out: Deployment) -> dict[str, str]:
         return {
-            "POWERTOOLS_SERVICE_NAME": workflow.name,
-            "POWERTOOLS_LOG_LEVEL": "INFO",
+            **powertools_environment(workflow.name, local=True),
             **{key: self._resolve(value, out) for key, value in function.environment.items()},
         }
 

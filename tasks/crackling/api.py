@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.conditions import Key
 
@@ -22,6 +22,7 @@ from tasks.crackling.genome import ACCESSION
 from tasks.crackling.scan import InvalidSequence, clean
 
 logger = Logger()
+tracer = Tracer()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Content-Type",
         "Access-Control-Allow-Methods": "GET,POST,OPTIONS"}  # fmt: skip
@@ -107,6 +108,7 @@ def results(job_id: str) -> dict[str, Any]:
     return _answer(200, {**shown, "guides": guides})
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     method, resource = event.get("httpMethod", ""), event.get("resource", "")

@@ -16,7 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.crackling.index import OfftargetIndex
@@ -25,6 +26,8 @@ from tasks.crackling.ontarget import assess
 from tasks.crackling.scan import Candidate, candidates, clean
 
 logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "aslkit"))
 CSV_FIELDS = ("guide", "strand", "start", "end", "consensus", "chopchop_g20", "mm10db", "doench2014", "mit",
               "offtarget_sites", "efficient", "specific", "selected")  # fmt: skip
 
@@ -61,6 +64,7 @@ def _index(bucket: str, key: str, etag: str) -> OfftargetIndex:
     return OfftargetIndex.from_bytes(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def scan_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     s3, bucket, job = boto3.client("s3"), os.environ["DATA_BUCKET"], event["jobId"]
@@ -73,6 +77,8 @@ def scan_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
     return {"candidates": len(found), "batches": keys}
 
 
+@metrics.log_metrics
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def score_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     s3, bucket = boto3.client("s3"), os.environ["DATA_BUCKET"]
@@ -82,10 +88,14 @@ def score_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, An
     scored = [score(candidate, index) for candidate in batch]
     key = event["batchKey"].replace("/batches/", "/scored/")
     s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(scored).encode())
-    return {"scoredKey": key, "guides": len(scored), "efficient": sum(g["efficient"] for g in scored),
-            "selected": sum(g["selected"] for g in scored)}  # fmt: skip
+    result = {"scoredKey": key, "guides": len(scored), "efficient": sum(g["efficient"] for g in scored),
+              "selected": sum(g["selected"] for g in scored)}  # fmt: skip
+    metrics.add_metric(name="GuidesScored", unit=MetricUnit.Count, value=result["guides"])
+    metrics.add_metric(name="GuidesSelected", unit=MetricUnit.Count, value=result["selected"])
+    return result
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def store_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     s3, bucket, job = boto3.client("s3"), os.environ["DATA_BUCKET"], event["jobId"]

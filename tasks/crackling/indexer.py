@@ -13,12 +13,13 @@ import time
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.crackling.index import build_from_fasta_gz
 
 logger = Logger()
+tracer = Tracer()
 
 
 def index_genome(s3: Any, bucket: str, genome_key: str, index_key: str) -> dict[str, Any]:
@@ -30,6 +31,7 @@ def index_genome(s3: Any, bucket: str, genome_key: str, index_key: str) -> dict[
             "protospacers": len(index.signatures), "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = index_genome(boto3.client("s3"), os.environ["DATA_BUCKET"], event["genomeKey"], event["indexKey"])

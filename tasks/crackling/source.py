@@ -19,12 +19,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.crackling.genome import ACCESSION
 
 logger = Logger()
+tracer = Tracer()
 TIMEOUT = 60
 
 
@@ -110,6 +111,7 @@ def fetch_part(url: str, byte_range: str) -> bytes:
     return body
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def plan_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     url = resolve(os.environ["GENOME_SOURCE"], event["accession"])
@@ -118,6 +120,7 @@ def plan_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
     return planned
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def part_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jsonschema import Draft202012Validator
 
 logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "aslkit"))
 SCHEMA = Path(__file__).with_name("schemas") / "package_metadata.schema.json"
 METADATA_FILE = "metadata.json"
 IGNORE = "# Files quilt3 leaves out of the package when it is re-built from a folder\n.DS_Store\n*.tmp\n*.part\n"
@@ -147,6 +150,12 @@ def build_and_push(detail: dict[str, Any], registry: str, quarantine: str) -> di
     return result
 
 
+@metrics.log_metrics
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return build_and_push(event.get("detail", {}), os.environ["REGISTRY_BUCKET"], os.environ["QUARANTINE_BUCKET"])
+    result = build_and_push(event.get("detail", {}), os.environ["REGISTRY_BUCKET"], os.environ["QUARANTINE_BUCKET"])
+    metrics.add_metric(name="PackagesQuarantined" if result["errors"] else "PackagesPushed", unit=MetricUnit.Count,
+                       value=1)  # fmt: skip
+    metrics.add_metric(name="ObjectsPackaged", unit=MetricUnit.Count, value=result["objects"])
+    return result

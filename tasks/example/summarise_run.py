@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger(service="example")
+tracer = Tracer()
 
 KNOWN_TYPES = frozenset({"WGS", "WTS", "WES", "ctDNA"})
 
@@ -34,6 +35,7 @@ def summarise(run: dict[str, Any]) -> dict[str, Any]:
     return {"runId": run_id, "libraryCount": len(libraries), "byType": dict(sorted(counts.items()))}
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return summarise(event)

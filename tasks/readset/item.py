@@ -7,14 +7,18 @@ never written as null. The item is keyed by `set_arn` and has one status attribu
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import TypeSerializer
 
 logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "aslkit"))
 _serializer = TypeSerializer()
 FILE_SLOTS = (("Source1", "source1"), ("Source2", "source2"), ("Index", "index"))
 #: How long a deleted read set's tombstone is kept: it stops late, older events from bringing it back.
@@ -113,6 +117,8 @@ def _decimals(value: Any) -> Any:
     return value
 
 
+@metrics.log_metrics
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """{read_set, event_time, status, metadata?, tags?, store?} -> {item: <DynamoDB JSON>}"""
@@ -124,4 +130,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         tags=event.get("tags"),
         store=event.get("store"),
     )
+    metrics.add_metric(name="ReadSetItemsBuilt", unit=MetricUnit.Count, value=1)
     return {"item": to_dynamodb(item)}

@@ -1,9 +1,10 @@
 """ENS ingress: read ICA ENS messages from SQS, emit the platform's events, complete waiting WES launches.
 
-Per record: a message that cannot be read (or names an unknown status) goes to the DLQ with its reason and does not
-block the others; a `wes.runs` message whose launch is not recorded yet is reported as a batch item failure, so SQS
-delivers it again; duplicates (same bssh run id, dateModified and status; same WES event) have one effect; a run's
-first terminal outcome is the one it keeps (a late, contradicting one emits nothing and changes nothing).
+Per record (Powertools' batch processing, partial batch responses): a message that cannot be read (or names an
+unknown status) goes to the DLQ with its reason and does not block the others; a `wes.runs` message whose launch is
+not recorded yet is reported as a batch item failure, so SQS delivers it again; duplicates (same bssh run id,
+dateModified and status; same WES event) have one effect; a run's first terminal outcome is the one it keeps (a
+late, contradicting one emits nothing and changes nothing).
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import os
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
@@ -22,6 +26,8 @@ from tasks.sequencing.bus import put_event
 from tasks.sequencing.status import UnknownRunStatus
 
 logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "aslkit"))
 SOURCE = "sequencing.ens_event_manager"
 
 
@@ -160,21 +166,37 @@ def _outcome(outcome: ens.WesOutcome) -> dict[str, Any]:
 _effects: Effects | None = None
 
 
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def record_handler(record: SQSRecord) -> None:
+    """One message: rejected to the DLQ with its reason when it cannot be read, raised (SQS delivers it again) when
+    its launch is not recorded yet or AWS failed; only this record is retried, the batch goes on."""
     global _effects
     effects = _effects = _effects or Effects()
-    failures: list[dict[str, str]] = []
-    for record in event.get("Records", []):
-        try:
-            logger.info(process(record, effects), message_id=record.get("messageId"))
-        except (ens.MalformedEnsMessage, UnknownRunStatus, ens.ContractViolation) as error:
-            logger.warning("rejected to the DLQ", message_id=record.get("messageId"), reason=str(error))
-            effects.reject(record, error)
-        except LaunchNotRecorded as error:
-            logger.info("retry later", message_id=record.get("messageId"), reason=str(error))
-            failures.append({"itemIdentifier": record["messageId"]})
-        except Exception:  # a transient AWS error: only this record is retried, the batch goes on
-            logger.exception("failed; SQS will deliver it again", message_id=record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    message = record.raw_event
+    try:
+        logger.info(process(message, effects), message_id=record.message_id)
+        metrics.add_metric(name="EnsMessagesHandled", unit=MetricUnit.Count, value=1)
+    except (ens.MalformedEnsMessage, UnknownRunStatus, ens.ContractViolation) as error:
+        logger.warning("rejected to the DLQ", message_id=record.message_id, reason=str(error))
+        effects.reject(message, error)
+        metrics.add_metric(name="EnsMessagesRejected", unit=MetricUnit.Count, value=1)
+    except LaunchNotRecorded as error:
+        logger.info("retry later", message_id=record.message_id, reason=str(error))
+        metrics.add_metric(name="EnsMessagesRetried", unit=MetricUnit.Count, value=1)
+        raise
+    except Exception:
+        logger.exception("failed; SQS will deliver it again", message_id=record.message_id)
+        raise
+
+
+#: Powertools' partial batch responses: the failed records' ids, the batch never failed as a whole.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if not event.get("Records"):
+        return {"batchItemFailures": []}
+    return dict(process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                         context=context))  # fmt: skip

@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.sequencing import ens
 from tasks.sequencing.bus import put_event
 
 logger = Logger()
+tracer = Tracer()
 SOURCE = "sequencing.wes_launcher"
 
 
@@ -96,6 +97,7 @@ class Clients:
 _clients: Clients | None = None
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _clients

@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.sharing.contracts import errors
@@ -16,6 +16,7 @@ from tasks.sharing.ids import execution_name
 from tasks.sharing.libraries import libraries_of_run, select
 
 logger = Logger()
+tracer = Tracer()
 
 
 def plan(job: Any, instrument_run_id: str, libraries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -61,6 +62,7 @@ def _dynamodb() -> Any:
     return boto3.client("dynamodb")
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     run = event["instrumentRunId"]

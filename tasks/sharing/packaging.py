@@ -15,13 +15,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.sharing.libraries import libraries_of_run, select
 from tasks.sharing.report import render_report
 
 logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "aslkit"))
 FASTQ_SUFFIXES = (".fastq.gz", ".fq.gz", ".fastq", ".fq", ".fastq.ora")
 CHECKSUMS = ("ChecksumSHA256", "ChecksumSHA1", "ChecksumCRC64NVME", "ChecksumCRC32C", "ChecksumCRC32")
 
@@ -165,12 +168,18 @@ def write_report(event: dict[str, Any], *, s3: Any, bucket: str) -> dict[str, An
     return {"reportKey": key}
 
 
+@metrics.log_metrics
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def collect_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return collect(event, s3=boto3.client("s3"), dynamodb=boto3.client("dynamodb"),
-                   table=os.environ["LIBRARY_TABLE"], bucket=os.environ["SHARING_BUCKET"])  # fmt: skip
+    result = collect(event, s3=boto3.client("s3"), dynamodb=boto3.client("dynamodb"),
+                     table=os.environ["LIBRARY_TABLE"], bucket=os.environ["SHARING_BUCKET"])  # fmt: skip
+    metrics.add_metric(name="FilesPackaged", unit=MetricUnit.Count, value=result["files"])
+    metrics.add_metric(name="BytesPackaged", unit=MetricUnit.Bytes, value=result["bytes"])
+    return result
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def report_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return write_report(event, s3=boto3.client("s3"), bucket=os.environ["SHARING_BUCKET"])

@@ -14,13 +14,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from tasks.sharing.report import human_bytes
 
 logger = Logger()
+tracer = Tracer()
 FILE_URL_SECONDS = 7 * 24 * 3600
 SCRIPT_URL_SECONDS = 24 * 3600
 
@@ -88,6 +89,7 @@ def presign(event: dict[str, Any], *, s3: Any, signing: Any, bucket: str, now: d
     }
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = presign(event, s3=boto3.client("s3"), signing=signer(os.environ["PRESIGN_SECRET_ID"]),

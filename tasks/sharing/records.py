@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.sharing.contracts import errors
 from tasks.sharing.ids import ULID_PATTERN, id_for_execution
 
 logger = Logger()
+tracer = Tracer()
 
 
 class InvalidPackageRequest(ValueError):
@@ -88,6 +89,7 @@ def register(dynamodb: Any, table: str, kind: str, event: dict[str, Any]) -> dic
     return record
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     kind = event.get("kind")

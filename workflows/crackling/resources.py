@@ -73,6 +73,7 @@ scanner = Function(
 scorer = Function(
     "crackling_scorer",
     handler="tasks.crackling.guides.score_handler",
+    metrics=("GuidesScored", "GuidesSelected"),
     timeout=300,
     memory=2048,
     environment=common,

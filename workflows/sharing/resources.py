@@ -46,6 +46,7 @@ registrar = Function(
 collector = Function(
     "sharing_collector",
     handler="tasks.sharing.packaging.collect_handler",
+    metrics=("FilesPackaged", "BytesPackaged"),
     timeout=900,
     memory=1024,
     environment={"LIBRARY_TABLE": libraries.name_ref, "SHARING_BUCKET": data.name_ref},
