@@ -132,6 +132,7 @@ packager = Function(
         "XDG_DATA_HOME": "/tmp/quilt",
         "XDG_CACHE_HOME": "/tmp/quilt",
         "QUILT_DISABLE_USAGE_METRICS": "true",
+        "QUILT_URL": Placeholder("quilt_catalog_url"),
     },
     access=[*(reads(m.bucket) for m in MONITORED), writes(registry), writes(quarantine)],
     description="Build a Quilt package of a flushed prefix and push it to the registry (or to quarantine)",
@@ -403,6 +404,7 @@ def packager_machine() -> StateMachine:
             "'Package ' & $states.input.package & ' (s3://' & $states.input.source.bucket & '/'"
             " & $states.input.source.prefix & ') failed metadata validation and was pushed to s3://'"
             " & $states.input.registry & ' instead of the registry. Errors: ' & $join($states.input.errors, '; ')"
+            " & ($states.input.catalog_url ? '. In the catalog: ' & $states.input.catalog_url : '')"
         ),
         output=jsonata("$states.input"),
     )
@@ -480,7 +482,11 @@ WORKFLOW = Workflow(
     schedules=[
         Schedule("edp_sweep", "rate(1 minute)", target=SWEEPER, description="flush batches that went quiet"),
     ],
-    parameters={key: value for m in MONITORED for key, value in m.defaults().items()},
+    parameters={
+        **{key: value for m in MONITORED for key, value in m.defaults().items()},
+        # the Quilt catalog the alerts link to (the original's QUILT_URL, https://catalog.example.org); none: no link
+        "quilt_catalog_url": "",
+    },
     entry="edp_recorder",
     local=local_environment,
 )

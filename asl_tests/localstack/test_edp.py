@@ -298,7 +298,10 @@ def test_burst_of_500_events_over_25_prefixes_flushes_exactly_25_batches(harness
         collector.close()
 
 
-def test_invalid_metadata_quarantines_the_package_and_notifies(harness, aws, edp) -> None:
+def test_invalid_metadata_quarantines_the_package_and_notifies(harness, aws) -> None:
+    """The package goes to quarantine with the errors first in its README; the alert names them and links the
+    package's page in the Quilt catalog the deployment names (the original's QUILT_URL)."""
+    edp = harness.deploy("edp", prefix="edpq_", parameters={**FAST, "quilt_catalog_url": "https://quilt.example.org/"})
     topic = edp.topics["edp_alerts"]
     inbox = aws.sqs.create_queue(QueueName=f"edp_alerts_{uuid.uuid4().hex[:8]}")["QueueUrl"]
     inbox_arn = aws.sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -324,6 +327,10 @@ def test_invalid_metadata_quarantines_the_package_and_notifies(harness, aws, edp
     assert messages, "an SNS notification was published"
     body = messages[0]["Body"]
     assert f"Package {name} (s3://{bucket}/{run}/) failed metadata validation" in body and "project:" in body
+    quarantine = edp.buckets["edp_quarantine"]
+    assert body.endswith(f". In the catalog: https://quilt.example.org/b/{quarantine}/packages/{name}")
+    readme = aws.s3.get_object(Bucket=quarantine, Key=f"{name}/README.md")["Body"].read().decode()
+    assert "## Quarantined: its metadata failed validation\n\n- project: 'not a project id' does not match" in readme
 
 
 def test_a_stage_sets_the_prefix_depth_and_ignores_of_a_bucket(harness, aws) -> None:

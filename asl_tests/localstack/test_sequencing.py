@@ -17,8 +17,8 @@ from aslkit.local.run import send_records
 from aslkit.runtime.results import ExecutionResult
 from aslkit.testing.backend import ExecutionBackend
 from tasks.sequencing import ens
-from tasks.sequencing.fake_wes import FakeWes
 from workflows.sequencing import WORKFLOW, ica_key
+from workflows.sequencing.fake_wes import FakeWes
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sequencing"
 FAST = {

@@ -18,8 +18,8 @@ from aslkit.local.deployer import Deployment
 from aslkit.local.run import send_records
 from aslkit.testing.harness import Harness
 from aslkit.testing.simulation import CallVariant, Run, assert_caught, every_execution_ends, exactly_once, simulate
-from tasks.sequencing.fake_wes import FakeWes
 from workflows.sequencing import WORKFLOW, ica_key
+from workflows.sequencing.fake_wes import FakeWes
 
 pytestmark = pytest.mark.simulation
 

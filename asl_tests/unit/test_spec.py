@@ -53,3 +53,19 @@ def test_dynamodb_set_aliases_every_attribute_and_refuses_clashing_values() -> N
     assert arguments["ConditionExpression"] == "#status = :was AND #owner = :me"
     with pytest.raises(ValueError, match=":status clash"):
         dynamodb_set("Bad", table="t", key={}, values={"status": {"S": "A"}}, condition_values={":status": {"S": "B"}})
+
+
+def test_no_lambda_package_of_the_catalogue_holds_a_local_stand_in() -> None:
+    """The stand-ins of external systems (the fake ICA WES, the genome source) live beside their workflow, in
+    `workflows/`, and never ship in a function's code."""
+    from pathlib import Path
+
+    from aslkit.build import discover
+    from aslkit.package import function_sources
+
+    root = Path(__file__).resolve().parents[2]
+    for workflow in discover(root):
+        for function in workflow.functions:
+            shipped = [p.relative_to(root).as_posix() for p in function_sources(root, function)]
+            assert all(p.startswith("tasks/") for p in shipped), shipped
+            assert not [p for p in shipped if "fake" in p or p.endswith("local.py")], (function.name, shipped)

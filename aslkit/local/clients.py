@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.config import Config
@@ -53,6 +55,20 @@ class AwsClients:
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT}:{resource}"
+
+    def finished(self, execution_arn: str, timeout: float = 300.0) -> str:
+        """Wait for an execution to end (what a stand-in's setup needs, such as a sample package); its status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = str(self.stepfunctions.describe_execution(executionArn=execution_arn)["status"])
+            if status != "RUNNING" or time.monotonic() > deadline:
+                return status
+            time.sleep(0.2)
+
+    def later(self, seconds: float, action: Callable[[], None]) -> None:
+        """Run `action` after `seconds` (a fake external system's own timing): real time here, on a thread; the
+        in-process tier's clients run it in the engine's virtual time."""
+        threading.Timer(seconds, action).start()
 
     def seed_standin(self, service: str, document: Mapping[str, Any]) -> dict[str, Any]:
         """Give the stand-in of a service LocalStack lacks (`aslkit.standins`, served by aslkit's plugin) its data."""

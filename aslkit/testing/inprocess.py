@@ -52,6 +52,20 @@ class MotoClients(AwsClients):
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{ACCOUNT}:{resource}"
 
+    def finished(self, execution_arn: str, timeout: float = 300.0) -> str:
+        """The execution run to its end in the wired engine's virtual time; its status."""
+        engine = active()
+        if engine is None:
+            raise RuntimeError("no engine is wired: wait after the in-process backend has started")
+        return engine.wait(execution_arn).status
+
+    def later(self, seconds: float, action: Callable[[], None]) -> None:
+        """After `seconds` of the wired engine's virtual time (see `InProcessBackend.later`)."""
+        engine = active()
+        if engine is None:
+            raise RuntimeError("no engine is wired: schedule after the in-process backend has started")
+        engine.scheduler.at(engine.now + seconds, action)
+
     def seed_standin(self, service: str, document: Mapping[str, Any]) -> dict[str, Any]:
         """The wired engine's stand-in of the service (`aslkit.standins`) gets the data."""
         engine = active()

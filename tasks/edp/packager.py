@@ -44,12 +44,24 @@ def package_name(prefix: str) -> str:
     return f"edp/{safe[0]}" if len(safe) == 1 else f"{safe[0]}/{'_'.join(safe[1:])}"
 
 
-def readme(name: str, bucket: str, prefix: str, keys: list[str]) -> str:
+def readme(name: str, bucket: str, prefix: str, keys: list[str], errors: list[str] | None = None) -> str:
+    """The package's README.md: where it came from and what it holds; for a quarantined package, first, why."""
     listing = "\n".join(f"- `{key}`" for key in keys[:50]) + (f"\n- … {len(keys) - 50} more" if len(keys) > 50 else "")
+    why = ""
+    if errors:
+        fix = f"Fix `{METADATA_FILE}` under the prefix and upload again: the next flush packages it anew."
+        why = (
+            "## Quarantined: its metadata failed validation\n\n" + "".join(f"- {e}\n" for e in errors) + f"\n{fix}\n\n"
+        )
     return (
         f"# {name}\n\nPackaged by event-driven packaging from `s3://{bucket}/{prefix}` ({len(keys)} objects).\n\n"
-        f"{listing}\n"
+        f"{why}{listing}\n"
     )
+
+
+def catalog_url(catalog: str, registry: str, name: str) -> str | None:
+    """The package's page in a Quilt catalog (the original's QUILT_URL), when the deployment names one."""
+    return f"{catalog.rstrip('/')}/b/{registry}/packages/{name}" if catalog else None
 
 
 def summarize(keys: list[str]) -> list[str]:
@@ -122,7 +134,7 @@ def build_and_push(detail: dict[str, Any], registry: str, quarantine: str) -> di
     added = []
     with tempfile.TemporaryDirectory(prefix="edp-") as scratch:
         generated = {
-            "README.md": readme(name, bucket, prefix, keys),
+            "README.md": readme(name, bucket, prefix, keys, errors),
             "quilt_summarize.json": json.dumps(summarize(keys), indent=2),
             ".quiltignore": IGNORE,
         }
@@ -145,6 +157,7 @@ def build_and_push(detail: dict[str, Any], registry: str, quarantine: str) -> di
         "added": added,
         "errors": errors,
         "source": {"bucket": bucket, "prefix": prefix},
+        "catalog_url": catalog_url(os.environ.get("QUILT_URL", ""), target, name),
     }
     logger.info("package built", extra=result)
     return result

@@ -14,6 +14,7 @@ from typing import Any
 from .resources import JOBS_KEY
 
 SEED = Path(__file__).resolve().parents[2] / "samples" / "sharing" / "seed"
+STATEMACHINES = Path(__file__).resolve().parents[2] / "statemachines"
 
 
 def fastq(library_id: str, read: int, reads: int = 50) -> bytes:
@@ -65,4 +66,22 @@ def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> 
     for library in json.loads((SEED / "libraries.json").read_text()):
         seed_library(clients, deployment, library)
     put_jobs(clients, deployment, json.loads((SEED / "jobs.json").read_text()))
+    sample_package(clients, deployment)
     yield deployment
+
+
+def sample_package(clients: Any, deployment: Any) -> None:
+    """The package the console samples of push and presign name (`statemachines/sharing_push.input.json`), built by
+    the packaging machine from its own sample input, and the destination bucket the push sample names: on a fresh
+    local deployment, every committed sample runs as-is."""
+    push = json.loads((STATEMACHINES / "sharing_push.input.json").read_text())
+    ensure_bucket(clients, push["shareDestination"].removeprefix("s3://").split("/", 1)[0])
+    try:
+        arn = clients.stepfunctions.start_execution(
+            stateMachineArn=deployment.machine_arn("sharing_packaging"), name=push["packageId"],
+            input=(STATEMACHINES / "sharing_packaging.input.json").read_text())["executionArn"]  # fmt: skip
+    except clients.stepfunctions.exceptions.ExecutionAlreadyExists:
+        return  # built by an earlier stand-up of this deployment
+    status = clients.finished(arn)
+    if status != "SUCCEEDED":
+        raise RuntimeError(f"the sample package {push['packageId']} did not build ({status}): see {arn}")

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tasks.sequencing import ens, wes_launcher
-from tasks.sequencing.fake_wes import FakeWes
+from workflows.sequencing.fake_wes import FakeWes
 
 WORKFLOWS = {"dragen_wgs_qc": {"id": "wfl.qc", "version": "4.2.4"}}
 REQUEST = {

@@ -53,7 +53,8 @@ from aslkit.resources import (
     writes,
 )
 from aslkit.spec import Workflow, machine_arn
-from tasks.sequencing.fake_wes import FakeWes
+
+from .fake_wes import FakeWes
 
 # -- resources ----------------------------------------------------------------------------------------------------
 ens_queue = Queue("ens_ingress", visibility_timeout=10, max_receive_count=5)
@@ -333,7 +334,7 @@ STARTER = StateMachine(
 )
 
 # -- local stand-ins (demo, `aslkit run`) -------------------------------------------------------------------------
-SEED = Path(__file__).resolve().parents[1] / "samples" / "sequencing" / "seed"
+SEED = Path(__file__).resolve().parents[2] / "samples" / "sequencing" / "seed"
 
 
 def _local_outcome(run_name: str) -> str:
@@ -344,7 +345,8 @@ def _local_outcome(run_name: str) -> str:
 @contextmanager
 def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> Iterator[Any]:
     """A fake ICA WES on loopback, the seeded run data (sample sheets in the runs bucket) and library metadata."""
-    with FakeWes(clients.sqs, "", delay=0.3, api_key=ica_key.local_value, outcome=_local_outcome) as wes:
+    with FakeWes(clients.sqs, "", delay=0.3, api_key=ica_key.local_value, outcome=_local_outcome,
+                 later=clients.later) as wes:  # fmt: skip
         deployment = deploy({"wes_base_url": wes.url, "wes_timeout_seconds": "300", "wes_heartbeat_seconds": "120"})
         wes.queue_url = deployment.queues["ens_ingress"]
         runs = SEED / "runs"
@@ -386,7 +388,7 @@ WORKFLOW = Workflow(
     parameters=PARAMETERS,
     contracts={
         name: json.loads(
-            (Path(__file__).resolve().parents[1] / "tasks/sequencing/schemas" / f"{name}.schema.json").read_text()
+            (Path(__file__).resolve().parents[2] / "tasks/sequencing/schemas" / f"{name}.schema.json").read_text()
         )
         for name in ("SequenceRunStateChange", "WorkflowRunStateChange", "WesLaunchRequest", "WorkflowRequest")
     },
