@@ -117,10 +117,12 @@ class StatelessStack(cdk.Stack):
         self.parameter_texts = {name: str(stage.settings(workflow.name).parameters.get(name, default))
                                 for name, default in workflow.parameters.items()}  # fmt: skip
         assets = root / "build" / "lambda"
+        layer = build_layer(root, assets)
         self.layer = lambda_.LayerVersion(
             self,
             "TaskDependencies",
-            code=lambda_.Code.from_asset(str(build_layer(root, assets))),
+            # its folder is named by the hash of what it was built from: CDK need not fingerprint 170 MB per stack
+            code=lambda_.Code.from_asset(str(layer), asset_hash=layer.name, asset_hash_type=cdk.AssetHashType.CUSTOM),
             compatible_runtimes=[lambda_.Runtime(RUNTIME, lambda_.RuntimeFamily.PYTHON)],
             description="Dependencies of the task Lambdas (tasks/requirements.txt), Lambda-platform wheels",
         )
