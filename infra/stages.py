@@ -23,7 +23,7 @@ STAGES = {
         retain_data=False,
         log_retention_days=14,
         workflows={
-            "sequencing": WorkflowSettings(parameters=WES),
+            "sequencing": WorkflowSettings(parameters={**WES, "wes_output_root": "gds://development/analysis_data"}),
             "crackling": WorkflowSettings(parameters=BATCH),
             "sharing": WorkflowSettings(parameters=SHARES),
             # quicker flushes while developing
@@ -38,7 +38,7 @@ STAGES = {
         log_retention_days=365,
         alarm_email="platform-alerts@example.org",
         workflows={
-            "sequencing": WorkflowSettings(parameters=WES),
+            "sequencing": WorkflowSettings(parameters={**WES, "wes_output_root": "gds://production/analysis_data"}),
             "crackling": WorkflowSettings(parameters=BATCH),
             # the HealthOmics metadata sync writes into the table the account already has (the original's
             # dynamoTableName, whose default is healthomics_set_metadata)

@@ -29,8 +29,11 @@ class WesLaunchFailed(RuntimeError):
     """ICA WES refused or failed the launch; the message has the HTTP status and body."""
 
 
-def launch_request(request: dict[str, Any], workflows: dict[str, dict[str, str]]) -> tuple[str, dict[str, Any]]:
-    """(URL path, JSON body) of the ICA v1 launch call `POST /v1/workflows/{id}/versions/{version}:launch`."""
+def launch_request(
+    request: dict[str, Any], workflows: dict[str, dict[str, str]], output_root: str = "gds://development"
+) -> tuple[str, dict[str, Any]]:
+    """(URL path, JSON body) of the ICA v1 launch call `POST /v1/workflows/{id}/versions/{version}:launch`; the run
+    writes under `<output_root>/<workflow run name>` (the stage's GDS folder)."""
     ens.check("WorkflowRequest", request)
     try:
         workflow = workflows[request["workflow_type"]]
@@ -40,7 +43,7 @@ def launch_request(request: dict[str, Any], workflows: dict[str, dict[str, str]]
     body = {
         "name": request["workflow_run_name"],
         "input": request["workflow_input"],
-        "engineParameters": {"outputDirectory": f"gds://development/{request['workflow_run_name']}"},
+        "engineParameters": {"outputDirectory": f"{output_root.rstrip('/')}/{request['workflow_run_name']}"},
     }
     return path, body
 
@@ -68,6 +71,7 @@ class Clients:
         self.bus = os.environ["EVENT_BUS_NAME"]
         self.workflows: dict[str, dict[str, str]] = json.loads(os.environ["WES_WORKFLOWS"])
         self.base_url = os.environ["WES_BASE_URL"].rstrip("/")
+        self.output_root = os.environ["WES_OUTPUT_ROOT"]
         self._api_key: str | None = None
 
     def api_key(self) -> str:
@@ -102,7 +106,7 @@ _clients: Clients | None = None
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _clients
     clients = _clients = _clients or Clients()
-    path, body = launch_request(event, clients.workflows)
+    path, body = launch_request(event, clients.workflows, clients.output_root)
     name = event["workflow_run_name"]
     key = {"pk": f"WFR#{name}", "sk": "LAUNCH"}
     previous = clients.table.get_item(Key=key).get("Item")

@@ -52,7 +52,7 @@ from aslkit.resources import (
     reads,
     writes,
 )
-from aslkit.spec import Workflow, machine_arn
+from aslkit.spec import Required, Workflow, machine_arn
 
 from .fake_wes import FakeWes
 
@@ -69,7 +69,7 @@ ica_key = Secret(
     "and puts it here (aws secretsmanager put-secret-value); no rotation Lambda can create ICA keys",
 )
 
-PARAMETERS = {
+PARAMETERS: dict[str, str | Required] = {
     "wes_base_url": "https://aps2.platform.illumina.com",
     "wes_workflows": json.dumps(
         {
@@ -78,6 +78,11 @@ PARAMETERS = {
             "dragen_wgs_somatic": {"id": "wfl.dragenwgssomatic", "version": "4.2.4"},
         },
         sort_keys=True,
+    ),
+    # the GDS folder the stage's WES runs write under (<root>/<workflow run name>): each stage names its own
+    "wes_output_root": Required(
+        "the ICA GDS folder WES runs write their outputs under (gds://volume/path)",
+        local="gds://development/analysis_data",
     ),
     "wes_timeout_seconds": "172800",  # 48 h for a WES run to end
     "wes_heartbeat_seconds": "43200",  # 12 h without any ENS event for it
@@ -105,6 +110,7 @@ launcher = Function(
         "ICA_SECRET_ID": ica_key.arn,
         "WES_BASE_URL": Placeholder("wes_base_url"),
         "WES_WORKFLOWS": Placeholder("wes_workflows"),
+        "WES_OUTPUT_ROOT": Placeholder("wes_output_root"),
     },
     description="Record the task token and launch an ICA v1 WES workflow",
     access=[writes(state_table), publishes_to(bus), completes_tasks(), reads(ica_key)],

@@ -102,6 +102,7 @@ class FakeWes:
             "workflow_id": workflow_id,
             "version": version,
             "input": body.get("input"),
+            "output_directory": (body.get("engineParameters") or {}).get("outputDirectory"),
         }
         with self._lock:
             self.launches.append(launch)
@@ -121,7 +122,9 @@ class FakeWes:
             self.later(self.delay, lambda: self._end(launch, endings[1:]))
 
     def outputs(self, launch: dict[str, Any]) -> dict[str, Any]:
-        return {"outputDirectory": f"gds://development/{launch['name']}", "workflow_id": launch["workflow_id"]}
+        """Where the run wrote (the launch's engineParameters.outputDirectory, as ICA does)."""
+        directory = launch.get("output_directory") or f"gds://development/{launch['name']}"
+        return {"outputDirectory": directory, "workflow_id": launch["workflow_id"]}
 
     def post(self, name: str, run_id: str, status: str, *, output: Any = None) -> None:
         """Send one ENS wes.runs message (`status`: Started, Succeeded, Failed, Aborted) to the queue."""

@@ -35,8 +35,11 @@ def clients_for(url: str, key: str) -> wes_launcher.Clients:
 
 
 def test_launch_request_is_the_ica_v1_call() -> None:
-    path, body = wes_launcher.launch_request(REQUEST, WORKFLOWS)
+    path, body = wes_launcher.launch_request(REQUEST, WORKFLOWS, "gds://production/analysis_data/")
     assert path == "/v1/workflows/wfl.qc/versions/4.2.4:launch"
+    assert (
+        body["engineParameters"]["outputDirectory"] == f"gds://production/analysis_data/{REQUEST['workflow_run_name']}"
+    )
     assert body["name"] == REQUEST["workflow_run_name"] and body["input"] == {"library_id": "L1"}
     detail = wes_launcher.launch_event(REQUEST, WORKFLOWS, body)
     ens.check("WesLaunchRequest", detail)
