@@ -2,7 +2,7 @@
 
 The CDK renderer, the IAM derivation, the local deployer (LocalStack and the engine) and the operator CLIs all
 ask this module; none of them builds a name by hand or finds a deployment by taking a name apart (they read the
-`aslkit:*` tags, `TAGS`).
+`aslkit:*` tags, `TAG_WORKFLOW`, `TAG_RESOURCE`, `TAG_STAGE`).
 
 - Placeholders: how a definition refers to a resource (`${metadata_table_table_name}`, `${x_state_machine_arn}`).
 - Physical names: a spec name (`readset_status`) under the deployment's prefix. A stage of the CDK app writes

@@ -352,6 +352,10 @@ def test_a_stage_missing_a_required_parameter_or_naming_a_local_account_fails_wi
         render(cdk.App(), Stage("qa", workflows={"crackling": WorkflowSettings(parameters=local)}), [crackling], ROOT,
                nag=False)  # fmt: skip
     readset = next(w for w in WORKFLOWS if w.name == "readset")
+    local_table = {"readset_metadata": "arn:aws:dynamodb:us-east-1:000000000000:table/t"}
+    with pytest.raises(StageError, match=r"adopted 'readset_metadata' .* in the local account 000000000000"):
+        render(cdk.App(), Stage("qa", workflows={"readset": WorkflowSettings(adopt=local_table)}), [readset], ROOT,
+               nag=False)  # fmt: skip
     with pytest.raises(SpecError, match="cannot adopt 'readset_item_builder': its function"):
         render(cdk.App(), Stage("qa", workflows={"readset": WorkflowSettings(adopt={"readset_item_builder": "x"})}),
                [readset], ROOT, nag=False)  # fmt: skip

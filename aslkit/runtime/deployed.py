@@ -1,4 +1,4 @@
-"""Find what a deployment made, through the `aslkit:*` tags every deployer puts on it (`aslkit.names.TAGS`): the
+"""Find what a deployment made, through the `aslkit:*` tags every deployer puts on it (`aslkit.names.TAG_*`): the
 operator CLIs (`aslkit readset ...`, `aslkit sharing ...`) use this, never the shape of a physical name.
 
 The same lookup serves LocalStack, the engine and a stage of the CDK app in AWS: `aslkit:workflow` names the
