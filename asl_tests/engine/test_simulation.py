@@ -204,3 +204,16 @@ def test_assert_caught_proves_a_variant_is_caught_and_says_when_it_is_not(
     with pytest.raises(AssertionError, match="no invariant broke: the simulation does not catch this bug"):
         assert_caught(harness, increments(harness, counter, 3), harmless, invariants=checks, seeds=range(5))
     assert "sim_counter without the Arguments.ConsistentRead of 'Read counter'" in harmless.describe()
+
+
+def test_the_harness_reseeds_the_engine_from_each_tests_id(harness: Harness, request: pytest.FixtureRequest) -> None:
+    """A test draws the same interleavings alone or after others: its engine starts from a seed of its own id."""
+    import zlib
+
+    engine = getattr(harness.backend, "engine", None)
+    if engine is None:
+        pytest.skip("the in-process tier's scheduler")
+    import random
+
+    expected = random.Random(zlib.crc32(request.node.nodeid.encode())).getrandbits(32)
+    assert engine.scheduler.rng.getrandbits(32) == expected

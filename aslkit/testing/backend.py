@@ -72,6 +72,8 @@ class ExecutionBackend(Protocol):
 
     def later(self, seconds: float, action: Callable[[], None]) -> None: ...
 
+    def reseed(self, seed: int) -> None: ...
+
 
 class ClientsBackend:
     """What both backends do the same way, through boto3 clients: start, list, results, events, callbacks."""
@@ -263,6 +265,9 @@ class LocalStackBackend(ClientsBackend):
     def later(self, seconds: float, action: Callable[[], None]) -> None:
         """Run `action` after `seconds` of real time, on a thread (what a fake external system does later)."""
         threading.Timer(seconds, action).start()
+
+    def reseed(self, seed: int) -> None:
+        """Nothing to do: LocalStack's interleavings are its own, and no seed chooses them."""
 
     # -- mocks and state -------------------------------------------------------------------------------------------
     def write_mocks(self, mocks: MockConfig) -> None:

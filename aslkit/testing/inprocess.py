@@ -218,6 +218,11 @@ class InProcessBackend(ClientsBackend):
     def clock(self) -> float:
         return self.engine.now
 
+    def reseed(self, seed: int) -> None:
+        """Draw the scheduler's choices from `seed` from now on (the plugin reseeds per test from its id, so a test's
+        interleavings do not depend on which tests ran before it in the session)."""
+        self.engine.scheduler.reseed(seed)
+
     def later(self, seconds: float, action: Callable[[], None]) -> None:
         """Run `action` after `seconds` of virtual time. A fake external system's thread may call this while the
         engine waits for its answer (the caller holds the engine, blocked on that thread), so it takes no lock."""

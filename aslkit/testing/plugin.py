@@ -172,7 +172,12 @@ def _aslkit_session_harness(backend: ExecutionBackend, aslkit_root: Path) -> Har
 
 
 @pytest.fixture
-def harness(_aslkit_session_harness: Harness) -> Iterator[Harness]:
+def harness(_aslkit_session_harness: Harness, request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """The session's harness; in process, its engine reseeded from this test's id: the same test draws the same
+    interleavings whether it runs alone or after others."""
+    import zlib
+
+    _aslkit_session_harness.backend.reseed(zlib.crc32(request.node.nodeid.encode()))
     yield _aslkit_session_harness
     _aslkit_session_harness.clear_mocks()
 
