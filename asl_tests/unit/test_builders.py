@@ -446,3 +446,22 @@ def test_every_catalogue_handler_is_traced_with_powertools() -> None:
         source = inspect.getsource(importlib.import_module(module))
         decorators = source.split(f"\ndef {name}(", 1)[0].rsplit("\n\n", 1)[-1]
         assert "@tracer.capture_lambda_handler" in decorators, f"{function.handler} is not traced"
+
+
+def test_a_dynamodb_task_retries_throttling_by_default_and_transient_errors_when_it_is_not_conditional() -> None:
+    from aslkit.asl import Retry, StateMachine, dynamodb, dynamodb_set
+
+    def rendered(task: object) -> dict:
+        return StateMachine("m", task).to_asl()["States"][task.name]  # type: ignore[attr-defined,arg-type]
+
+    def errors(task: object) -> list[list[str]]:
+        return [r["ErrorEquals"] for r in rendered(task)["Retry"]]
+
+    read = dynamodb("Read", "getItem", {"TableName": "t", "Key": {"pk": {"S": "a"}}})
+    put = dynamodb("Put", "putItem", {"TableName": "t", "Item": {"pk": {"S": "a"}}})
+    guarded = dynamodb_set("Claim", table="t", key={"pk": {"S": "a"}}, values={"owner": {"S": "me"}},
+                           condition="attribute_not_exists(pk)")  # fmt: skip
+    assert errors(read) == errors(put) == [list(Retry.dynamodb_transient().errors)]
+    assert errors(guarded) == [["DynamoDB.ProvisionedThroughputExceededException", "DynamoDB.ThrottlingException",
+                                "DynamoDB.RequestLimitExceeded"]], "a conditional write retries only refusals"  # fmt: skip
+    assert "Retry" not in rendered(dynamodb("Own", "getItem", {"TableName": "t", "Key": {}}, retry=[]))

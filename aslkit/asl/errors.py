@@ -62,6 +62,13 @@ DYNAMODB_TRANSIENT: Final = (
     "DynamoDB.SdkClientException",
 )
 
+#: DynamoDB's refusals of a request that never took effect (throttling): safe to retry even for a conditional write.
+DYNAMODB_THROTTLED: Final = (
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.RequestLimitExceeded",
+)
+
 #: Every `States.*` error name the runtime can raise (the linter warns on other `States.` names).
 STATES_ERRORS: Final = frozenset(
     value for key, value in vars(States).items() if key.isupper() and isinstance(value, str)

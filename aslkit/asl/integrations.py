@@ -175,8 +175,18 @@ def lambda_invoke(
 def dynamodb(name: str, action: str, request: JsonValue, **state: Unpack[TaskOptions]) -> Task:
     """`dynamodb:getItem|putItem|updateItem|deleteItem`.
 
-    A failed condition surfaces as `DynamoDB.ConditionalCheckFailedException`, catchable by name.
+    A failed condition surfaces as `DynamoDB.ConditionalCheckFailedException`, catchable by name. Without a `retry`
+    of its own, a task retries DynamoDB's transient errors (`Retry.dynamodb_transient()`); a conditional write (or one
+    whose request is computed) only its throttling (`Retry.dynamodb_throttled()`), which never took effect: a write
+    that did take effect before its answer was lost would fail its own condition when tried again. `retry=[]` opts
+    out.
     """
+    if "retry" not in state:
+        from aslkit.asl.policies import Retry
+
+        conditional = not isinstance(request, Mapping) or "ConditionExpression" in request
+        state["retry"] = [Retry.dynamodb_throttled() if conditional and action != "getItem" else
+                          Retry.dynamodb_transient()]  # fmt: skip
     return service_task(name, "dynamodb", action, request, **state)
 
 

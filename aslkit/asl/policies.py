@@ -49,6 +49,15 @@ class Retry:
         return cls([*DYNAMODB_TRANSIENT, *also], interval_seconds=1, max_attempts=6, backoff_rate=2,
                    max_delay_seconds=20, jitter_strategy="FULL")  # fmt: skip
 
+    @classmethod
+    def dynamodb_throttled(cls) -> Retry:
+        """For a conditional DynamoDB write: its throttling only (a throttled request never took effect), paced like
+        `dynamodb_transient`."""
+        from aslkit.asl.errors import DYNAMODB_THROTTLED
+
+        return cls(list(DYNAMODB_THROTTLED), interval_seconds=1, max_attempts=6, backoff_rate=2,
+                   max_delay_seconds=20, jitter_strategy="FULL")  # fmt: skip
+
     def render(self) -> dict[str, object]:
         fields: dict[str, object] = {
             "Comment": self.comment,
