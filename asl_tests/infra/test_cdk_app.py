@@ -351,6 +351,10 @@ def test_a_stage_missing_a_required_parameter_or_naming_a_local_account_fails_wi
     with pytest.raises(StageError, match=r"parameter 'index_job_queue_arn' .* names the local account 000000000000"):
         render(cdk.App(), Stage("qa", workflows={"crackling": WorkflowSettings(parameters=local)}), [crackling], ROOT,
                nag=False)  # fmt: skip
+    sequencing = next(w for w in WORKFLOWS if w.name == "sequencing")
+    adopted_queue = WorkflowSettings(adopt={"ens_ingress": "existing-ens"}, parameters={"wes_output_root": "gds://v/p"})
+    with pytest.raises(StageError, match=r"\$\{ens_ingress_queue_dlq_url\} has no value here: the stage adopts"):
+        render(cdk.App(), Stage("qa", workflows={"sequencing": adopted_queue}), [sequencing], ROOT, nag=False)
     readset = next(w for w in WORKFLOWS if w.name == "readset")
     local_table = {"readset_metadata": "arn:aws:dynamodb:us-east-1:000000000000:table/t"}
     with pytest.raises(StageError, match=r"adopted 'readset_metadata' .* in the local account 000000000000"):

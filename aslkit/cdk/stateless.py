@@ -28,7 +28,7 @@ from constructs import Construct
 
 from aslkit import names
 from aslkit.asl.machine import StateMachine
-from aslkit.asl.values import PLACEHOLDER_IN_TEXT
+from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
 from aslkit.build import machine_path
 from aslkit.cdk.dashboard import dashboard
 from aslkit.cdk.stage import Stage, stage_parameters
@@ -161,9 +161,16 @@ class StatelessStack(cdk.Stack):
         out.update({"AWS::Partition": self.partition, "AWS::Region": self.region, "AWS::AccountId": self.account})
         return out
 
-    @staticmethod
-    def fill(text: str, values: Mapping[str, str]) -> str:
-        return PLACEHOLDER_IN_TEXT.sub(lambda match: values[match.group(1)], text)
+    def fill(self, text: str, values: Mapping[str, str]) -> str:
+        def value(match: re.Match[str]) -> str:
+            if match.group(1) not in values:
+                raise StageError(f"stage {self.stage.name}, workflow {self.workflow.name}: ${{{match.group(1)}}} has "
+                                 "no value here: the stage adopts the resource it belongs to without it (an adopted "
+                                 "queue's dead-letter queue is its own); adopt it too, or let the stage create the "
+                                 "resource")  # fmt: skip
+            return values[match.group(1)]
+
+        return PLACEHOLDER_IN_TEXT.sub(value, text)
 
     # -- workflow --------------------------------------------------------------------------------------------------
     def _workflow(self, workflow: Workflow, assets: Path) -> None:
@@ -288,6 +295,10 @@ class StatelessStack(cdk.Stack):
         if level == "complete_tasks":
             function.add_to_role_policy(iam.PolicyStatement(actions=list(TASK_TOKEN_ACTIONS), resources=["*"]))
             return
+        if resource not in self.stores:  # an adopted queue's dead-letter queue is its own, not the spec's
+            raise StageError(f"stage {self.stage.name}, workflow {workflow.name}: function {function.node.id!r} needs "
+                             f"{resource!r}, which the stage's adoptions leave without a resource: adopt it too, or "
+                             "let the stage create its queue")  # fmt: skip
         target = self.stores[resource]
         grants = {
             "read": lambda: (
@@ -318,7 +329,7 @@ class StatelessStack(cdk.Stack):
             machine.name,
             state_machine_name=self.naming.physical(machine.name),
             definition_body=sfn.DefinitionBody.from_string(text),
-            definition_substitutions={name: values[name] for name in machine.placeholders},
+            definition_substitutions={name: self.fill(str(Placeholder(name)), values) for name in machine.placeholders},
             state_machine_type=sfn.StateMachineType[machine.type],
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
