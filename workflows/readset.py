@@ -409,7 +409,8 @@ def run_backfill(args: Any) -> int:
 
     sfn = _client(args, "stepfunctions")
     machines = deployed.machines(sfn, "readset", "readset_backfill")
-    deployed.one(machines[:1], "readset_backfill machine", "readset", None, args.region)  # none: says to deploy
+    if not machines:  # several are fine: the table asked for picks one
+        deployed.one(machines, "readset_backfill machine", "readset", None, args.region)  # raises, says to deploy
     chosen, targets = None, []
     for machine in machines:  # the deployment whose backfill writes the table asked for
         definition = sfn.describe_state_machine(stateMachineArn=machine)["definition"]

@@ -25,10 +25,7 @@ MACHINES = {m.name: (w, m) for w in WORKFLOWS for m in w.machines}
 @pytest.fixture(scope="session")
 def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`python infra/app.py` as `cdk synth` runs it, for the dev stage."""
-    out = tmp_path_factory.mktemp("cdk.out")
-    result = _synth(out, {"stage": "dev"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out
+    return _synthesized(tmp_path_factory.mktemp("cdk.out"), {"stage": "dev"})
 
 
 def template(out: Path, workflow: str, kind: str, stage: str = "dev") -> dict[str, Any]:
@@ -52,7 +49,7 @@ def templates(out: Path, stage: str = "dev") -> list[Path]:
 def test_cdk_nag_has_no_unsuppressed_findings_and_every_suppression_has_a_reason(cdk_out: Path) -> None:
     reports = sorted(cdk_out.glob("AwsSolutions-*-NagReport.csv"))
     assert len(reports) == len(templates(cdk_out)), "cdk-nag checked every stack of every workflow"
-    rows = [row for report in reports for row in csv.DictReader(report.open())]
+    rows = _nag_rows(cdk_out)
     assert rows, "cdk-nag checked nothing"
     failing = [r for r in rows if r["Compliance"] == "Non-Compliant"]
     assert failing == [], failing
@@ -62,10 +59,7 @@ def test_cdk_nag_has_no_unsuppressed_findings_and_every_suppression_has_a_reason
 
 
 def test_cfn_lint_finds_no_errors(cdk_out: Path) -> None:
-    paths = [str(path) for path in templates(cdk_out)]
-    result = subprocess.run([sys.executable, "-m", "cfnlint", "--format", "parseable", *paths],
-                            capture_output=True, text=True, check=False)  # fmt: skip
-    errors = [line for line in result.stdout.splitlines() if ":E" in line.split(" ", 1)[0] or ":E" in line]
+    errors = _lint_errors(templates(cdk_out))
     assert errors == [], "\n".join(errors)
 
 
@@ -93,12 +87,6 @@ def test_aslkit_lint_reads_the_synthesized_cdk_out(cdk_out: Path, capsys: pytest
     assert f"{len(MACHINES)} file(s): 0 error(s), 0 warning(s)" in capsys.readouterr().err
 
 
-def _policy_for(out: Path, role_id: str) -> list[dict[str, Any]]:
-    policies = resources(out, "stateless", "AWS::IAM::Policy")  # logical ids are unique within a workflow's stack
-    found = [p for p in policies.values() if {"Ref": role_id} in p["Properties"]["Roles"]]
-    return [s for p in found for s in p["Properties"]["PolicyDocument"]["Statement"]]
-
-
 def test_execution_roles_hold_the_derived_statements_and_nothing_else(cdk_out: Path) -> None:
     machines = resources(cdk_out, "stateless", "AWS::StepFunctions::StateMachine")
     infrastructure = {"logs:", "xray:"}  # logging and tracing, added by CDK for LoggingConfiguration and X-Ray
@@ -109,9 +97,8 @@ def test_execution_roles_hold_the_derived_statements_and_nothing_else(cdk_out: P
         expected = {a for s in statements(document, names_for(workflow, name)) for a in s.actions}
         role = resource["Properties"]["RoleArn"]["Fn::GetAtt"][0]
         granted: set[str] = set()
-        for statement in _policy_for(cdk_out, role):
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            granted.update(a for a in actions if not any(a.startswith(p) for p in infrastructure))
+        for statement in _policy_in(cdk_out, "dev", workflow.name, role):
+            granted.update(a for a in _actions(statement) if not any(a.startswith(p) for p in infrastructure))
         assert granted == expected, f"{name}: granted {sorted(granted)}, derived {sorted(expected)}"
 
 
@@ -185,6 +172,24 @@ def test_every_machine_has_a_sample_input_beside_its_asl() -> None:
     )
 
 
+def _synthesized(out: Path, context: dict[str, Any]) -> Path:
+    result = _synth(out, context)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def _nag_rows(out: Path) -> list[dict[str, str]]:
+    """Every row of every stack's cdk-nag report in `out`."""
+    return [row for report in sorted(out.glob("AwsSolutions-*-NagReport.csv")) for row in csv.DictReader(report.open())]
+
+
+def _lint_errors(paths: list[Path]) -> list[str]:
+    """cfn-lint's error lines (E...) for the templates."""
+    result = subprocess.run([sys.executable, "-m", "cfnlint", "--format", "parseable", *map(str, paths)],
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    return [line for line in result.stdout.splitlines() if ":E" in line]
+
+
 def _synth(out: Path, context: dict[str, Any]) -> subprocess.CompletedProcess[str]:
     """The app as the CDK CLI runs it; assets are referenced where they are built instead of copied into `out`
     (the CLI's `--no-staging`: the templates are the same, and the 170 MB layer is not copied for each synth)."""
@@ -196,10 +201,7 @@ def _synth(out: Path, context: dict[str, Any]) -> subprocess.CompletedProcess[st
 
 @pytest.fixture(scope="session")
 def prod_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("cdk.out.prod")
-    result = _synth(out, {"stage": "prod"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out
+    return _synthesized(tmp_path_factory.mktemp("cdk.out.prod"), {"stage": "prod"})
 
 
 def test_prod_stage_synthesizes_clean_with_retained_data_and_dead_letters_and_alarm_mail(prod_out: Path) -> None:
@@ -213,7 +215,7 @@ def test_prod_stage_synthesizes_clean_with_retained_data_and_dead_letters_and_al
     assert {m["Properties"]["Protocol"] for m in mail.values()} == {"email"} and len(mail) == len(WORKFLOWS)
     alarms = resources(prod_out, "stateless", "AWS::CloudWatch::Alarm", "prod")
     assert alarms and all(a["Properties"].get("AlarmActions") for a in alarms.values())
-    rows = [row for report in prod_out.glob("AwsSolutions-*-NagReport.csv") for row in csv.DictReader(report.open())]
+    rows = _nag_rows(prod_out)
     assert rows and not [r for r in rows if r["Compliance"] == "Non-Compliant"]
 
 
@@ -227,7 +229,7 @@ def test_prod_adopts_the_seeds_existing_table_bucket_and_buses_creates_none_and_
                   if r["Properties"].get("StateMachineName") == "prod-readset-status")  # fmt: skip
     assert status["Properties"]["DefinitionSubstitutions"]["readset_metadata_table_name"] == "healthomics_set_metadata"
     role = status["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-    writes = [s for s in _policy_in(prod_out, "readset", role) if "dynamodb:PutItem" in _actions(s)]
+    writes = [s for s in _policy_in(prod_out, "prod", "readset", role) if "dynamodb:PutItem" in _actions(s)]
     assert json.dumps(writes).count(":table/healthomics_set_metadata") == 1, writes
 
     edp_stateful = template(prod_out, "edp", "stateful", "prod")["Resources"].values()
@@ -251,7 +253,7 @@ def test_prod_adopts_the_seeds_existing_table_bucket_and_buses_creates_none_and_
     assert substitutions["edp_landing_ignore"] == "/^(raw/.*|scratch/.*|.*[.]tmp)$/"
     assert substitutions["edp_landing_prefix_depth"] == "2"
     builder = next(k for k, r in edp.items() if r["Properties"].get("FunctionName") == "prod-edp-package-builder")
-    grants = json.dumps(_policy_in(prod_out, "edp", edp[builder]["Properties"]["Role"]["Fn::GetAtt"][0]))
+    grants = json.dumps(_policy_in(prod_out, "prod", "edp", edp[builder]["Properties"]["Role"]["Fn::GetAtt"][0]))
     assert "arn:aws:s3:::instrument-landing/*" in grants, "the builder reads the adopted bucket's objects"
 
     sharing = template(prod_out, "sharing", "stateless", "prod")["Resources"].values()
@@ -261,7 +263,8 @@ def test_prod_adopts_the_seeds_existing_table_bucket_and_buses_creates_none_and_
     assert {r.get("EventBusName") for r in trigger} == {"OrcaBusMain"}
 
 
-def _policy_in(out: Path, workflow: str, role_id: str, stage: str = "prod") -> list[dict[str, Any]]:
+def _policy_in(out: Path, stage: str, workflow: str, role_id: str) -> list[dict[str, Any]]:
+    """The statements of the policies of role `role_id` in the workflow's stateless stack."""
     stack = template(out, workflow, "stateless", stage)["Resources"].values()
     return [s for p in stack if p["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in p["Properties"]["Roles"]
             for s in p["Properties"]["PolicyDocument"]["Statement"]]  # fmt: skip
@@ -308,9 +311,9 @@ def test_no_template_names_a_local_account_and_every_wildcard_says_why(cdk_out: 
         ):
             reasons = policy.get("Metadata", {}).get("aslkit:wildcards")
             assert reasons and all(len(r["Reason"]) > 20 for r in reasons), policy
-    sweeper = json.dumps(_policy_in(cdk_out, "edp", next(
+    sweeper = json.dumps(_policy_in(cdk_out, "dev", "edp", next(
         r["Properties"]["RoleArn"]["Fn::GetAtt"][0] for r in template(cdk_out, "edp", "stateless")["Resources"].values()
-        if r["Properties"].get("StateMachineName") == "dev-edp-sweeper"), "dev"))  # fmt: skip
+        if r["Properties"].get("StateMachineName") == "dev-edp-sweeper")))  # fmt: skip
     assert "dynamodb:Scan" in sweeper and '"Resource": "*"' not in sweeper.split("dynamodb:Scan")[1][:200], (
         "the sweeper's Scan names its table, read from the JSONata $merge of its Arguments"
     )
@@ -366,12 +369,9 @@ def test_a_stage_missing_a_required_parameter_or_naming_a_local_account_fails_wi
 
 
 def test_one_workflow_synthesizes_alone_clean(tmp_path: Path) -> None:
-    result = _synth(tmp_path, {"stage": "dev", "workflows": "readset"})
-    assert result.returncode == 0, result.stderr[-3000:]
+    _synthesized(tmp_path, {"stage": "dev", "workflows": "readset"})
     assert [p.name for p in templates(tmp_path)] == ["dev-readset-stateful.template.json",
                                                      "dev-readset-stateless.template.json"]  # fmt: skip
-    rows = [row for report in tmp_path.glob("AwsSolutions-*-NagReport.csv") for row in csv.DictReader(report.open())]
+    rows = _nag_rows(tmp_path)
     assert rows and not [r for r in rows if r["Compliance"] == "Non-Compliant"]
-    lint = subprocess.run([sys.executable, "-m", "cfnlint", "--format", "parseable",
-                           *map(str, templates(tmp_path))], capture_output=True, text=True, check=False)  # fmt: skip
-    assert [line for line in lint.stdout.splitlines() if ":E" in line] == []
+    assert _lint_errors(templates(tmp_path)) == []

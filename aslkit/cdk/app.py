@@ -9,7 +9,7 @@ import aws_cdk as cdk
 
 from aslkit import names
 from aslkit.cdk.nag import apply_nag
-from aslkit.cdk.stage import FEATURE_FLAGS, LOCAL_ACCOUNTS, Stage
+from aslkit.cdk.stage import FEATURE_FLAGS, Stage, local_account
 from aslkit.cdk.stateful import StatefulStack
 from aslkit.cdk.stateless import StatelessStack
 from aslkit.errors import StageError
@@ -46,7 +46,7 @@ def render(
         adopt = stage.settings(workflow.name).adopt
         workflow.check_adopted(adopt, f"stage {stage.name}")
         for name, existing in adopt.items():
-            local = next((account for account in LOCAL_ACCOUNTS if account in existing), None)
+            local = local_account(existing)
             if local is not None:
                 raise StageError(f"stage {stage.name}, workflow {workflow.name}: adopted {name!r} is {existing!r}, in "
                                  f"the local account {local}: name the stage's own resource")  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from aslkit.asl.values import PLACEHOLDER_IN_TEXT
 from aslkit.errors import StageError
@@ -64,26 +63,36 @@ class Stage:
 LOCAL_ACCOUNTS = ("000000000000", "123456789012")
 
 
-def stage_parameters(stage: Stage, workflow: Workflow, stack: Any) -> dict[str, str]:
+def local_account(text: str) -> str | None:
+    """The LocalStack or moto account id `text` names, if any."""
+    return next((account for account in LOCAL_ACCOUNTS if account in text), None)
+
+
+def stage_texts(stage: Stage, workflow: Workflow) -> dict[str, str | Required]:
+    """The workflow's parameters as the stage sets them (its defaults where it does not), before any filling."""
+    settings = stage.settings(workflow.name).parameters
+    return {name: settings.get(name, default) for name, default in workflow.parameters.items()}
+
+
+def stage_parameters(stage: Stage, workflow: Workflow, pseudo: Mapping[str, str]) -> dict[str, str]:
     """The workflow's parameter values in `stage`: its defaults under the stage's settings, with `${AWS::Partition}`,
-    `${AWS::Region}` and `${AWS::AccountId}` in a value filled for the stack. A required parameter the stage does
-    not set, a setting for a parameter the workflow does not have, or a LocalStack account id fails the synth."""
+    `${AWS::Region}` and `${AWS::AccountId}` in a value filled from `pseudo` (the stack's). A required parameter the
+    stage does not set, a setting for a parameter the workflow does not have, or a LocalStack account id fails the
+    synth."""
     settings = stage.settings(workflow.name).parameters
     where = f"stage {stage.name}, workflow {workflow.name}"
     unknown = sorted(set(settings) - set(workflow.parameters))
     if unknown:
         raise StageError(f"{where}: no parameter {', '.join(unknown)}; its parameters: "
                          f"{', '.join(sorted(workflow.parameters)) or 'none'}")  # fmt: skip
-    pseudo = {"AWS::Partition": stack.partition, "AWS::Region": stack.region, "AWS::AccountId": stack.account}
     values: dict[str, str] = {}
-    for name, default in workflow.parameters.items():
-        value = settings.get(name, default)
+    for name, value in stage_texts(stage, workflow).items():
         if isinstance(value, Required):
             raise StageError(
                 f"{where}: parameter {name!r} has no value ({value.description}): set it in the stage's "
                 f"settings, WorkflowSettings(parameters={{{name!r}: ...}}) in infra/stages.py"
             )
-        local = next((account for account in LOCAL_ACCOUNTS if account in value), None)
+        local = local_account(value)
         if local is not None:
             raise StageError(f"{where}: parameter {name!r} is {value!r}, which names the local account {local}: set "
                              "the stage's own value (${AWS::AccountId} stands for the stage's account)")  # fmt: skip

@@ -31,7 +31,7 @@ from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
 from aslkit.build import machine_path
 from aslkit.cdk.dashboard import dashboard
-from aslkit.cdk.stage import Stage, stage_parameters
+from aslkit.cdk.stage import Stage, stage_parameters, stage_texts
 from aslkit.cdk.stateful import StatefulStack
 from aslkit.cdk.stores import adopted_values, imported_values, reference, stores
 from aslkit.errors import StageError
@@ -113,9 +113,9 @@ class StatelessStack(cdk.Stack):
             for placeholder, attribute in resource.placeholders().items():
                 if attribute in values:
                     self.store_values[placeholder] = values[attribute]
-        self.parameters = stage_parameters(stage, workflow, self)
-        self.parameter_texts = {name: str(stage.settings(workflow.name).parameters.get(name, default))
-                                for name, default in workflow.parameters.items()}  # fmt: skip
+        self.pseudo = {"AWS::Partition": self.partition, "AWS::Region": self.region, "AWS::AccountId": self.account}
+        self.parameters = stage_parameters(stage, workflow, self.pseudo)
+        self.parameter_texts = {name: str(text) for name, text in stage_texts(stage, workflow).items()}
         assets = root / "build" / "lambda"
         layer = build_layer(root, assets)
         self.layer = lambda_.LayerVersion(
@@ -158,7 +158,7 @@ class StatelessStack(cdk.Stack):
             out[names.placeholder(spec_name, "function", "arn")] = function.function_arn
             out[names.placeholder(spec_name, "function", "name")] = function.function_name
         out.update(self.api_values)
-        out.update({"AWS::Partition": self.partition, "AWS::Region": self.region, "AWS::AccountId": self.account})
+        out.update(self.pseudo)
         return out
 
     def fill(self, text: str, values: Mapping[str, str]) -> str:

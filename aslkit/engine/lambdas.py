@@ -25,35 +25,6 @@ from aslkit.engine.failures import StatesFailure
 Handler = Callable[[Any, Any], Any]
 
 
-@dataclass
-class Function:
-    """A function the engine can call: its handler (a callable, or `module.function` imported when first called),
-    its environment and settings."""
-
-    name: str
-    handler: Handler | str
-    environment: Mapping[str, str] = field(default_factory=dict)
-    memory_mb: int = 128
-    timeout_s: int = 3
-    log: FunctionLog = field(default_factory=lambda: FunctionLog())
-
-    def callable(self) -> Handler:
-        """The handler, in this function's own copy of its module: as on AWS, what a handler keeps between
-        invocations (clients, configuration read from the environment) belongs to its function, so two deployments
-        of one workflow in a process do not share it."""
-        if isinstance(self.handler, str):
-            module, _, attribute = self.handler.rpartition(".")
-            try:
-                loaded: Handler = getattr(_own_copy(module), attribute)
-            except (ImportError, AttributeError) as error:
-                raise StatesFailure("Runtime.ImportModuleError",
-                                    json.dumps({"errorMessage": f"Unable to import module '{module}': {error}",
-                                                "errorType": "Runtime.ImportModuleError"})) from None  # fmt: skip
-            self.handler = loaded
-            return loaded
-        return self.handler
-
-
 class FunctionLog:
     """What a function printed, its last `keep` lines (a CloudWatch log group's stand-in): a text stream."""
 
@@ -71,6 +42,35 @@ class FunctionLog:
 
     def isatty(self) -> bool:
         return False
+
+
+@dataclass
+class Function:
+    """A function the engine can call: its handler (a callable, or `module.function` imported when first called),
+    its environment and settings."""
+
+    name: str
+    handler: Handler | str
+    environment: Mapping[str, str] = field(default_factory=dict)
+    memory_mb: int = 128
+    timeout_s: int = 3
+    log: FunctionLog = field(default_factory=FunctionLog)
+
+    def callable(self) -> Handler:
+        """The handler, in this function's own copy of its module: as on AWS, what a handler keeps between
+        invocations (clients, configuration read from the environment) belongs to its function, so two deployments
+        of one workflow in a process do not share it."""
+        if isinstance(self.handler, str):
+            module, _, attribute = self.handler.rpartition(".")
+            try:
+                loaded: Handler = getattr(_own_copy(module), attribute)
+            except (ImportError, AttributeError) as error:
+                raise StatesFailure("Runtime.ImportModuleError",
+                                    json.dumps({"errorMessage": f"Unable to import module '{module}': {error}",
+                                                "errorType": "Runtime.ImportModuleError"})) from None  # fmt: skip
+            self.handler = loaded
+            return loaded
+        return self.handler
 
 
 def _own_copy(name: str) -> ModuleType:

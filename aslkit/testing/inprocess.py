@@ -20,9 +20,9 @@ from aslkit.engine import Engine
 from aslkit.engine.delivery import QueueTrigger
 from aslkit.engine.gateway import Route
 from aslkit.engine.lambdas import Function as EngineFunction
-from aslkit.engine.wiring import LOCK, active, wired
+from aslkit.engine.wiring import LOCK, wired
 from aslkit.events.rules import Schedule
-from aslkit.local.clients import REGION, AwsClients
+from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
 from aslkit.resources import Api, Function
 from aslkit.runtime.results import ExecutionResult
@@ -35,11 +35,13 @@ ACCOUNT = "123456789012"  # moto's account, and the engine's
 
 
 class MotoClients(AwsClients):
-    """boto3 clients that moto answers in process (and the wired engine, for Step Functions)."""
+    """boto3 clients that moto answers in process (and `engine`, wired into moto, for Step Functions); the engine's
+    virtual clock and stand-ins serve what a workflow's local stand-ins ask of the clients."""
 
-    def __init__(self, region: str = REGION) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.endpoint_url = "https://s3.amazonaws.com"  # where site URLs point (path-style S3)
-        self.region = region
+        self.region = engine.region
+        self.engine = engine
         self._clients = {}
 
     def _make_client(self, service: str, config: dict[str, Any]) -> Any:
@@ -53,25 +55,17 @@ class MotoClients(AwsClients):
         return f"arn:aws:{service}:{self.region}:{ACCOUNT}:{resource}"
 
     def finished(self, execution_arn: str, timeout: float = 300.0) -> str:
-        """The execution run to its end in the wired engine's virtual time; its status."""
-        engine = active()
-        if engine is None:
-            raise RuntimeError("no engine is wired: wait after the in-process backend has started")
-        return engine.wait(execution_arn).status
+        """The execution run to its end in the engine's virtual time; its status."""
+        return self.engine.wait(execution_arn).status
 
     def later(self, seconds: float, action: Callable[[], None]) -> None:
-        """After `seconds` of the wired engine's virtual time (see `InProcessBackend.later`)."""
-        engine = active()
-        if engine is None:
-            raise RuntimeError("no engine is wired: schedule after the in-process backend has started")
-        engine.scheduler.at(engine.now + seconds, action)
+        """Run `action` after `seconds` of virtual time. A fake external system's thread may call this while the
+        engine waits for its answer (the caller holds the engine, blocked on that thread), so it takes no lock."""
+        self.engine.scheduler.at(self.engine.now + seconds, action)
 
     def seed_standin(self, service: str, document: Mapping[str, Any]) -> dict[str, Any]:
-        """The wired engine's stand-in of the service (`aslkit.standins`) gets the data."""
-        engine = active()
-        if engine is None:
-            raise RuntimeError("no engine is wired: seed stand-ins after the in-process backend has started")
-        counts: dict[str, Any] = getattr(engine.services, service).seed(document)
+        """The engine's stand-in of the service (`aslkit.standins`) gets the data."""
+        counts: dict[str, Any] = getattr(self.engine.services, service).seed(document)
         return counts
 
 
@@ -137,7 +131,7 @@ class InProcessBackend(ClientsBackend):
         self.engine = Engine(seed=seed, account=ACCOUNT, start=float(int(time.time())))
         self._wiring = wired(self.engine)
         self._wiring.__enter__()
-        super().__init__(MotoClients(self.engine.region), root)
+        super().__init__(MotoClients(self.engine), root)
 
     def close(self) -> None:
         self._wiring.__exit__(None, None, None)
@@ -224,9 +218,8 @@ class InProcessBackend(ClientsBackend):
         self.engine.scheduler.reseed(seed)
 
     def later(self, seconds: float, action: Callable[[], None]) -> None:
-        """Run `action` after `seconds` of virtual time. A fake external system's thread may call this while the
-        engine waits for its answer (the caller holds the engine, blocked on that thread), so it takes no lock."""
-        self.engine.scheduler.at(self.engine.now + seconds, action)
+        """After `seconds` of virtual time (`MotoClients.later`)."""
+        self.aws.later(seconds, action)
 
     def cli_options(self) -> list[str]:
         """What points aslkit's commands (run in this process) at this tier: AWS's own endpoints, which moto and the
