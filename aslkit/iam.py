@@ -317,17 +317,20 @@ def _sdk(key: str, request: Mapping[str, Any], names: Names) -> Iterator[Stateme
         if arn:
             yield Statement((iam_action,), (arn, f"{arn}/index/*"), "index/* covers the table's own indexes")
             return
-    if service == "sfn":
-        arn = names.arn(request.get("StateMachineArn"))
-        if arn:
-            yield Statement((iam_action,), (arn,))
-            return
+    names_it = RESOURCE_FIELDS.get(service)
+    arn = names.arn(request.get(names_it)) if names_it else None
+    if arn:
+        yield Statement((iam_action,), (arn,))
+        return
     scope = ACCOUNT_SCOPES.get(service)
     if scope is not None:
         yield Statement((iam_action,), (scope[0],), scope[1])
         return
     yield Statement((iam_action,), ("*",), f"aws-sdk:{key} names no resource the definition fixes")
 
+
+#: The request field that names the one resource an `aws-sdk:<service>:*` call acts on.
+RESOURCE_FIELDS = {"sfn": "StateMachineArn", "ssm": "Name", "secretsmanager": "SecretId"}
 
 #: Services whose resources a definition names from its input (a read set's id): scoped to the account's own.
 ACCOUNT_SCOPES = {

@@ -33,6 +33,11 @@ def machine_placeholder(machine: str, attribute: str = "arn") -> str:
     return placeholder(machine, "state_machine", attribute)
 
 
+def topic_key(topic: str) -> str:
+    """The export (a placeholder-like name) of the KMS key of a topic that EventBridge rules publish to."""
+    return placeholder(topic, "topic", "key_arn")
+
+
 def dlq(queue: str) -> str:
     """The spec name of a queue's (or a rule's) dead-letter queue."""
     return f"{queue}_dlq"

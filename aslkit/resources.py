@@ -180,6 +180,22 @@ class Queue(Resource):
 
 
 @dataclass(frozen=True)
+class SsmParameter(Resource):
+    """An SSM Parameter Store string that operators change while the workflow runs (a switch, a skip list):
+    definitions read it at run time (`aws-sdk:ssm:getParameter`), so a change takes effect without a deploy.
+    `value` is what a new deployment starts with; a deployment that finds the parameter keeps the value it holds."""
+
+    value: str = ""
+    description: str = ""
+
+    kind = "ssm_parameter"
+    adoptable = True
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("name", "arn")
+
+
+@dataclass(frozen=True)
 class Secret(Resource):
     """A Secrets Manager secret. `local_value` is what the local deployer stores (never a real credential);
     in AWS the value is set by an operator."""

@@ -17,7 +17,19 @@ from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
 from aslkit.errors import SpecError
 from aslkit.events.rules import EventBus, Rule, Schedule
-from aslkit.resources import Api, Bucket, Function, Queue, Resource, Route, Secret, Table, Topic, check_name
+from aslkit.resources import (
+    Api,
+    Bucket,
+    Function,
+    Queue,
+    Resource,
+    Route,
+    Secret,
+    SsmParameter,
+    Table,
+    Topic,
+    check_name,
+)
 
 __all__ = ["Api", "Bucket", "EventBus", "Function", "Queue", "Required", "Route", "Rule", "Schedule", "Secret",
            "SpecError", "Table", "Topic", "Workflow", "machine_arn"]  # fmt: skip
@@ -73,6 +85,7 @@ class Workflow:
     topics: Sequence[Topic] = ()
     buses: Sequence[EventBus] = ()
     secrets: Sequence[Secret] = ()
+    ssm_parameters: Sequence[SsmParameter] = ()
     apis: Sequence[Api] = ()
     rules: Sequence[Rule] = ()
     schedules: Sequence[Schedule] = ()
@@ -124,6 +137,7 @@ class Workflow:
         yield from self.topics
         yield from self.buses
         yield from self.secrets
+        yield from self.ssm_parameters
         yield from self.apis
 
     def local_parameters(self) -> dict[str, str]:

@@ -4,10 +4,30 @@ or ARN) and its parameter values (overriding the workflow's defaults, and settin
 `${AWS::AccountId}`, `${AWS::Region}` and `${AWS::Partition}` in a value stand for the stage's own.
 """
 
+import json
+
 from aslkit.cdk import Stage, WorkflowSettings
 from workflows.edp import ignore_regex
 
-WES = {"wes_base_url": "https://aps2.platform.illumina.com"}
+
+def wes(bcl_convert: str, qc: str, somatic: str) -> dict[str, str]:
+    """A stage's ICA v1 WES: the ids of the BCL Convert, DRAGEN WGS QC and somatic workflows its ICA tenant holds
+    (`ica workflows list`), with the versions it runs."""
+    workflows = {"bcl_convert": {"id": bcl_convert, "version": "4.2.7"},
+                 "dragen_wgs_qc": {"id": qc, "version": "4.2.4"},
+                 "dragen_wgs_somatic": {"id": somatic, "version": "4.2.4"}}  # fmt: skip
+    return {
+        "wes_base_url": "https://aps2.platform.illumina.com",
+        "wes_workflows": json.dumps(workflows, sort_keys=True),
+    }
+
+
+#: the example stages' ICA workflow ids (illustrative, in ICA's format): a platform puts its tenant's ids here, and
+#: synth refuses a stage of its own that names none
+WES_DEV = wes("wfl.84abc203cabd4dc196a6cf9bb49d5f74", "wfl.5cc28c147e4e4dfa9e418523188aacec",
+              "wfl.aa0ccece4e004839aa7374d1d6530633")  # fmt: skip
+WES_PROD = wes("wfl.54a8a1fd4ec64de0b9bca5a6fb2d2b7a", "wfl.9f2aff54fd6e4c0f8bf5dc8e4a7b1c3d",
+               "wfl.3c1b9d6e0f2a4b8c9d7e6f5a4b3c2d1e")  # fmt: skip
 #: Crackling's AWS Batch queue and job definition for large genomes: the account's own, named per stage.
 #: Where data sharing may push: the stage's share bucket (a push to any other location is refused by IAM).
 SHARES = {"share_destination_objects": "arn:${AWS::Partition}:s3:::data-shares-${AWS::AccountId}/*"}
@@ -23,7 +43,9 @@ STAGES = {
         retain_data=False,
         log_retention_days=14,
         workflows={
-            "sequencing": WorkflowSettings(parameters={**WES, "wes_output_root": "gds://development/analysis_data"}),
+            "sequencing": WorkflowSettings(
+                parameters={**WES_DEV, "wes_output_root": "gds://development/analysis_data"}
+            ),
             "crackling": WorkflowSettings(parameters=BATCH),
             "sharing": WorkflowSettings(parameters=SHARES),
             # quicker flushes while developing
@@ -38,7 +60,9 @@ STAGES = {
         log_retention_days=365,
         alarm_email="platform-alerts@example.org",
         workflows={
-            "sequencing": WorkflowSettings(parameters={**WES, "wes_output_root": "gds://production/analysis_data"}),
+            "sequencing": WorkflowSettings(
+                parameters={**WES_PROD, "wes_output_root": "gds://production/analysis_data"}
+            ),
             "crackling": WorkflowSettings(parameters=BATCH),
             # the HealthOmics metadata sync writes into the table the account already has (the original's
             # dynamoTableName, whose default is healthomics_set_metadata)

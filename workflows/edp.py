@@ -6,6 +6,7 @@ count, or after a quiet period), and turn every flushed batch into a Quilt packa
     schedule (every minute) ───────▶ edp_sweeper (EXPRESS): batches quiet for threshold_seconds, flushed alike
     package-objects-ready ─rule (edp_bus)─▶ edp_packager (STANDARD): quilt3 package to the registry bucket, or to
                                           quarantine plus an SNS notification when its metadata is invalid
+    package-objects-ready ─rule (edp_bus)─▶ edp_announcements (SNS): the same event, for any subscriber
 
 Settled cases the original documentation leaves open (the README says the same):
 - prefix: the first `prefix_depth` directory segments of the key, with a trailing `/`. A key with fewer directory
@@ -118,6 +119,8 @@ batches = Table("edp_batches", partition_key=("batch_id", "S"))
 seen = Table("edp_seen", partition_key=("event_id", "S"), ttl_attribute="expires_at")
 bus = EventBus("edp_bus")
 alerts = Topic("edp_alerts")  # quarantined packages
+#: every package-objects-ready announcement, for subscribers outside the bus (the original's topic, for debugging)
+announcements = Topic("edp_announcements")
 packager = Function(
     "edp_package_builder",
     handler="tasks.edp.packager.handler",
@@ -458,7 +461,7 @@ WORKFLOW = Workflow(
     functions=[packager],
     tables=[batches, seen],
     buckets=[landing, archive, registry, quarantine],
-    topics=[alerts],
+    topics=[alerts, announcements],
     buses=[bus],
     rules=[
         Rule(
@@ -477,6 +480,13 @@ WORKFLOW = Workflow(
             bus=bus,
             target=PACKAGER,
             description="Every flushed batch becomes a package",
+        ),
+        Rule(
+            "edp_announce",
+            pattern={"source": [SOURCE], "detail-type": [READY]},
+            bus=bus,
+            target=announcements,
+            description="Every flushed batch's announcement, on a topic anyone may subscribe to",
         ),
     ],
     schedules=[

@@ -44,6 +44,7 @@ from aslkit.asl import (
 from aslkit.asl.values import JsonValue
 from aslkit.events import Rule
 from aslkit.resources import Function, Queue, Table
+from aslkit.runtime import deployed
 from aslkit.spec import Workflow
 from tasks.readset.item import TOMBSTONE_DAYS
 
@@ -382,29 +383,17 @@ def add_commands(commands: Any) -> None:
     backfill.add_argument("--test-case", default=None, help=argparse.SUPPRESS)  # LocalStack mocked integrations
     backfill.set_defaults(run=run_backfill)
     redrive = actions.add_parser("redrive", help="run again the events whose runs failed (the failed-events queue)")
-    redrive.add_argument("-r", "--region", required=True)
-    redrive.add_argument("--profile", default=None, help="AWS profile (default: the environment's credentials)")
-    redrive.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. LocalStack")
-    redrive.add_argument(
-        "--stage",
-        default=None,
-        help="the deployment's stage (the CDK stage, or the local prefix), when several are found",
-    )
+    deployed.add_options(redrive, region_required=True, short=True)
     redrive.add_argument("--max", type=int, default=1000, help="redrive at most this many events (default 1000)")
     redrive.set_defaults(run=run_redrive)
 
 
 def _client(args: Any, service: str) -> Any:
-    import boto3
-
-    session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    local = {"aws_access_key_id": "test", "aws_secret_access_key": "test"} if args.endpoint_url else {}
-    return session.client(service, endpoint_url=args.endpoint_url, **local)
+    return deployed.client_factory(args.profile, args.region, args.endpoint_url)(service)
 
 
 def run_backfill(args: Any) -> int:
     from aslkit.errors import UserInputError
-    from aslkit.runtime import deployed
     from aslkit.runtime.results import read_history
 
     sfn = _client(args, "stepfunctions")
@@ -452,9 +441,6 @@ def run_redrive(args: Any) -> int:
     is printed); its message is deleted once started, since a run that fails again keeps the event again. Stops at
     an event it has already redriven this time (kept again) or after --max; a message that is not a kept event
     (put there by hand) is named and left where it is."""
-
-    from aslkit.runtime import deployed
-
     sfn, sqs = _client(args, "stepfunctions"), _client(args, "sqs")
     machine = deployed.one(deployed.machines(sfn, "readset", "readset_status", args.stage), "readset_status machine",
                            "readset", args.stage, args.region)  # fmt: skip

@@ -122,7 +122,14 @@ def test_stateful_resources_are_protected(cdk_out: Path) -> None:
 def test_event_contracts_are_in_the_schema_registry(cdk_out: Path) -> None:
     schemas = resources(cdk_out, "stateful", "AWS::EventSchemas::Schema")
     names = sorted(s["Properties"]["SchemaName"] for s in schemas.values())
-    contracts = ("SequenceRunStateChange", "WesLaunchRequest", "WorkflowRequest", "WorkflowRunStateChange")
+    contracts = (
+        "SequenceRunFailed",
+        "SequenceRunStateChange",
+        "WesLaunchRequest",
+        "WorkflowRequest",
+        "WorkflowRunFailed",
+        "WorkflowRunStateChange",
+    )
     assert names == [f"sequencing.{n}" for n in contracts] + [
         f"sharing.{n}" for n in ("ReadSetsAdded", "job", "package_request")
     ]
@@ -355,7 +362,10 @@ def test_a_stage_missing_a_required_parameter_or_naming_a_local_account_fails_wi
         render(cdk.App(), Stage("qa", workflows={"crackling": WorkflowSettings(parameters=local)}), [crackling], ROOT,
                nag=False)  # fmt: skip
     sequencing = next(w for w in WORKFLOWS if w.name == "sequencing")
-    adopted_queue = WorkflowSettings(adopt={"ens_ingress": "existing-ens"}, parameters={"wes_output_root": "gds://v/p"})
+    from infra.stages import WES_DEV
+
+    adopted_queue = WorkflowSettings(adopt={"ens_ingress": "existing-ens"},
+                                     parameters={**WES_DEV, "wes_output_root": "gds://v/p"})  # fmt: skip
     with pytest.raises(StageError, match=r"\$\{ens_ingress_queue_dlq_url\} has no value here: the stage adopts"):
         render(cdk.App(), Stage("qa", workflows={"sequencing": adopted_queue}), [sequencing], ROOT, nag=False)
     readset = next(w for w in WORKFLOWS if w.name == "readset")

@@ -11,7 +11,7 @@ import pytest
 
 from aslkit.asl import Pass, StateMachine, path
 from aslkit.events import InputTransformer, Rule, Schedule
-from aslkit.resources import Bucket, Queue, Table, Topic
+from aslkit.resources import Bucket, Queue, SsmParameter, Table, Topic
 from aslkit.spec import Workflow
 from aslkit.testing.harness import Harness
 
@@ -22,6 +22,9 @@ landing = Bucket("dep_landing", event_bridge=True)
 orders = Queue("dep_orders", fifo=True)
 fanout = Queue("dep_fanout", max_receive_count=None)
 alerts = Topic("dep_alerts", subscribe_queues=["dep_fanout"])
+inbox = Queue("dep_inbox", max_receive_count=None)
+notices = Topic("dep_notices", subscribe_queues=["dep_inbox"])
+switches = SsmParameter("dep_switches", value='{"stop": false}', description="what operators flip")
 records = Table("dep_records", partition_key=("pk", "S"), sort_key=("sk", "N"), stream="NEW_IMAGE",
                 ttl_attribute="expires")  # fmt: skip
 on_object = StateMachine("dep_on_object", Pass("Seen", parameters={"seen": path("$")}))
@@ -33,8 +36,9 @@ SPEC = Workflow(
     machines=[on_object, ticker],
     tables=[records],
     buckets=[landing],
-    queues=[orders, fanout],
-    topics=[alerts],
+    queues=[orders, fanout, inbox],
+    topics=[alerts, notices],
+    ssm_parameters=[switches],
     rules=[
         Rule(
             "dep_object_created",
@@ -48,7 +52,8 @@ SPEC = Workflow(
                 {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"},
                 '{"bucket": <bucket>, "key": <key>, "source": "s3"}',
             ),
-        )
+        ),
+        Rule("dep_noticed", pattern={"source": ["deployer.checks"]}, target=notices),
     ],
     schedules=[Schedule("dep_every_minute", "rate(1 minute)", target=ticker, input={"tick": True})],
 )
@@ -84,6 +89,26 @@ def test_topic_delivers_to_its_subscribed_queue(deployed, aws) -> None:
         response = aws.sqs.receive_message(QueueUrl=deployed.queues["dep_fanout"], WaitTimeSeconds=1)
         bodies = [m["Body"] for m in response.get("Messages", [])]
     assert bodies == ["package quarantined"], "raw delivery: the message itself, not an SNS envelope"
+
+
+def test_a_rule_publishes_its_events_to_a_topic(deployed, aws) -> None:
+    aws.events.put_events(Entries=[{"Source": "deployer.checks", "DetailType": "Notice", "Detail": '{"n": 1}'}])
+    deadline, bodies = time.monotonic() + 15, []
+    while time.monotonic() < deadline and not bodies:
+        response = aws.sqs.receive_message(QueueUrl=deployed.queues["dep_inbox"], WaitTimeSeconds=1)
+        bodies = [json.loads(m["Body"]) for m in response.get("Messages", [])]
+    assert [(b["source"], b["detail-type"], b["detail"]) for b in bodies] == [("deployer.checks", "Notice", {"n": 1})]
+
+
+def test_an_ssm_parameter_starts_with_its_value_and_keeps_an_operators(deployed, aws, harness: Harness) -> None:
+    ssm = aws.client("ssm")
+    name = deployed.ssm_parameters["dep_switches"]
+    assert deployed.substitutions["dep_switches_ssm_parameter_name"] == name
+    assert ssm.get_parameter(Name=name)["Parameter"]["Value"] == '{"stop": false}'
+    ssm.put_parameter(Name=name, Value='{"stop": true}', Type="String", Overwrite=True)
+    again = harness.deploy(SPEC, fresh=True)  # a deploy again (an update) leaves what the operator set
+    assert ssm.get_parameter(Name=again.ssm_parameters["dep_switches"])["Parameter"]["Value"] == '{"stop": true}'
+    ssm.put_parameter(Name=name, Value='{"stop": false}', Type="String", Overwrite=True)
 
 
 def test_object_created_event_reaches_the_rule_with_its_input_transformer(deployed, aws, harness: Harness) -> None:

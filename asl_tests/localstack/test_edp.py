@@ -75,6 +75,27 @@ def announced(harness: Harness, aws, edp: Deployment) -> Iterator[Announcements]
     collector.close()
 
 
+def subscribe(aws, topic: str) -> str:
+    """A queue of the test's subscribed to `topic` (raw delivery): its URL."""
+    inbox = aws.sqs.create_queue(QueueName=f"edp_inbox_{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    inbox_arn = aws.sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+    return inbox
+
+
+def received(harness: Harness, aws, inbox: str, what: str) -> list[str]:
+    """The bodies of the messages that reached `inbox` (at least one, within 30 s)."""
+    bodies: list[str] = []
+
+    def drain() -> bool:
+        for message in aws.sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", []):
+            bodies.append(message["Body"])
+        return bool(bodies)
+
+    harness.eventually(drain, timeout=30, what=what)
+    return bodies
+
+
 def s3_event(bucket: str, key: str, *, sequencer: str | None = None, kind: str = "Object Created") -> dict[str, Any]:
     name = "s3_object_created.event.json" if kind == "Object Created" else "s3_object_deleted.event.json"
     event = copy.deepcopy(json.loads((DATA / name).read_text()))
@@ -107,6 +128,7 @@ def record(harness: Harness, edp: Deployment, event: dict[str, Any]) -> dict[str
 # and checks it green; in process it is checked to the package.
 def test_twenty_uploads_flush_once_at_the_twentieth_and_become_a_package(harness, aws, edp, announced) -> None:
     bucket, run = edp.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
+    subscriber = subscribe(aws, edp.topics["edp_announcements"])
     for i in range(19):
         aws.s3.put_object(Bucket=bucket, Key=f"{run}/L001/R{i:02d}.fastq.gz", Body=f"reads {i}".encode())
     harness.eventually(
@@ -121,6 +143,9 @@ def test_twenty_uploads_flush_once_at_the_twentieth_and_become_a_package(harness
     after = batch(aws, edp, bucket, f"{run}/")
     assert (after["pending"], after["received"], after["epoch"], after["flushes"]) == (0, 20, 1, 1)
     assert "first_event" not in after, "a flush clears the window"
+    # the announcements topic carries the same event, for subscribers outside the bus
+    (message,) = received(harness, aws, subscriber, "the announcement reaches the topic's subscriber")
+    assert json.loads(message)["detail-type"] == "package-objects-ready" and json.loads(message)["detail"] == ready
 
     # The announcement started the packager: a Quilt package of the prefix, with the files EDP adds.
     executions = harness.backend.executions(edp, "edp_packager")
@@ -302,10 +327,7 @@ def test_invalid_metadata_quarantines_the_package_and_notifies(harness, aws) -> 
     """The package goes to quarantine with the errors first in its README; the alert names them and links the
     package's page in the Quilt catalog the deployment names (the original's QUILT_URL)."""
     edp = harness.deploy("edp", prefix="edpq_", parameters={**FAST, "quilt_catalog_url": "https://quilt.example.org/"})
-    topic = edp.topics["edp_alerts"]
-    inbox = aws.sqs.create_queue(QueueName=f"edp_alerts_{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    inbox_arn = aws.sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    aws.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+    inbox = subscribe(aws, edp.topics["edp_alerts"])
     bucket, run = edp.buckets["edp_landing"], f"runs/{uuid.uuid4().hex[:8]}"
     aws.s3.put_object(Bucket=bucket, Key=f"{run}/data.csv", Body=b"a,b\n1,2\n")
     aws.s3.put_object(Bucket=bucket, Key=f"{run}/metadata.json", Body=json.dumps({"project": "not a project id"}))
@@ -321,11 +343,7 @@ def test_invalid_metadata_quarantines_the_package_and_notifies(harness, aws) -> 
     assert quarantined.get("KeyCount", 0) >= 1, "the package is kept in quarantine"
     registry = aws.s3.list_objects_v2(Bucket=edp.buckets["edp_registry"], Prefix=f".quilt/named_packages/{name}/")
     assert registry.get("KeyCount", 0) == 0, "and not in the registry"
-    deadline, messages = time.monotonic() + 20, []
-    while time.monotonic() < deadline and not messages:
-        messages = aws.sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=1).get("Messages", [])
-    assert messages, "an SNS notification was published"
-    body = messages[0]["Body"]
+    body = received(harness, aws, inbox, "an SNS notification is published")[0]
     assert f"Package {name} (s3://{bucket}/{run}/) failed metadata validation" in body and "project:" in body
     quarantine = edp.buckets["edp_quarantine"]
     assert body.endswith(f". In the catalog: https://quilt.example.org/b/{quarantine}/packages/{name}")

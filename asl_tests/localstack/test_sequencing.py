@@ -17,8 +17,8 @@ from aslkit.local.run import send_records
 from aslkit.runtime.results import ExecutionResult
 from aslkit.testing.backend import ExecutionBackend
 from tasks.sequencing import ens
-from workflows.sequencing import WORKFLOW, ica_key
-from workflows.sequencing.fake_wes import FakeWes
+from workflows.sequencing import RUN_CONTROLS, WORKFLOW, ica_key
+from workflows.sequencing.fake_wes import FakeWes, fastq_list_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sequencing"
 FAST = {
@@ -26,6 +26,8 @@ FAST = {
     "wes_heartbeat_seconds": "60",
     "sample_sheet_wait_seconds": "2",
     "sample_sheet_waits": "3",
+    "emergency_stop_wait_seconds": "2",
+    "emergency_stop_waits": "3",
 }
 
 
@@ -86,7 +88,7 @@ def seq(backend: ExecutionBackend) -> Iterator[Sequencing]:
     assert ica_key.local_value == secret
     with FakeWes(aws.sqs, "", delay=0.2, api_key=secret, later=backend.later) as wes:
         deployment = backend.deploy(WORKFLOW, prefix=prefix, parameters={**FAST, "wes_base_url": wes.url})
-        wes.queue_url = deployment.queues["ens_ingress"]
+        wes.attach(aws.s3, deployment)
         url = aws.sqs.create_queue(QueueName=f"{prefix}bus_recorder")["QueueUrl"]
         arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         bus = deployment.buses["sequencing_bus"]
@@ -286,8 +288,11 @@ def test_wes_event_before_its_launch_is_retried_not_lost(seq: Sequencing) -> Non
     bcl_name = f"umccr__automated__bcl_convert__{run}__{run_id}"
     seq.prepare_run(run, sheet("LE"), {"LE": ("SBJE", "normal", "WGS", "clinical")})
     seq.wes.outcome = lambda name: None if name == bcl_name else "Succeeded"  # the test answers for BCL Convert
+    seq.wes.run_ids[bcl_name] = "wfr.early"  # ENS's message for the run WES is about to accept
     try:
-        seq.wes.post(bcl_name, "wfr.early", "Succeeded", output={"outputDirectory": "gds://early"})
+        rows = fastq_list_rows(sheet("LE"), "gds://early")
+        seq.wes.post(bcl_name, "wfr.early", "Succeeded",
+                     output={"outputDirectory": "gds://early", "main/fastq_list_rows": rows})  # fmt: skip
         seq.backend.pause(1.5)  # the event manager has seen it, found no launch, and handed it back to SQS
         seq.deliver(bssh_record(run, run_id))
         result = seq.wait_run(run, timeout=120)
@@ -296,7 +301,8 @@ def test_wes_event_before_its_launch_is_retried_not_lost(seq: Sequencing) -> Non
     assert result.succeeded, result.explain()
     assert bcl_name in result.output["succeeded"]
     qc_launch = next(launch for launch in seq.wes.launches if launch["name"].endswith(f"{run}__LE"))
-    assert qc_launch["input"]["fastq_directory"] == "gds://early/LE", "the early message's outputs were used"
+    assert qc_launch["input"]["fastq_list_rows"] == rows, "the early message's outputs were used"
+    assert rows[0]["read_1"]["location"] == "gds://early/Project/LE/LE_S1_L001_R1_001.fastq.gz"
 
 
 def test_a_late_contradicting_outcome_changes_nothing(seq: Sequencing) -> None:
@@ -319,3 +325,167 @@ def test_a_late_contradicting_outcome_changes_nothing(seq: Sequencing) -> None:
     assert after["status"] == {"S": "SUCCEEDED"}
     statuses = [e["detail"].get("status") for e in seq.events() if e["detail"].get("workflow_run_name") == bcl]
     assert "FAILED" not in statuses and statuses.count("SUCCEEDED") == 1
+
+
+def set_controls(seq: Sequencing, **controls: Any) -> None:
+    """What an operator does: put the run controls parameter (emergency_stop, skip_runs, skip_libraries)."""
+    seq.aws.client("ssm").put_parameter(Name=seq.deployment.ssm_parameters["sequencing_run_controls"], Type="String",
+                                        Value=json.dumps({**RUN_CONTROLS, **controls}), Overwrite=True)  # fmt: skip
+
+
+def launches_of(seq: Sequencing, run: str) -> list[dict[str, Any]]:
+    return [launch for launch in seq.wes.launches if run in launch["name"]]
+
+
+def two_lane_sheet(*libraries: str) -> str:
+    rows = "\n".join(f"{lane},{lib},ACGTACGTAC,TTGGCCAA,Project" for lib in libraries for lane in (1, 2))
+    return f"[Header]\nFileFormatVersion,2\n\n[BCLConvert_Data]\nLane,Sample_ID,index,index2,Sample_Project\n{rows}\n"
+
+
+def test_each_library_is_qcd_with_its_fastq_list_rows_and_each_pair_carries_both(seq: Sequencing) -> None:
+    """BCL Convert's output lists the run's FASTQ files as FASTQ list rows; each library's QC gets its own (one per
+    lane), and the somatic run gets the tumor's and the normal's."""
+    run, run_id = "231001_A00001_0010_TWOLANES", "r.TwoLanes0001"
+    seq.prepare_run(run, two_lane_sheet("LW_T", "LW_N"), {"LW_T": ("SBJW", "tumor", "WGS", "clinical"),
+                                                          "LW_N": ("SBJW", "normal", "WGS", "clinical")})  # fmt: skip
+    seq.deliver(bssh_record(run, run_id))
+    result = seq.wait_run(run)
+    assert result.succeeded, result.explain()
+    launched = {launch["name"].split("__")[2]: launch for launch in launches_of(seq, run)}
+    bcl_output = f"gds://development/analysis_data/umccr__automated__bcl_convert__{run}__{run_id}"
+    qc = [launch for launch in launches_of(seq, run) if "dragen_wgs_qc" in launch["name"]]
+    rows = {launch["input"]["library_id"]: launch["input"]["fastq_list_rows"] for launch in qc}
+    assert sorted(rows) == ["LW_N", "LW_T"] and launched["bcl_convert"]["output_directory"] == bcl_output
+    for library, its_rows in rows.items():
+        assert [(row["rglb"], row["lane"]) for row in its_rows] == [(library, 1), (library, 2)]
+        assert its_rows[1]["read_2"] == {"class": "File", "location": f"{bcl_output}/Project/{library}/{library}_S"
+                                         f"{1 if library == 'LW_T' else 2}_L002_R2_001.fastq.gz"}  # fmt: skip
+    (somatic,) = [launch for launch in seq.wes.launches if launch["name"].endswith("__SBJW__LW_T__LW_N")]
+    assert somatic["input"]["tumor_fastq_list_rows"] == rows["LW_T"]
+    assert somatic["input"]["fastq_list_rows"] == rows["LW_N"]
+
+
+def test_a_tumor_pairs_with_the_normal_qcd_in_an_earlier_run(seq: Sequencing) -> None:
+    """The normal was sequenced (and QC'd) in an earlier run; the tumor's run pairs with it, with its rows."""
+    first, later = "231001_A00001_0011_NORMALFIRST", "231001_A00001_0012_TUMORLATER"
+    metadata = {"LP_N": ("SBJP", "normal", "WGS", "clinical"), "LP_T": ("SBJP", "tumor", "WGS", "clinical")}
+    seq.prepare_run(first, sheet("LP_N"), metadata)
+    seq.deliver(bssh_record(first, "r.NormalFirst1"))
+    before = seq.wait_run(first)
+    assert before.succeeded, before.explain()
+    assert before.output["unpaired"] == [{"library_id": "LP_N", "reason": "subject SBJP: no tumor library"}]
+    (normal_qc,) = [launch for launch in launches_of(seq, first) if "dragen_wgs_qc" in launch["name"]]
+
+    seq.prepare_run(later, sheet("LP_T"), metadata)
+    seq.deliver(bssh_record(later, "r.TumorLater01"))
+    result = seq.wait_run(later)
+    assert result.succeeded, result.explain()
+    assert result.output["pairs"] == [{"subject_id": "SBJP", "tumor": "LP_T", "normal": "LP_N"}]
+    assert result.output["unpaired"] == []
+    (somatic,) = [launch for launch in seq.wes.launches if launch["name"].endswith("__SBJP__LP_T__LP_N")]
+    assert somatic["input"]["fastq_list_rows"] == normal_qc["input"]["fastq_list_rows"], "the earlier run's rows"
+    assert first in somatic["input"]["fastq_list_rows"][0]["read_1"]["location"]
+
+
+def test_run_controls_skip_a_run_and_a_library_at_run_time(seq: Sequencing) -> None:
+    skipped, run = "231001_A00001_0013_SKIPPED", "231001_A00001_0014_SKIPLIB"
+    metadata = {"LK_T": ("SBJK", "tumor", "WGS", "clinical"), "LK_T2": ("SBJK", "tumor", "WGS", "clinical"),
+                "LK_N": ("SBJK", "normal", "WGS", "clinical")}  # fmt: skip
+    seq.prepare_run(skipped, sheet("LK_T"), metadata)
+    seq.prepare_run(run, sheet("LK_T", "LK_T2", "LK_N"), metadata)
+    set_controls(seq, skip_runs=[skipped], skip_libraries=["LK_T2"])  # no deploy: the next run reads them
+    try:
+        seq.deliver(bssh_record(skipped, "r.Skipped0001"), bssh_record(run, "r.SkipLib0001"))
+        passed_over, result = seq.wait_run(skipped), seq.wait_run(run)
+    finally:
+        set_controls(seq)
+    assert passed_over.succeeded and passed_over.output["skipped"] is True
+    assert passed_over.states == ["Start", "Read run controls", "Emergency stop?", "Run skipped?", "Run skipped"]
+    assert launches_of(seq, skipped) == []
+    assert result.succeeded, result.explain()
+    assert result.output["pairs"] == [{"subject_id": "SBJK", "tumor": "LK_T", "normal": "LK_N"}]
+    assert result.output["unpaired"] == [
+        {"library_id": "LK_T2", "reason": "skipped by the run controls (skip_libraries)"}
+    ]
+    assert not [launch for launch in launches_of(seq, run) if launch["name"].endswith("__LK_T2")], "not QC'd"
+
+
+def test_an_emergency_stop_holds_launches_until_cleared_and_fails_a_run_it_holds_too_long(seq: Sequencing) -> None:
+    """While emergency_stop is on, a run launches nothing and looks again every emergency_stop_wait_seconds (here
+    2 s); cleared, it goes on; held past emergency_stop_waits looks (here 3), the run fails with EmergencyStop, and
+    SequenceRunFailed reaches the notifications topic."""
+    held, stopped = "231001_A00001_0015_HELD", "231001_A00001_0016_STOPPED"
+    seq.prepare_run(held, sheet("LH"), {"LH": ("SBJH", "normal", "WGS", "research")})
+    inbox = subscribe(seq, seq.deployment.topics["sequencing_notifications"])
+    set_controls(seq, emergency_stop=True)
+    try:
+        seq.deliver(bssh_record(held, "r.Held000001"))
+        seq.backend.pause(3)
+        assert launches_of(seq, held) == [], "nothing is launched while the stop is on"
+        set_controls(seq)
+        result = seq.wait_run(held)
+        assert result.succeeded, result.explain()
+        assert result.states.count("Wait for the stop to clear") >= 1
+
+        set_controls(seq, emergency_stop=True)
+        seq.deliver(bssh_record(stopped, "r.Stopped0001"))
+        failed = seq.wait_run(stopped)
+    finally:
+        set_controls(seq)
+    assert (failed.status, failed.error) == ("FAILED", "EmergencyStop")
+    assert "clear emergency_stop and re-run the run (aslkit sequencing rerun)" in (failed.cause or "")
+    assert failed.states.count("Wait for the stop to clear") == 3
+    notified = [json.loads(body) for body in received(seq, inbox)]
+    (announced,) = [n for n in notified if n["detail"].get("sequence_run_name") == stopped]
+    assert announced["detail-type"] == "SequenceRunFailed" and announced["detail"]["error"] == "EmergencyStop"
+    ens.check("SequenceRunFailed", announced["detail"])
+
+
+def subscribe(seq: Sequencing, topic: str) -> str:
+    inbox = seq.aws.sqs.create_queue(QueueName=f"seq_inbox_{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = seq.aws.sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    seq.aws.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    return inbox
+
+
+def received(seq: Sequencing, inbox: str) -> list[str]:
+    bodies: list[str] = []
+
+    def drain() -> bool:
+        for message in seq.aws.sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", []):
+            bodies.append(message["Body"])
+        return bool(bodies)
+
+    assert seq.backend.until(drain, 30), "a notification reaches the topic's subscriber"
+    return bodies
+
+
+def test_a_finished_run_is_re_run_by_hand_launching_again_only_what_failed(seq: Sequencing, capsys: Any) -> None:
+    """`aslkit sequencing rerun RUN`: the same orchestrator, named `<first>__rerun1`; what succeeded before is
+    answered from its record, what failed (a QC) is launched again, and what depended on it runs now."""
+    from aslkit.cli import main
+
+    run, run_id = "231001_A00001_0017_RERUN", "r.Rerun00001"
+    seq.prepare_run(run, sheet("LQ_T", "LQ_N"), {"LQ_T": ("SBJQ", "tumor", "WGS", "clinical"),
+                                                 "LQ_N": ("SBJQ", "normal", "WGS", "clinical")})  # fmt: skip
+    seq.wes.outcome = lambda name: "Failed" if name.endswith("__LQ_N") else "Succeeded"
+    try:
+        seq.deliver(bssh_record(run, run_id))
+        first = seq.wait_run(run)
+    finally:
+        seq.wes.outcome = lambda name: "Succeeded"
+    assert first.succeeded and first.output["pairs"] == [] and len(first.output["failed"]) == 1
+    launched_before = len(launches_of(seq, run))
+    assert main(["sequencing", "rerun", run, *seq.backend.cli_options(), "--stage", seq.deployment.prefix]) == 0
+    (rerun,) = [arn for arn in seq.executions_of(run) if arn.endswith("__rerun1")]
+    result = seq.backend.wait(rerun, 90)
+    assert result.succeeded, result.explain()
+    assert result.input["rerun"] == "rerun1" and result.input["sequence_run_id"] == run_id
+    assert result.output["pairs"] == [{"subject_id": "SBJQ", "tumor": "LQ_T", "normal": "LQ_N"}]
+    again = [launch["name"] for launch in launches_of(seq, run)[launched_before:]]
+    assert again == [f"umccr__automated__dragen_wgs_qc__{run}__LQ_N"], "only the failed QC is launched again"
+    assert len(seq.executions_of(run)) == 2
+    # a run never orchestrated is refused with what to do (no traceback)
+    assert main(["sequencing", "rerun", "231001_A00001_9999_NOSUCH", *seq.backend.cli_options(),
+                 "--stage", seq.deployment.prefix]) == 2  # fmt: skip
+    assert "no orchestration of run '231001_A00001_9999_NOSUCH'" in capsys.readouterr().err

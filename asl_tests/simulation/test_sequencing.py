@@ -116,7 +116,7 @@ class Runs:
 def runs(harness: Harness, aws: Any) -> Iterator[Runs]:
     with FakeWes(aws.sqs, "", delay=30, api_key=ica_key.local_value, later=harness.backend.later) as wes:
         deployment = harness.deploy("sequencing", prefix="sim_", parameters={"wes_base_url": wes.url})
-        wes.queue_url = deployment.queues["ens_ingress"]
+        wes.attach(aws.s3, deployment)
         url = aws.sqs.create_queue(QueueName="sim_sequencing_announced")["QueueUrl"]
         arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         bus = deployment.buses["sequencing_bus"]

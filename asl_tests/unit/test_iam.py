@@ -44,10 +44,15 @@ def test_example() -> None:
 
 def test_sequencing_orchestrator() -> None:
     fns = ["${library_pairing_function_arn}", "${samplesheet_parser_function_arn}", "${wes_launcher_function_arn}"]
+    state = "${sequencing_state_table_arn}"
     assert derived(SEQUENCING, "sequencing_orchestrator") == [
         Statement(("dynamodb:GetItem",), ("${library_metadata_table_arn}",)),
+        Statement(("dynamodb:PutItem",), (state,)),  # the QC'd libraries, remembered per subject
+        Statement(("dynamodb:Query",), (state, f"{state}/index/*"), "index/* covers the table's own indexes"),
+        Statement(("events:PutEvents",), ("${sequencing_bus_bus_arn}",)),  # SequenceRunFailed, WorkflowRunFailed
         Statement(("lambda:InvokeFunction",), tuple(x for f in fns for x in (f, f"{f}:*")), VERSIONS),
         Statement(("s3:GetObject",), (f"arn:{P}:s3:::${{sequencing_runs_bucket_name}}/*",), OBJECTS),
+        Statement(("ssm:GetParameter",), ("${sequencing_run_controls_ssm_parameter_arn}",)),  # the run controls
     ]
 
 

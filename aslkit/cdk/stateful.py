@@ -24,13 +24,14 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from aslkit import names
 from aslkit.cdk.stage import Stage
 from aslkit.errors import StageError
 from aslkit.events.rules import Rule
-from aslkit.resources import Bucket, Queue, Resource
+from aslkit.resources import Bucket, Queue, Resource, Topic
 from aslkit.spec import Workflow
 
 
@@ -71,13 +72,7 @@ class StatefulStack(cdk.Stack):
                 self._queue(rule.dead_letter_queue, rule)
         for topic in workflow.topics:
             if not adopted(topic.name):
-                construct: Any = sns.Topic(
-                    self,
-                    topic.name,
-                    topic_name=self.naming.physical(topic.name),
-                    enforce_ssl=True,
-                    master_key=kms.Alias.from_alias_name(self, f"{topic.name}-key", "alias/aws/sns"),
-                )
+                construct: Any = self._topic(topic, [rule for rule in workflow.rules if rule.target == topic])
                 for queue_name in topic.subscribe_queues:
                     if queue_name not in self.constructs:
                         raise StageError(f"stage {self.stage.name}: topic {topic.name!r} of {workflow.name!r} "
@@ -86,6 +81,8 @@ class StatefulStack(cdk.Stack):
                     construct.add_subscription(subscriptions.SqsSubscription(self.constructs[queue_name],
                                                                              raw_message_delivery=True))  # fmt: skip
                 self._export(topic, construct, {"arn": construct.topic_arn})
+                if construct.master_key is not None and isinstance(construct.master_key, kms.Key):
+                    self._export_value(names.topic_key(topic.name), construct.master_key.key_arn)
         for bus in workflow.buses:
             if not adopted(bus.name):
                 construct = events.EventBus(self, bus.name, event_bus_name=self.naming.physical(bus.name))
@@ -100,6 +97,18 @@ class StatefulStack(cdk.Stack):
                     removal_policy=self.removal,
                 )
                 self._export(secret, construct, {"arn": construct.secret_arn, "name": construct.secret_name})
+        for parameter in workflow.ssm_parameters:
+            if not adopted(parameter.name):
+                # CloudFormation sets the value when it creates the parameter, and again only when the starting
+                # value in the spec changes: an operator's change stays until then
+                construct = ssm.StringParameter(
+                    self,
+                    parameter.name,
+                    parameter_name=self.naming.physical(parameter.name),
+                    string_value=parameter.value,
+                    description=parameter.description or None,
+                )
+                self._export(parameter, construct, {"name": construct.parameter_name, "arn": construct.parameter_arn})
         if workflow.contracts:
             self._contracts(workflow)
 
@@ -109,9 +118,42 @@ class StatefulStack(cdk.Stack):
         cdk.Tags.of(construct).add(names.TAG_RESOURCE, resource.name)
         for placeholder, attribute in resource.placeholders().items():
             if attribute in values:
-                export = self.naming.export(self.workflow.name, placeholder)
-                cdk.CfnOutput(self, placeholder, value=values[attribute], export_name=export)
-                self.exports[placeholder] = export
+                self._export_value(placeholder, values[attribute])
+
+    def _export_value(self, placeholder: str, value: str) -> None:
+        export = self.naming.export(self.workflow.name, placeholder)
+        cdk.CfnOutput(self, placeholder, value=value, export_name=export)
+        self.exports[placeholder] = export
+
+    def _topic(self, topic: Topic, rules: list[Rule]) -> sns.Topic:
+        """A topic, encrypted. One that rules deliver to has a key of its own (EventBridge cannot use the AWS
+        managed `aws/sns` key, whose policy cannot name it), and a policy that lets those rules, only, publish."""
+        key: kms.IKey
+        if not rules:
+            key = kms.Alias.from_alias_name(self, f"{topic.name}-key", "alias/aws/sns")
+        else:
+            about = f"encrypts {self.naming.physical(topic.name)}, which EventBridge rules publish to"
+            key = kms.Key(self, f"{topic.name}-key", enable_key_rotation=True, removal_policy=self.removal,
+                          description=about)  # fmt: skip
+            key.add_to_resource_policy(iam.PolicyStatement(
+                sid="EventBridgeRulesPublish", principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
+                conditions={"ArnEquals": {"aws:SourceArn": [self._rule_arn(rule) for rule in rules]}},
+            ))  # fmt: skip
+        construct = sns.Topic(self, topic.name, topic_name=self.naming.physical(topic.name), enforce_ssl=True,
+                              master_key=key)  # fmt: skip
+        if rules:
+            construct.add_to_resource_policy(iam.PolicyStatement(
+                sid="EventBridgeRulesPublish", principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sns:Publish"], resources=[construct.topic_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": [self._rule_arn(rule) for rule in rules]}},
+            ))  # fmt: skip
+        return construct
+
+    def _rule_arn(self, rule: Rule) -> str:
+        """A rule's ARN built from its name, not referenced: the rule lives in the stateless stack."""
+        path = ([self.naming.physical(rule.bus.name)] if rule.bus else []) + [self.naming.physical(rule.name)]
+        return self.format_arn(service="events", resource="rule", resource_name="/".join(path))
 
     def _table(self, table: Any) -> None:
         keys: dict[str, Any] = {"partition_key": _attribute(table.partition_key)}
@@ -207,14 +249,10 @@ class StatefulStack(cdk.Stack):
         )
         values.update({"url": construct.queue_url, "arn": construct.queue_arn, "name": construct.queue_name})
         if dead_letters_of is not None:
-            # The rule's ARN is built from its name, not referenced: the rule lives in the stateless stack.
-            bus = dead_letters_of.bus
-            rule_path = ([self.naming.physical(bus.name)] if bus else []) + [self.naming.physical(dead_letters_of.name)]
             construct.add_to_resource_policy(iam.PolicyStatement(
                 sid="EventBridgeRuleDeadLetters", principals=[iam.ServicePrincipal("events.amazonaws.com")],
                 actions=["sqs:SendMessage"], resources=[construct.queue_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": self.format_arn(
-                    service="events", resource="rule", resource_name="/".join(rule_path))}},
+                conditions={"ArnEquals": {"aws:SourceArn": self._rule_arn(dead_letters_of)}},
             ))  # fmt: skip
             self.rule_dlqs.append(construct)
         elif not queue.max_receive_count:

@@ -37,7 +37,7 @@ from aslkit.cdk.stores import adopted_values, imported_values, reference, stores
 from aslkit.errors import StageError
 from aslkit.iam import names_for, statements
 from aslkit.package import build_function_dir, build_layer
-from aslkit.resources import Api, Bucket, Function, Queue
+from aslkit.resources import Api, Bucket, Function, Queue, Topic
 from aslkit.runtime import express
 from aslkit.spec import Workflow, machine_arn, powertools_environment
 
@@ -374,6 +374,8 @@ class StatelessStack(cdk.Stack):
             return targets.SfnStateMachine(self.machines[target.name], input=payload, **common)
         if isinstance(target, Function):
             return targets.LambdaFunction(self.functions[target.name], event=payload, **common)
+        if isinstance(target, Topic):  # the stateful stack's topic policy lets the rule publish
+            return targets.SnsTopic(self.stores[target.name], message=payload, **common)
         if isinstance(target, Queue):
             return targets.SqsQueue(
                 self.stores[target.name],

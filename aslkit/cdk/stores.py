@@ -15,6 +15,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 
 from aslkit import names
 from aslkit.errors import StageError
@@ -30,8 +31,11 @@ def stores(workflow: Workflow) -> Iterator[Resource]:
 
 def imported_values(resource: Resource, exports: dict[str, str]) -> dict[str, str]:
     """attribute -> the imported export of a store the stateful stack created."""
-    return {attribute: cdk.Fn.import_value(exports[placeholder])
-            for placeholder, attribute in resource.placeholders().items() if placeholder in exports}  # fmt: skip
+    values = {attribute: cdk.Fn.import_value(exports[placeholder])
+              for placeholder, attribute in resource.placeholders().items() if placeholder in exports}  # fmt: skip
+    if resource.kind == "topic" and names.topic_key(resource.name) in exports:  # its own key: publishers need it
+        values["key_arn"] = cdk.Fn.import_value(exports[names.topic_key(resource.name)])
+    return values
 
 
 def adopted_values(stack: cdk.Stack, resource: Resource, name_or_arn: str, naming: names.Naming) -> dict[str, str]:
@@ -71,6 +75,9 @@ def adopted_values(stack: cdk.Stack, resource: Resource, name_or_arn: str, namin
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
             ),
         }
+    if resource.kind == "ssm_parameter":
+        return {"name": name, "arn": given or stack.format_arn(service="ssm", resource="parameter",
+                                                               resource_name=name.lstrip("/"))}  # fmt: skip
     raise StageError(f"a {resource.kind} cannot be adopted")
 
 
@@ -98,11 +105,15 @@ def reference(stack: cdk.Stack, resource: Resource, values: dict[str, str], *, a
             )
         return found
     if kind == "topic":
-        return {resource.name: sns.Topic.from_topic_arn(stack, id_, values["arn"])}
+        return {resource.name: sns.Topic.from_topic_attributes(stack, id_, topic_arn=values["arn"],
+                                                                key_arn=values.get("key_arn"))}  # fmt: skip
     if kind == "bus":
         return {resource.name: events.EventBus.from_event_bus_arn(stack, id_, values["arn"])}
     if kind == "secret":
         if adopted and not adopted.startswith("arn:"):  # adopted by name: the ARN's random suffix is unknown
             return {resource.name: secretsmanager.Secret.from_secret_name_v2(stack, id_, values["name"])}
         return {resource.name: secretsmanager.Secret.from_secret_complete_arn(stack, id_, values["arn"])}
+    if kind == "ssm_parameter":
+        return {resource.name: ssm.StringParameter.from_string_parameter_attributes(
+            stack, id_, parameter_name=values["name"], simple_name=not values["name"].startswith("/"))}  # fmt: skip
     raise StageError(f"a {kind} is not a store")

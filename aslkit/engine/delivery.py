@@ -74,6 +74,9 @@ class Delivery:
             arn = str(target["Arn"])
             if ":states:" in arn:
                 self.engine.start(arn, payload)
+            elif ":sns:" in arn:  # EventBridge publishes the (transformed) event as the message
+                message = payload if isinstance(payload, str) else json.dumps(payload)
+                self.engine.services.client("sns").publish(TopicArn=arn, Message=message)
             else:
                 self.engine.scheduler.spawn(self._invoke_async(arn, payload), f"event:{arn}")
         except StatesFailure as failure:
@@ -297,7 +300,7 @@ def patch_moto(active: Callable[[], Engine | None]) -> None:
 
     def rule_send(rule: Any, original: Any, transform_input: bool = True) -> None:
         engine = active()
-        ours = [t for t in rule.targets if ":states:" in t["Arn"] or ":lambda:" in t["Arn"]]
+        ours = [t for t in rule.targets if any(f":{service}:" in t["Arn"] for service in ("states", "lambda", "sns"))]
         if engine is None or not ours:
             send_to_targets(rule, original, transform_input)
             return

@@ -10,9 +10,10 @@ from aslkit import names
 from aslkit.asl.machine import StateMachine
 from aslkit.errors import SpecError
 from aslkit.events import schedules
-from aslkit.resources import Function, Queue, Resource, check_name
+from aslkit.resources import Function, Queue, Resource, Topic, check_name
 
-Target = StateMachine | Function | Queue
+#: What a rule or schedule delivers to: a state machine starts, a function is invoked, a queue or topic gets the event.
+Target = StateMachine | Function | Queue | Topic
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from aslkit.errors import SpecError
 from aslkit.events.rules import Rule, Schedule
 from aslkit.local.clients import ACCOUNT, AwsClients
 from aslkit.package import build_zip
-from aslkit.resources import Api, Bucket, Function, Queue, Secret, Table, Topic
+from aslkit.resources import Api, Bucket, Function, Queue, Secret, SsmParameter, Table, Topic
 from aslkit.runtime import express
 from aslkit.spec import EventBus, Workflow, machine_arn, powertools_environment
 
@@ -59,6 +59,7 @@ class Deployment:
     topics: dict[str, str] = field(default_factory=dict)
     buses: dict[str, str] = field(default_factory=dict)  # spec name -> physical name ("default" included)
     secrets: dict[str, str] = field(default_factory=dict)  # spec name -> ARN
+    ssm_parameters: dict[str, str] = field(default_factory=dict)  # spec name -> parameter name
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # spec name -> (bus, physical rule name)
     source_buses: dict[str, str] = field(default_factory=dict)  # event source -> bus a rule listens on it
     apis: dict[str, str] = field(default_factory=dict)  # spec name -> invoke URL (no trailing slash)
@@ -149,6 +150,8 @@ class LocalDeployer:
             self._deploy_topic(topic, out)
         for secret in workflow.secrets:
             self._deploy_secret(secret, out)
+        for parameter in workflow.ssm_parameters:
+            self._deploy_ssm_parameter(workflow, parameter, out)
         for function in workflow.functions:
             self._deploy_function(workflow, function, out)
         for api in workflow.apis:
@@ -334,6 +337,21 @@ class LocalDeployer:
         out.secrets[secret.name] = arn
         self._fill(out, secret, {"arn": arn, "name": name})
 
+    def _deploy_ssm_parameter(self, workflow: Workflow, parameter: SsmParameter, out: Deployment) -> None:
+        """Created with its starting value; one that exists keeps what an operator set."""
+        name = self.physical(parameter.name)
+        ssm = self.aws.client("ssm")
+        try:
+            tags = [{"Key": k, "Value": v} for k, v in self.tags(workflow, parameter.name).items()]
+            ssm.put_parameter(Name=name, Value=parameter.value, Type="String", Description=parameter.description,
+                              Tags=tags)  # fmt: skip
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ParameterAlreadyExists":
+                raise
+        arn = ssm.get_parameter(Name=name)["Parameter"]["ARN"]
+        out.ssm_parameters[parameter.name] = name
+        self._fill(out, parameter, {"name": name, "arn": arn})
+
     def _deploy_function(self, workflow: Workflow, function: Function, out: Deployment) -> None:
         name = self.physical(function.name)
         code: dict[str, Any]
@@ -440,7 +458,7 @@ class LocalDeployer:
             return {"Arn": out.machines[target.name], "RoleArn": self.role_arn(workflow, "events")}
         if isinstance(target, Function):
             return {"Arn": out.substitutions[target.arn.name]}
-        if isinstance(target, Queue):
+        if isinstance(target, Queue | Topic):
             return {"Arn": out.substitutions[target.placeholder("arn").name]}
         raise SpecError(f"unsupported rule target {target!r}")
 
@@ -498,7 +516,8 @@ class LocalDeployer:
         ours = {kind: {key: value for key, value in found.items() if key not in deployment.adopted}
                 for kind, found in (("queues", deployment.queues), ("buckets", deployment.buckets),
                                     ("tables", deployment.tables), ("secrets", deployment.secrets),
-                                    ("topics", deployment.topics), ("buses", deployment.buses))}  # fmt: skip
+                                    ("topics", deployment.topics), ("buses", deployment.buses),
+                                    ("ssm_parameters", deployment.ssm_parameters))}  # fmt: skip
         for bus, rule in deployment.rules.values():
             _quietly(events.remove_targets, Rule=rule, EventBusName=bus, Ids=["target"])
             _quietly(events.delete_rule, Name=rule, EventBusName=bus)
@@ -525,6 +544,8 @@ class LocalDeployer:
             _quietly(self.aws.dynamodb.delete_table, TableName=name)
         for arn in ours["secrets"].values():
             _quietly(self.aws.secretsmanager.delete_secret, SecretId=arn, ForceDeleteWithoutRecovery=True)
+        for name in ours["ssm_parameters"].values():
+            _quietly(self.aws.client("ssm").delete_parameter, Name=name)
         for key, name in ours["buses"].items():
             if key != "default":
                 _quietly(events.delete_event_bus, Name=name)

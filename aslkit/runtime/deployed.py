@@ -7,10 +7,47 @@ workflow, `aslkit:resource` the spec name, `aslkit:stage` the stage (the CDK app
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aslkit import names
 from aslkit.errors import UserInputError
+
+
+def add_options(parser: Any, *, region_required: bool = False, short: bool = False) -> None:
+    """The options by which an operator command finds a deployment: --region (-r with `short`), --profile,
+    --endpoint-url and --stage (`client_factory` and `machines` read them)."""
+    flags = ("-r", "--region") if short else ("--region",)
+    region = "AWS region" if region_required else "AWS region (with --profile: the deployment's)"
+    parser.add_argument(*flags, required=region_required, default=None, help=region)
+    credentials = "the environment's credentials" if region_required else "LocalStack when one runs here"
+    parser.add_argument("--profile", default=None, help=f"AWS profile (default: {credentials})")
+    parser.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. a LocalStack")
+    parser.add_argument(
+        "--stage",
+        default=None,
+        help="the deployment's stage (the CDK stage, or the local prefix), when several are found",
+    )
+
+
+def client_factory(profile: str | None, region: str | None, endpoint_url: str | None) -> Callable[..., Any]:
+    """`client(service, **botocore_config)` for an operator command: AWS with a profile or a region (and no
+    endpoint), otherwise the endpoint given or the LocalStack `aslkit local up` started here."""
+    if profile or (region and not endpoint_url):
+        import boto3
+        from botocore.config import Config
+
+        session = boto3.Session(profile_name=profile, region_name=region)
+        return lambda service, **config: session.client(service, config=Config(**config) if config else None)
+    from aslkit.local.clients import AwsClients
+    from aslkit.local.launcher import Launcher
+
+    endpoint = endpoint_url or getattr(Launcher(Path.cwd()).status(), "url", None)
+    if endpoint is None:
+        raise UserInputError("no LocalStack is running here and no AWS profile was given: give --profile and "
+                             "--region, or start LocalStack (aslkit local up)")  # fmt: skip
+    return AwsClients(endpoint, region or "us-east-1").client
 
 
 def machines(sfn: Any, workflow: str, machine: str, stage: str | None = None) -> list[str]:

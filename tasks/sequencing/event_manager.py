@@ -64,9 +64,11 @@ class Effects:
             self.table.update_item(
                 Key={"pk": f"WFR#{outcome.workflow_run_name}", "sk": "LAUNCH"},
                 UpdateExpression="SET #s = :s, outcome = :o",
-                ConditionExpression="attribute_not_exists(outcome) OR outcome = :o",
+                # the launch's own WES run (a re-run's launch replaces the one before), not yet ended otherwise
+                ConditionExpression="(attribute_not_exists(outcome) OR outcome = :o)"
+                " AND (attribute_not_exists(wes_run_id) OR wes_run_id = :r)",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": outcome.status, ":o": recorded},
+                ExpressionAttributeValues={":s": outcome.status, ":o": recorded, ":r": outcome.workflow_run_id},
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -120,6 +122,8 @@ def process(record: dict[str, Any], effects: Effects) -> str:
         launch = effects.launch(outcome.workflow_run_name)
         if launch is None:
             raise LaunchNotRecorded(f"no launch recorded for {outcome.workflow_run_name} yet")
+        if launch.get("wes_run_id") and outcome.workflow_run_id and launch["wes_run_id"] != outcome.workflow_run_id:
+            return f"workflow run {outcome.workflow_run_name}: {outcome.workflow_run_id} was replaced by a re-run"
         key = f"WFR#{outcome.workflow_run_name}"
         if not effects.first_time(key, f"EVENT#{outcome.dedup_key}", status=outcome.status):
             return f"duplicate wes.runs {outcome.dedup_key}"

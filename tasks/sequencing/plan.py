@@ -22,4 +22,5 @@ def parse_samplesheet(event: dict[str, Any], context: LambdaContext) -> dict[str
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def pair_libraries(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return pairing.pair(event["libraries"], event.get("qc") or [])
+    return pairing.pair(event["libraries"], event.get("qc") or [], rows=event.get("rows"), earlier=event.get("earlier"),
+                        skip=event.get("skip"))  # fmt: skip

@@ -1,7 +1,8 @@
 """The WES launcher: a `.waitForTaskToken` task that records the token, then launches the ICA v1 WES workflow.
 
 The callback comes later: ENS posts `wes.runs` messages, and the event manager completes the token. Launching is
-idempotent per workflow run name: a launch whose outcome is already recorded is answered at once with it.
+idempotent per workflow run name: a launch whose outcome is already recorded is answered at once with it, except
+that a re-run (a request with another `attempt`) launches again what did not succeed (`decide`).
 """
 
 from __future__ import annotations
@@ -107,23 +108,20 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _clients
     clients = _clients = _clients or Clients()
     path, body = launch_request(event, clients.workflows, clients.output_root)
-    name = event["workflow_run_name"]
+    name, attempt = event["workflow_run_name"], event.get("attempt") or ""
     key = {"pk": f"WFR#{name}", "sk": "LAUNCH"}
-    previous = clients.table.get_item(Key=key).get("Item")
-    if previous and previous.get("outcome"):
+    previous = clients.table.get_item(Key=key).get("Item") or {}
+    decision = decide(previous, attempt)
+    if decision == "replay":
         return replay(clients, event["task_token"], json.loads(previous["outcome"]))
-    clients.table.put_item(
-        Item={
-            **key,
-            "task_token": event["task_token"],
-            "workflow_type": event["workflow_type"],
-            "status": "LAUNCHING",
-            "requested_at": datetime.now(UTC).isoformat(),
-        }
-    )
+    item = {**key, "task_token": event["task_token"], "workflow_type": event["workflow_type"], "status": "LAUNCHING",
+            "attempt": attempt, "requested_at": datetime.now(UTC).isoformat()}  # fmt: skip
+    if decision == "wait":
+        item["wes_run_id"] = previous["wes_run_id"]  # launched before: wait for its outcome, do not launch twice
+    clients.table.put_item(Item=item)
     clients.emit("WesLaunchRequest", launch_event(event, clients.workflows, body))
-    if previous and previous.get("wes_run_id"):
-        run_id = str(previous["wes_run_id"])  # launched before: wait for its outcome, do not launch twice
+    if decision == "wait":
+        run_id = str(previous["wes_run_id"])
     else:
         run_id = str(clients.post(path, body).get("id", ""))
         clients.table.update_item(
@@ -135,6 +133,24 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     clients.emit("WorkflowRunStateChange", detail)
     logger.info("launched", workflow_run_name=name, wes_run_id=run_id)
     return {"workflow_run_id": run_id}
+
+
+def decide(previous: dict[str, Any], attempt: str) -> str:
+    """What a launch does, given the run's launch record (empty: never launched) and the request's attempt (empty
+    for a run's first orchestration, a re-run's name otherwise):
+
+    - `replay`: the run ended and that stands: it succeeded, or it failed within this same attempt (a retried
+      invocation); the new waiter gets the recorded outcome at once.
+    - `wait`: this attempt launched it already and it has not ended: wait for its outcome, launch nothing.
+    - `launch`: never launched, or a re-run meets a run that failed, was aborted or never answered: launch anew.
+    """
+    outcome = json.loads(previous["outcome"]) if previous.get("outcome") else None
+    same_attempt = str(previous.get("attempt") or "") == attempt
+    if outcome is not None and (outcome["status"] == "SUCCEEDED" or same_attempt):
+        return "replay"
+    if outcome is None and same_attempt and previous.get("wes_run_id"):
+        return "wait"
+    return "launch"
 
 
 def replay(clients: Clients, token: str, outcome: dict[str, Any]) -> dict[str, Any]:

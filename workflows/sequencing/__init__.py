@@ -19,21 +19,24 @@ from aslkit.asl import (
     Catch,
     Chain,
     Choice,
-    Fail,
+    Jsonata,
     Map,
     Pass,
     Pattern,
     Placeholder,
     Retry,
+    State,
     StateMachine,
     Succeed,
     Wait,
     aws_sdk,
+    caught,
     dynamodb,
     fragment,
     jsonata,
     lambda_invoke,
     number_parameter,
+    put_events,
     reraise,
     start_execution,
 )
@@ -46,7 +49,9 @@ from aslkit.resources import (
     Function,
     Queue,
     Secret,
+    SsmParameter,
     Table,
+    Topic,
     completes_tasks,
     publishes_to,
     reads,
@@ -69,15 +74,31 @@ ica_key = Secret(
     "and puts it here (aws secretsmanager put-secret-value); no rotation Lambda can create ICA keys",
 )
 
+#: Switches operators flip while runs go on, read by every run at its start, before QC and before somatic:
+#: `emergency_stop` (launch nothing until it is off), `skip_runs` (run names or ids: not orchestrated at all),
+#: `skip_libraries` (library ids: neither QC'd nor paired).
+RUN_CONTROLS = {"emergency_stop": False, "skip_runs": [], "skip_libraries": []}
+controls = SsmParameter(
+    "sequencing_run_controls",
+    value=json.dumps(RUN_CONTROLS),
+    description="sequencing run controls (JSON): emergency_stop, skip_runs, skip_libraries",
+)
+#: SequenceRunFailed and WorkflowRunFailed, for a notifier (e-mail, chat) to subscribe to
+notifications = Topic("sequencing_notifications")
+ORCHESTRATOR_SOURCE = "sequencing.orchestrator"
+
+#: the ICA WES workflows a stage runs (ids and versions of its ICA tenant): the stand-in's names locally
+LOCAL_WES_WORKFLOWS = {
+    "bcl_convert": {"id": "wfl.bclconvert", "version": "4.2.7"},
+    "dragen_wgs_qc": {"id": "wfl.dragenwgsqc", "version": "4.2.4"},
+    "dragen_wgs_somatic": {"id": "wfl.dragenwgssomatic", "version": "4.2.4"},
+}
 PARAMETERS: dict[str, str | Required] = {
     "wes_base_url": "https://aps2.platform.illumina.com",
-    "wes_workflows": json.dumps(
-        {
-            "bcl_convert": {"id": "wfl.bclconvert", "version": "4.2.7"},
-            "dragen_wgs_qc": {"id": "wfl.dragenwgsqc", "version": "4.2.4"},
-            "dragen_wgs_somatic": {"id": "wfl.dragenwgssomatic", "version": "4.2.4"},
-        },
-        sort_keys=True,
+    "wes_workflows": Required(
+        "JSON: per workflow type (bcl_convert, dragen_wgs_qc, dragen_wgs_somatic) the ICA workflow id and version "
+        'the stage launches, {"bcl_convert": {"id": "wfl.<32 hex>", "version": "4.2.7"}, ...}',
+        local=json.dumps(LOCAL_WES_WORKFLOWS, sort_keys=True),
     ),
     # the GDS folder the stage's WES runs write under (<root>/<workflow run name>): each stage names its own
     "wes_output_root": Required(
@@ -88,6 +109,8 @@ PARAMETERS: dict[str, str | Required] = {
     "wes_heartbeat_seconds": "43200",  # 12 h without any ENS event for it
     "sample_sheet_wait_seconds": "300",  # a run-ready message before its sample sheet: look again every 5 min
     "sample_sheet_waits": "12",  # for an hour
+    "emergency_stop_wait_seconds": "600",  # while the emergency stop is on, look again every 10 min
+    "emergency_stop_waits": "144",  # for a day, then the run fails (EmergencyStop) and is re-run by hand
 }
 
 state_env = {"TABLE_NAME": state_table.name_ref, "EVENT_BUS_NAME": bus.name_ref}
@@ -119,30 +142,66 @@ parser = Function("samplesheet_parser", handler="tasks.sequencing.plan.parse_sam
 pairer = Function("library_pairing", handler="tasks.sequencing.plan.pair_libraries")
 
 LAMBDA_RETRY = Retry.lambda_transient()
+EVENTS_RETRY = Retry(["States.ALL"], interval_seconds=1, max_attempts=6, backoff_rate=2, jitter_strategy="FULL")
+SSM_TRANSIENT = ["Ssm.ThrottlingException", "Ssm.InternalServerErrorException", "Ssm.SsmException"]
+SSM_RETRY = Retry(SSM_TRANSIENT, interval_seconds=1, max_attempts=6, backoff_rate=2, max_delay_seconds=20,
+                  jitter_strategy="FULL")  # fmt: skip
 #: a launch gates a run's 48 hours: when the account's Lambda concurrency is spent, wait for it (up to ~8 min)
 #: rather than fail the sequencing run after AWS's 3 quick attempts
 LAUNCH_THROTTLED = Retry([Lambda.TOO_MANY_REQUESTS], interval_seconds=2, max_attempts=10, backoff_rate=2,
                          max_delay_seconds=60, jitter_strategy="FULL")  # fmt: skip
 
 
+# -- failures, announced ------------------------------------------------------------------------------------------
+def announcement(detail_type: str, detail: str) -> list[JsonValue]:
+    """One event on the workflow's bus from the orchestrator; `detail` is a JSONata object expression."""
+    return [{"Source": ORCHESTRATOR_SOURCE, "DetailType": detail_type, "EventBusName": bus.name_ref,
+             "Detail": jsonata(detail)}]  # fmt: skip
+
+
+def run_failure() -> State:
+    """Input `{error, cause}`: a SequenceRunFailed event naming the run, then the execution fails with that error
+    (a `States.*` one, such as a heartbeat timeout, as SequenceRunFailed: a Fail may not use the runtime's names)."""
+    announce = put_events(
+        "Announce run failure",
+        entries=announcement(
+            "SequenceRunFailed",
+            "{'sequence_run_id': $run.sequence_run_id, 'sequence_run_name': $run.sequence_run_name,"
+            " 'error': $states.input.error, 'cause': $string($states.input.cause),"
+            " 'execution_arn': $states.context.Execution.Id, 'timestamp': $states.context.State.EnteredTime}",
+        ),
+        retry=[EVENTS_RETRY],
+        output=jsonata("$states.input"),
+    )
+    announce >> reraise("Run failed", "SequenceRunFailed")
+    return announce
+
+
 # -- the WES fragment ---------------------------------------------------------------------------------------------
 @fragment
-def wes_run(*, tolerate_failure: bool, prefix: str = "") -> Chain:
+def wes_run(*, on_failure: State | None = None, prefix: str = "") -> Chain:
     """Input `{request, timeout, heartbeat}`; output `{status, workflow_run_name, workflow_run_id?, output?, error?,
-    cause?}`. A failed, aborted or timed-out run ends in `failed` (a result) or, when not tolerated, a Fail state."""
-    failed_output = jsonata(
-        "{'status': 'FAILED', 'workflow_type': $states.input.request.workflow_type,"
+    cause?}`. A failed, aborted or timed-out run is announced (WorkflowRunFailed) and ends in `failed` (a result:
+    only what depends on it is skipped) or, given `on_failure`, goes there with its `{error, cause}`."""
+    result = (
+        "'workflow_type': $states.input.request.workflow_type,"
         " 'workflow_run_name': $states.input.request.workflow_run_name,"
-        " 'library_id': $states.input.request.library_id, 'subject_id': $states.input.request.subject_id,"
-        " 'error': $states.errorOutput.Error, 'cause': $states.errorOutput.Cause}"
+        " 'library_id': $states.input.request.library_id, 'subject_id': $states.input.request.subject_id"
     )
-    failed: Pass | Fail
-    if tolerate_failure:
-        failed = Pass("Run failed", comment="recorded; only what depends on this run is skipped")
-    else:
-        # the run's own error (a WES status), or WesRunFailed for a States.* one (a heartbeat or timeout): a Fail
-        # that ends with a States.* name ends the execution as States.Runtime instead
-        failed = reraise("Run failed", "WesRunFailed")
+    announce = put_events(
+        "Announce workflow failure",
+        entries=announcement(
+            "WorkflowRunFailed",
+            "{'workflow_run_name': $states.input.workflow_run_name, 'workflow_type': $states.input.workflow_type,"
+            " 'sequence_run_name': $run.sequence_run_name, 'library_id': $states.input.library_id,"
+            " 'subject_id': $states.input.subject_id, 'error': $states.input.error,"
+            " 'cause': $string($states.input.cause), 'execution_arn': $states.context.Execution.Id,"
+            " 'timestamp': $states.context.State.EnteredTime}",
+        ),
+        retry=[EVENTS_RETRY],
+        output=jsonata("$states.input"),
+    )
+    announce >> (on_failure or Pass("Run failed", comment="recorded; only what depends on this run is skipped"))
     launch = lambda_invoke(
         "Launch and wait",
         function=launcher.arn,
@@ -152,50 +211,98 @@ def wes_run(*, tolerate_failure: bool, prefix: str = "") -> Chain:
         heartbeat_seconds="{% $states.input.heartbeat %}",
         retry=[LAUNCH_THROTTLED, LAMBDA_RETRY],
         output=jsonata(
-            "{'status': 'SUCCEEDED', 'workflow_type': $states.input.request.workflow_type,"
-            " 'workflow_run_name': $states.input.request.workflow_run_name,"
-            " 'library_id': $states.input.request.library_id, 'subject_id': $states.input.request.subject_id,"
+            f"{{'status': 'SUCCEEDED', {result},"
             " 'workflow_run_id': $states.result.workflow_run_id, 'output': $states.result.output}"
         ),
-        catch=[Catch(["States.ALL"], failed, output=failed_output)],
-    )
+        catch=[Catch(["States.ALL"], announce, output=jsonata(
+            f"{{'status': 'FAILED', {result}, 'error': $states.errorOutput.Error,"
+            " 'cause': $states.errorOutput.Cause}"))],
+    )  # fmt: skip
     return launch >> Pass("Run succeeded")
 
 
 def wes_request(workflow_type: str, run_name: str, workflow_input: str, **fields: str) -> dict[str, JsonValue]:
-    """The fragment's input: a WorkflowRequest (JSONata expressions) plus the configured bounds."""
+    """The fragment's input: a WorkflowRequest (JSONata expressions) plus the configured bounds. A re-run's
+    launches carry its attempt (the launcher launches again what did not succeed before)."""
     request: dict[str, JsonValue] = {
         "workflow_type": workflow_type,
         "workflow_run_name": jsonata(run_name),
         "workflow_input": jsonata(workflow_input),
         "seq_run_name": jsonata("$run.sequence_run_name"),
+        "attempt": jsonata("$attempt"),
         **{key: jsonata(value) for key, value in fields.items()},
     }
     return {"request": request, "timeout": jsonata("$timeout"), "heartbeat": jsonata("$heartbeat")}
 
 
+# -- the run controls ---------------------------------------------------------------------------------------------
+@fragment
+def run_controls(then: State, failed: State, *, prefix: str = "") -> State:
+    """Read the run controls (an SSM parameter operators change at run time) into `$controls`; while its
+    `emergency_stop` is on, launch nothing: look again every `emergency_stop_wait_seconds`, at most
+    `emergency_stop_waits` times, then fail the run with EmergencyStop."""
+    read = aws_sdk(
+        "Read run controls",
+        "ssm",
+        "getParameter",
+        {"Name": controls.name_ref},
+        assign={"controls": jsonata("$parse($states.result.Parameter.Value)")},
+        output=jsonata("$states.input"),
+        retry=[SSM_RETRY],
+        catch=[Catch(["States.ALL"], failed, output=caught())],
+    )
+    wait = Wait("Wait for the stop to clear", seconds=number_parameter("emergency_stop_wait_seconds"),
+                assign={"stop_waits": jsonata("$stop_waits + 1")})  # fmt: skip
+    too_long = Jsonata(
+        "{'error': 'EmergencyStop', 'cause': 'the run controls (SSM parameter " + str(controls.name_ref) + ")"
+        " stop every launch, and still did after ' & $string($stop_waits) & ' looks: clear emergency_stop and"
+        " re-run the run (aslkit sequencing rerun)'}",
+        placeholders=(controls.name_ref.name,),
+    )
+    gate = (
+        Choice("Emergency stop?")
+        .when("$controls.emergency_stop = true and $stop_waits < $stop_max", wait)
+        .when("$controls.emergency_stop = true", failed, output=too_long)
+        .otherwise(then)
+    )
+    wait >> read
+    read >> gate
+    return read
+
+
 # -- the orchestrator ---------------------------------------------------------------------------------------------
+ITEM = "$states.context.Map.Item.Value"
+
+
+def or_empty(value: str) -> str:
+    """A JSONata value, or '' where it is missing (a DynamoDB string attribute cannot be left undefined)."""
+    return f"$exists({value}) ? {value} : ''"
+
+
 def orchestrator() -> StateMachine:
+    failed = run_failure()
     start = Pass(
         "Start",
         assign={
             "run": jsonata("$states.input"),
+            "attempt": jsonata("$exists($states.input.rerun) ? $states.input.rerun : ''"),
             "timeout": number_parameter("wes_timeout_seconds"),
             "heartbeat": number_parameter("wes_heartbeat_seconds"),
             "sheet_waits": 0,
+            "stop_waits": 0,
+            "stop_max": number_parameter("emergency_stop_waits"),
         },
-        comment="Input: a SequenceRunStateChange detail (status SUCCEEDED: the run is ready for analysis)",
+        comment="Input: a SequenceRunStateChange detail (status SUCCEEDED: the run is ready for analysis); a re-run "
+        "by hand adds `rerun`, its attempt's name",
     )
     # The run-ready message can come before the sample sheet is copied: look again, bounded (the execution's name
     # is the run's, so failing here at once would leave the run never orchestrated).
-    no_sheet = Fail(
-        "No sample sheet",
-        error="SampleSheetNotFound",
-        cause="{% 'no sample sheet at ' & $run.gds_volume_name & $run.gds_folder_path & ' after '"
-        " & $string($sheet_waits) & ' waits of ' & $string($states.input.wait) & ' s' %}",
-    )
     wait_sheet = Wait("Wait for sample sheet", seconds=jsonata("$states.input.wait"),
                       assign={"sheet_waits": jsonata("$sheet_waits + 1")})  # fmt: skip
+    no_sheet = Pass("No sample sheet", output={"error": "SampleSheetNotFound", "cause": jsonata(
+        "'no sample sheet at ' & $run.gds_volume_name & $run.gds_folder_path & ' after ' & $string($sheet_waits)"
+        " & ' waits of ' & $string($states.input.wait) & ' s'")})  # fmt: skip
+    no_sheet >> failed
     sheet_late = Choice("Sample sheet late?").when("$sheet_waits < $states.input.waits", wait_sheet).otherwise(no_sheet)
     read_sheet = aws_sdk(
         "Read sample sheet",
@@ -207,21 +314,25 @@ def orchestrator() -> StateMachine:
         },
         output={"samplesheet": jsonata("$states.result.Body")},
         catch=[Catch(["S3.NoSuchKeyException"], sheet_late, output={
-            "wait": number_parameter("sample_sheet_wait_seconds"), "waits": number_parameter("sample_sheet_waits")})],
+            "wait": number_parameter("sample_sheet_wait_seconds"), "waits": number_parameter("sample_sheet_waits")}),
+            Catch(["States.ALL"], failed, output=caught())],
     )  # fmt: skip
     wait_sheet >> read_sheet
+    skipped = Succeed("Run skipped", output=jsonata(
+        "{'sequence_run_id': $run.sequence_run_id, 'sequence_run_name': $run.sequence_run_name, 'skipped': true,"
+        " 'reason': 'the run controls list it in skip_runs'}"))  # fmt: skip
+    skip_run = (
+        Choice("Run skipped?")
+        .when("$run.sequence_run_name in $controls.skip_runs or $run.sequence_run_id in $controls.skip_runs", skipped)
+        .otherwise(read_sheet)
+    )
     parse = lambda_invoke(
         "Parse sample sheet",
         function=parser.arn,
         payload=jsonata("$states.input"),
         output=jsonata("$states.result.Payload"),
         retry=[LAMBDA_RETRY],
-        catch=[
-            Catch(
-                ["InvalidSampleSheet"],
-                Fail("Invalid sample sheet", error="InvalidSampleSheet", cause="{% $states.input.Cause %}"),
-            )
-        ],
+        catch=[Catch(["States.ALL"], failed, output=caught())],
     )
     metadata = Map(
         "Look up library metadata",
@@ -239,6 +350,7 @@ def orchestrator() -> StateMachine:
             retry=[Retry.dynamodb_transient()],
         ),
         assign={"libraries": jsonata("$states.result")},
+        catch=[Catch(["States.ALL"], failed, output=caught())],
     )
     bcl_input = wes_request(
         "bcl_convert",
@@ -247,46 +359,115 @@ def orchestrator() -> StateMachine:
         " 'samplesheet': 'gds://' & $run.gds_volume_name & $run.gds_folder_path & '/' & $run.sample_sheet_name}",
     )
     prepare_bcl = Pass("Prepare BCL Convert", output=bcl_input)
-    bcl = wes_run(tolerate_failure=False, prefix="BCL Convert: ")
+    bcl = wes_run(on_failure=failed, prefix="BCL Convert: ")
+    # BCL Convert's output lists the run's FASTQ files as FASTQ list rows (RGID, RGSM, RGLB, Lane, Read1/2 files):
+    # each library's QC gets its own rows, one per lane
+    after_bcl = Pass("BCL Convert done", assign={
+        "bcl": jsonata("$states.input"),
+        "rows": jsonata("[$states.input.output.`main/fastq_list_rows`]")})  # fmt: skip
     qc = Map(
         "DRAGEN WGS QC per library",
-        items=jsonata("[$libraries[type = 'WGS']]"),
+        items=jsonata(
+            "[$libraries[type = 'WGS' and $not(library_id in $controls.skip_libraries) and library_id in $rows.rglb]]"
+        ),
         max_concurrency=20,
         item_selector=wes_request(
             "dragen_wgs_qc",
-            "'umccr__automated__dragen_wgs_qc__' & $run.sequence_run_name"
-            " & '__' & $states.context.Map.Item.Value.library_id",
-            "{'library_id': $states.context.Map.Item.Value.library_id,"
-            " 'fastq_directory': $bcl.output.outputDirectory & '/' & $states.context.Map.Item.Value.library_id}",
-            library_id="$states.context.Map.Item.Value.library_id",
-            subject_id="$states.context.Map.Item.Value.subject_id",
+            f"'umccr__automated__dragen_wgs_qc__' & $run.sequence_run_name & '__' & {ITEM}.library_id",
+            f"{{'library_id': {ITEM}.library_id, 'sample_name': {ITEM}.library_name,"
+            f" 'fastq_list_rows': [$rows[rglb = {ITEM}.library_id]]}}",
+            library_id=f"{ITEM}.library_id",
+            subject_id=f"{ITEM}.subject_id",
         ),
-        processor=wes_run(tolerate_failure=True, prefix="QC: "),
+        processor=wes_run(prefix="QC: "),
         assign={"qc": jsonata("$states.result")},
+        catch=[Catch(["States.ALL"], failed, output=caught())],
+    )
+    # A QC'd library is kept under its subject, so that a later run's tumor can pair with this run's normal
+    remember = Map(
+        "Remember QC'd libraries",
+        items=jsonata("[$qc[status = 'SUCCEEDED' and $exists(subject_id)]]"),
+        max_concurrency=10,
+        item_selector={
+            "library": jsonata(f"$libraries[library_id = {ITEM}.library_id]"),
+            "rows": jsonata(f"[$rows[rglb = {ITEM}.library_id]]"),
+            "qc": jsonata(ITEM),
+        },
+        processor=dynamodb(
+            "Remember library",
+            "putItem",
+            {
+                "TableName": state_table.name_ref,
+                "Item": {
+                    "pk": {"S": jsonata("'SUBJECT#' & $states.input.qc.subject_id")},
+                    "sk": {"S": jsonata("'LIBRARY#' & $states.input.qc.library_id")},
+                    "library_id": {"S": jsonata("$states.input.qc.library_id")},
+                    "phenotype": {"S": jsonata(or_empty("$states.input.library.phenotype"))},
+                    "workflow": {"S": jsonata(or_empty("$states.input.library.workflow"))},
+                    "sequence_run_name": {"S": jsonata("$run.sequence_run_name")},
+                    "qc_workflow_run_name": {"S": jsonata("$states.input.qc.workflow_run_name")},
+                    "fastq_list_rows": {"S": jsonata("$string($states.input.rows)")},
+                    "recorded_at": {"S": jsonata("$states.context.State.EnteredTime")},
+                },
+            },
+        ),
+        output=jsonata("$states.input"),
+        catch=[Catch(["States.ALL"], failed, output=caught())],
+    )
+    earlier = Map(
+        "Look up subjects' earlier libraries",
+        items=jsonata("[$distinct([$libraries[type = 'WGS' and $exists(subject_id)].subject_id])]"),
+        max_concurrency=10,
+        processor=aws_sdk(
+            "Query subject",
+            "dynamodb",
+            "query",
+            {
+                "TableName": state_table.name_ref,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": jsonata("'SUBJECT#' & $states.input")}},
+            },
+            output=jsonata(
+                "[$states.result.Items.{'library_id': library_id.S, 'subject_id': $substringAfter(pk.S, '#'),"
+                " 'phenotype': phenotype.S, 'workflow': workflow.S, 'type': 'WGS',"
+                " 'sequence_run_name': sequence_run_name.S, 'fastq_list_rows': $parse(fastq_list_rows.S)}]"
+            ),
+            retry=[Retry.dynamodb_transient()],
+        ),
+        assign={"earlier": jsonata("$states.result")},
+        catch=[Catch(["States.ALL"], failed, output=caught())],
     )
     pair = lambda_invoke(
         "Pair tumor and normal",
         function=pairer.arn,
-        payload={"libraries": jsonata("$libraries"), "qc": jsonata("$qc")},
+        payload={
+            "libraries": jsonata("$libraries"),
+            "qc": jsonata("$qc"),
+            "rows": jsonata("$rows"),
+            "earlier": jsonata("$earlier"),
+            "skip": jsonata("[$controls.skip_libraries]"),
+        },
         output=jsonata("$states.result.Payload"),
         assign={"pairing": jsonata("$states.result.Payload")},
         retry=[LAMBDA_RETRY],
+        catch=[Catch(["States.ALL"], failed, output=caught())],
     )
     somatic = Map(
         "DRAGEN WGS somatic per pair",
-        items=jsonata("$states.input.pairs"),
+        items=jsonata("$pairing.pairs"),
         max_concurrency=20,
         item_selector=wes_request(
             "dragen_wgs_somatic",
-            "'umccr__automated__dragen_wgs_somatic__' & $states.context.Map.Item.Value.subject_id"
-            " & '__' & $states.context.Map.Item.Value.tumor.library_id"
-            " & '__' & $states.context.Map.Item.Value.normal.library_id",
-            "{'subject_id': $states.context.Map.Item.Value.subject_id,"
-            " 'tumor_library_id': $states.context.Map.Item.Value.tumor.library_id,"
-            " 'normal_library_id': $states.context.Map.Item.Value.normal.library_id}",
-            subject_id="$states.context.Map.Item.Value.subject_id",
+            f"'umccr__automated__dragen_wgs_somatic__' & {ITEM}.subject_id & '__' & {ITEM}.tumor.library_id"
+            f" & '__' & {ITEM}.normal.library_id",
+            f"{{'subject_id': {ITEM}.subject_id, 'tumor_library_id': {ITEM}.tumor.library_id,"
+            f" 'normal_library_id': {ITEM}.normal.library_id,"
+            f" 'tumor_fastq_list_rows': {ITEM}.tumor.fastq_list_rows, 'fastq_list_rows': {ITEM}.normal.fastq_list_rows,"
+            f" 'output_prefix_somatic': {ITEM}.tumor.library_id, 'output_prefix_germline': {ITEM}.normal.library_id}}",
+            subject_id=f"{ITEM}.subject_id",
         ),
-        processor=wes_run(tolerate_failure=True, prefix="Somatic: "),
+        processor=wes_run(prefix="Somatic: "),
+        catch=[Catch(["States.ALL"], failed, output=caught())],
     )
     summary = Succeed(
         "Summarise",
@@ -307,12 +488,17 @@ def orchestrator() -> StateMachine:
             ")"
         ),
     )
-    after_bcl = Pass("BCL Convert done", assign={"bcl": jsonata("$states.input")})
+    # Top-down: the controls at the start, before QC and before somatic (an emergency stop halts what comes next)
+    read_sheet >> parse >> metadata >> prepare_bcl >> bcl >> after_bcl
+    after_bcl >> run_controls(qc, failed, prefix="QC: ")
+    qc >> remember >> earlier >> pair >> run_controls(somatic, failed, prefix="Somatic: ")
+    somatic >> summary
     return StateMachine(
         "sequencing_orchestrator",
-        start >> read_sheet >> parse >> metadata >> prepare_bcl >> bcl >> after_bcl >> qc >> pair >> somatic >> summary,
+        start >> run_controls(skip_run, failed),
         query_language="JSONata",
-        comment="One execution per sequencing run: BCL Convert, DRAGEN WGS QC per library, somatic per pair",
+        comment="One execution per sequencing run: BCL Convert, DRAGEN WGS QC per library, somatic per pair; the run "
+        "controls (emergency stop, skip lists) read at run time",
     )
 
 
@@ -354,7 +540,7 @@ def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> 
     with FakeWes(clients.sqs, "", delay=0.3, api_key=ica_key.local_value, outcome=_local_outcome,
                  later=clients.later) as wes:  # fmt: skip
         deployment = deploy({"wes_base_url": wes.url, "wes_timeout_seconds": "300", "wes_heartbeat_seconds": "120"})
-        wes.queue_url = deployment.queues["ens_ingress"]
+        wes.attach(clients.s3, deployment)
         runs = SEED / "runs"
         for sheet in sorted(runs.rglob("SampleSheet.csv")):
             key = str(sheet.relative_to(runs))
@@ -375,7 +561,9 @@ WORKFLOW = Workflow(
     buckets=[runs_bucket],
     queues=[ens_queue],
     buses=[bus],
+    topics=[notifications],
     secrets=[ica_key],
+    ssm_parameters=[controls],
     rules=[
         Rule(
             "sequencing_run_ready",
@@ -389,14 +577,28 @@ WORKFLOW = Workflow(
             target=STARTER,
             bus=bus,
             description="A run pending analysis starts its orchestration (once)",
-        )
+        ),
+        Rule(
+            "sequencing_failures",
+            pattern={"source": [ORCHESTRATOR_SOURCE], "detail-type": ["SequenceRunFailed", "WorkflowRunFailed"]},
+            target=notifications,
+            bus=bus,
+            description="A run or workflow run that failed, on the notifications topic",
+        ),
     ],
     parameters=PARAMETERS,
     contracts={
         name: json.loads(
             (Path(__file__).resolve().parents[2] / "tasks/sequencing/schemas" / f"{name}.schema.json").read_text()
         )
-        for name in ("SequenceRunStateChange", "WorkflowRunStateChange", "WesLaunchRequest", "WorkflowRequest")
+        for name in (
+            "SequenceRunStateChange",
+            "WorkflowRunStateChange",
+            "WesLaunchRequest",
+            "WorkflowRequest",
+            "SequenceRunFailed",
+            "WorkflowRunFailed",
+        )
     },
     entry="sequencing_orchestrator",
     ingress="ens_ingress",

@@ -2,9 +2,11 @@
 
 It answers `POST /v1/workflows/{id}/versions/{version}:launch` like ICA (a `wfr.` run id, status Requested), then,
 after `delay` seconds, posts ENS `wes.runs` messages (RunStarted, then RunSucceeded / RunFailed / RunAborted) on the
-ENS queue, shaped as ICA sends them, so the real callback path runs. `outcome(run_name)` picks each run's ending
-(None: the fake stays silent, for tests that post their own messages), or several: the first is the run's ending,
-each further one a late, contradicting message `delay` seconds after the one before.
+ENS queue, shaped as ICA sends them, so the real callback path runs. A BCL Convert run's output lists the FASTQ
+files it made as FASTQ list rows (`main/fastq_list_rows`: one per library and lane of the sample sheet it was given,
+read from the runs bucket that mirrors GDS), as ICA's BCL Convert workflow reports them. `outcome(run_name)` picks
+each run's ending (None: the fake stays silent, for tests that post their own messages), or several: the first is
+the run's ending, each further one a late, contradicting message `delay` seconds after the one before.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class FakeWes:
         self.outcome = outcome
         self.api_key = api_key
         self.launches: list[dict[str, Any]] = []
+        self.read_gds: Callable[[str], str | None] = lambda path: None
+        #: the WES run id a launch of this workflow run name gets (a test that posts its messages first); random else
+        self.run_ids: dict[str, str] = {}
         self._event_id = 1000
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -57,6 +62,19 @@ class FakeWes:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}"
+
+    def attach(self, s3: Any, deployment: Any) -> None:
+        """Answer on the deployment's ENS queue; read `gds://...` files (sample sheets) from its runs bucket."""
+        self.queue_url = deployment.queues["ens_ingress"]
+        bucket = deployment.buckets["sequencing_runs"]
+
+        def read(path: str) -> str | None:
+            try:
+                return str(s3.get_object(Bucket=bucket, Key=path.removeprefix("gds://"))["Body"].read().decode())
+            except Exception:
+                return None
+
+        self.read_gds = read
 
     def __enter__(self) -> FakeWes:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -94,8 +112,8 @@ class FakeWes:
         return Handler
 
     def accept(self, workflow_id: str, version: str, body: dict[str, Any]) -> dict[str, Any]:
-        run_id = f"wfr.{uuid.uuid4().hex}"
         name = str(body.get("name", ""))
+        run_id = self.run_ids.get(name) or f"wfr.{uuid.uuid4().hex}"
         launch = {
             "id": run_id,
             "name": name,
@@ -122,9 +140,15 @@ class FakeWes:
             self.later(self.delay, lambda: self._end(launch, endings[1:]))
 
     def outputs(self, launch: dict[str, Any]) -> dict[str, Any]:
-        """Where the run wrote (the launch's engineParameters.outputDirectory, as ICA does)."""
+        """Where the run wrote (the launch's engineParameters.outputDirectory, as ICA does) and, for BCL Convert,
+        its FASTQ list rows."""
         directory = launch.get("output_directory") or f"gds://development/{launch['name']}"
-        return {"outputDirectory": directory, "workflow_id": launch["workflow_id"]}
+        out: dict[str, Any] = {"outputDirectory": directory, "workflow_id": launch["workflow_id"]}
+        sheet = (launch.get("input") or {}).get("samplesheet")
+        if sheet:
+            text = self.read_gds(str(sheet))
+            out["main/fastq_list_rows"] = fastq_list_rows(text, directory) if text else []
+        return out
 
     def post(self, name: str, run_id: str, status: str, *, output: Any = None) -> None:
         """Send one ENS wes.runs message (`status`: Started, Succeeded, Failed, Aborted) to the queue."""
@@ -169,6 +193,27 @@ class FakeWes:
                     return list(self.launches)
             time.sleep(0.05)
         raise AssertionError(f"expected {count} WES launches, got {len(self.launches)}: {self.launches}")
+
+
+def fastq_list_rows(samplesheet: str, directory: str) -> list[dict[str, Any]]:
+    """The rows BCL Convert reports for a v2 sample sheet: per library and lane, its read group and both reads."""
+    from tasks.sequencing.samplesheet import InvalidSampleSheet, libraries
+
+    try:
+        found = libraries(samplesheet)
+    except InvalidSampleSheet:
+        return []
+    rows = []
+    for number, library in enumerate(found, start=1):
+        for lane in library["lanes"] or [1]:
+            stem = f"{directory}/{library['project'] or 'default'}/{library['library_id']}/{library['library_id']}"
+            rows.append({
+                "rgid": f"{library['index']}.{library['index2']}.{lane}", "rgsm": library["library_id"],
+                "rglb": library["library_id"], "lane": lane,
+                "read_1": {"class": "File", "location": f"{stem}_S{number}_L{lane:03d}_R1_001.fastq.gz"},
+                "read_2": {"class": "File", "location": f"{stem}_S{number}_L{lane:03d}_R2_001.fastq.gz"},
+            })  # fmt: skip
+    return rows
 
 
 def _now() -> str:

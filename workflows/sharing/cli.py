@@ -25,9 +25,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from botocore.config import Config
-
 from aslkit.errors import UserInputError
+from aslkit.runtime import deployed
 from aslkit.runtime.results import TERMINAL
 from tasks.sharing.ids import new_id
 from tasks.sharing.report import human_bytes
@@ -47,14 +46,7 @@ def add_commands(commands: Any) -> None:
 
     def action(name: str, help: str, run: Any) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = actions.add_parser(name, help=help)
-        parser.add_argument("--region", default=None, help="AWS region (with --profile: the deployment's)")
-        parser.add_argument("--profile", default=None, help="AWS profile (default: LocalStack when one runs here)")
-        parser.add_argument("--endpoint-url", default=None, help="another endpoint, e.g. a LocalStack")
-        parser.add_argument(
-            "--stage",
-            default=None,
-            help="the deployment's stage (the CDK stage, or the local prefix), when several are found",
-        )
+        deployed.add_options(parser)
         parser.set_defaults(run=run)
         return parser
 
@@ -91,8 +83,6 @@ class Sharing:
 
     def machine(self, name: str) -> str:
         """The deployed state machine of spec name `name`, found by its aslkit:* tags."""
-        from aslkit.runtime import deployed
-
         if name not in self._machines:
             found = deployed.machines(self.sfn, "sharing", name, self.stage)
             try:
@@ -143,20 +133,10 @@ class Sharing:
 
 
 def _client_factory(args: argparse.Namespace) -> Any:
-    if args.profile or (args.region and not args.endpoint_url):
-        import boto3
-
-        session = boto3.Session(profile_name=args.profile, region_name=args.region)
-        return lambda service, **config: session.client(service, config=Config(**config) if config else None)
-    from aslkit.local.clients import AwsClients
-    from aslkit.local.launcher import Launcher
-
-    endpoint = args.endpoint_url or getattr(Launcher(Path.cwd()).status(), "url", None)
-    if endpoint is None:
-        raise ShareError("no LocalStack is running here and no AWS profile was given: give --profile and --region, "
-                         "or start LocalStack (aslkit local up)")  # fmt: skip
-    clients = AwsClients(endpoint, args.region or "us-east-1")
-    return clients.client
+    try:
+        return deployed.client_factory(args.profile, args.region, args.endpoint_url)
+    except UserInputError as error:
+        raise ShareError(str(error)) from None
 
 
 def _not_waiting(execution_arn: str) -> int:

@@ -143,6 +143,40 @@ def test_pairing_rules(name: str, libraries: list, qc: list, pairs: list, unpair
         assert found["library_id"] == library_id and reason in found["reason"]
 
 
+def remembered(library_id: str, subject: str, phenotype: str, workflow: str = "clinical") -> dict:
+    """A library QC'd in an earlier run, as the orchestrator reads it back from sequencing_state."""
+    return {**lib(library_id, subject, phenotype, workflow), "sequence_run_name": "EARLIER",
+            "fastq_list_rows": [{"rglb": library_id, "lane": 1}]}  # fmt: skip
+
+
+def row(library_id: str, lane: int = 1) -> dict:
+    return {"rglb": library_id, "lane": lane, "rgsm": library_id}
+
+
+def test_a_tumor_pairs_with_the_one_normal_qcd_in_an_earlier_run() -> None:
+    libraries = [lib("T", "S1", "tumor"), lib("T9", "S9", "tumor")]
+    earlier = [[remembered("N", "S1", "normal"), remembered("T", "S1", "tumor")],  # the subject's, this tumor too
+               [remembered("N9a", "S9", "normal"), remembered("N9b", "S9", "normal")]]  # fmt: skip
+    result = pairing.pair(libraries, [], rows=[row("T"), row("T", 2), row("T9")], earlier=earlier)
+    ((pair),) = result["pairs"]
+    assert (pair["subject_id"], pair["tumor"]["library_id"], pair["normal"]["library_id"]) == ("S1", "T", "N")
+    assert pair["tumor"]["fastq_list_rows"] == [row("T"), row("T", 2)]
+    assert pair["normal"]["fastq_list_rows"] == [{"rglb": "N", "lane": 1}] and pair["normal"]["sequence_run_name"]
+    assert result["unpaired"] == [{"library_id": "T9", "reason": "subject S9: 2 normal libraries in earlier runs "
+                                                                 "(N9a, N9b); exactly one needed"}]  # fmt: skip
+
+
+def test_this_runs_normal_wins_over_an_earlier_one_and_skips_and_missing_rows_are_named() -> None:
+    libraries = [lib("T", "S1", "tumor"), lib("N", "S1", "normal"), lib("K", "S1", "tumor"), lib("R", "S1", "tumor")]
+    result = pairing.pair(libraries, [], rows=[row("T"), row("N"), row("K")], earlier=[[remembered("N0", "S1", "normal")]],
+                          skip=["K"])  # fmt: skip
+    assert [(p["tumor"]["library_id"], p["normal"]["library_id"]) for p in result["pairs"]] == [("T", "N")]
+    assert result["unpaired"] == [
+        {"library_id": "K", "reason": "skipped by the run controls (skip_libraries)"},
+        {"library_id": "R", "reason": "BCL Convert gave no FASTQ list rows for it"},
+    ]
+
+
 # -- ENS messages -------------------------------------------------------------------------------------------------
 def test_bssh_fixture_becomes_a_valid_sequence_run_state_change() -> None:
     message = ens.parse_record(fixture("ens_bssh_runs_pending_analysis.sqs.json")["Records"][0])

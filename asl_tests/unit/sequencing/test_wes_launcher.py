@@ -77,3 +77,26 @@ def test_launch_failures_are_named(key: str | None, message: str) -> None:
 def test_a_request_breaking_its_contract_is_refused() -> None:
     with pytest.raises(ens.ContractViolation, match="workflow_type"):
         wes_launcher.launch_request({**REQUEST, "workflow_type": "rna_seq"}, WORKFLOWS)
+
+
+SUCCEEDED = json.dumps({"status": "SUCCEEDED", "workflow_run_id": "wfr.1"})
+FAILED = json.dumps({"status": "FAILED", "workflow_run_id": "wfr.1", "error": "Workflow.Failed"})
+
+
+@pytest.mark.parametrize(
+    ("previous", "attempt", "decision"),
+    [
+        ({}, "", "launch"),  # never launched
+        ({"wes_run_id": "wfr.1"}, "", "wait"),  # a retried invocation: the run goes on
+        ({"wes_run_id": "wfr.1", "outcome": SUCCEEDED}, "", "replay"),
+        ({"wes_run_id": "wfr.1", "outcome": FAILED}, "", "replay"),  # the same attempt: its failure stands
+        ({"wes_run_id": "wfr.1", "outcome": SUCCEEDED}, "rerun1", "replay"),  # a re-run reuses a success
+        ({"wes_run_id": "wfr.1", "outcome": FAILED}, "rerun1", "launch"),  # and launches a failure again
+        ({"wes_run_id": "wfr.1"}, "rerun1", "launch"),  # one that never answered (a timeout) too
+        ({"wes_run_id": "wfr.2", "attempt": "rerun1"}, "rerun1", "wait"),  # the re-run's own launch, retried
+        ({"wes_run_id": "wfr.2", "attempt": "rerun1", "outcome": FAILED}, "rerun2", "launch"),
+    ],
+)
+def test_a_launch_replays_waits_or_launches_by_its_record_and_attempt(previous: dict, attempt: str,
+                                                                     decision: str) -> None:  # fmt: skip
+    assert wes_launcher.decide(previous, attempt) == decision
