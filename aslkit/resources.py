@@ -151,8 +151,15 @@ class Bucket(Resource):
     kind = "bucket"
     adoptable = True
 
+    @property
+    def origin(self) -> Placeholder:
+        """A site bucket's origin (`https://host`, no path): what an API it calls allows in CORS."""
+        if not self.site:
+            raise SpecError(f"bucket {self.name!r} publishes no site: only a site has an origin")
+        return self.placeholder("origin")
+
     def attributes(self) -> tuple[str, ...]:
-        return ("name", "arn")
+        return ("name", "arn") + (("origin",) if self.site else ())
 
 
 @dataclass(frozen=True)
@@ -243,6 +250,10 @@ class Api(Resource):
     routes: Sequence[Route] = ()
     stage: str = "api"
     description: str = ""
+    #: API Gateway's stage throttling (requests per second, and the burst above it): numbers or parameters, so
+    #: each stage sets its own; None leaves the account's default.
+    rate_limit: str | Placeholder | None = None
+    burst_limit: str | Placeholder | None = None
 
     kind = "api"
 

@@ -130,9 +130,8 @@ def test_event_contracts_are_in_the_schema_registry(cdk_out: Path) -> None:
         "WorkflowRunFailed",
         "WorkflowRunStateChange",
     )
-    assert names == [f"sequencing.{n}" for n in contracts] + [
-        f"sharing.{n}" for n in ("ReadSetsAdded", "job", "package_request")
-    ]
+    sharing = ("FastqListRowsAdded", "PackageStateChange", "PushStateChange", "ReadSetsAdded", "job", "package_request")
+    assert names == [f"sequencing.{n}" for n in contracts] + [f"sharing.{n}" for n in sharing]
     for schema in schemas.values():
         content = json.loads(schema["Properties"]["Content"])
         assert schema["Properties"]["Type"] == "JSONSchemaDraft4"
@@ -385,3 +384,36 @@ def test_one_workflow_synthesizes_alone_clean(tmp_path: Path) -> None:
     rows = _nag_rows(tmp_path)
     assert rows and not [r for r in rows if r["Compliance"] == "Non-Compliant"]
     assert _lint_errors(templates(tmp_path)) == []
+
+
+def test_the_crackling_api_is_throttled_and_allows_only_its_sites_origin(cdk_out: Path) -> None:
+    (stage,) = resources(cdk_out, "stateless", "AWS::ApiGateway::Stage").values()
+    assert stage["Properties"]["MethodSettings"][0] | {"ThrottlingRateLimit": 5, "ThrottlingBurstLimit": 10} == (
+        stage["Properties"]["MethodSettings"][0]), "the stage's api_rate_limit and api_burst_limit"  # fmt: skip
+    (http,) = [f for f in resources(cdk_out, "stateless", "AWS::Lambda::Function").values()
+               if f["Properties"].get("FunctionName") == "dev-crackling-http"]  # fmt: skip
+    env = http["Properties"]["Environment"]["Variables"]
+    assert env["ALLOWED_ORIGIN"] == {"Fn::ImportValue": "dev-crackling:crackling-site-bucket-origin"}
+    outputs = template(cdk_out, "crackling", "stateful")["Outputs"]
+    (origin,) = [o for o in outputs.values() if o["Export"]["Name"] == "dev-crackling:crackling-site-bucket-origin"]
+    assert origin["Value"]["Fn::Join"][1][0] == "https://", "the CloudFront distribution's own address"
+    assert (env["DAILY_JOB_QUOTA"], env["MAX_REQUEST_BYTES"]) == ("500", "65536")
+
+
+def test_topics_that_rules_publish_to_have_their_own_key_and_a_policy_for_those_rules(cdk_out: Path) -> None:
+    for workflow, topic, rule in (("edp", "edp_announcements", "edp-announce"),
+                                  ("sequencing", "sequencing_notifications", "sequencing-failures")):  # fmt: skip
+        stateful = template(cdk_out, workflow, "stateful")["Resources"]
+        (created,) = [r for r in stateful.values() if r["Type"] == "AWS::SNS::Topic"
+                      and r["Properties"]["TopicName"] == f"dev-{topic.replace('_', '-')}"]  # fmt: skip
+        key = stateful[created["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]]
+        assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+        statements = [s for p in stateful.values() if p["Type"] == "AWS::SNS::TopicPolicy"
+                      for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "EventBridgeRulesPublish"]  # fmt: skip
+        (publish,) = [s for s in statements if rule in json.dumps(s["Condition"])]
+        assert publish["Principal"] == {"Service": "events.amazonaws.com"} and publish["Action"] == "sns:Publish"
+    parameters = resources(cdk_out, "stateful", "AWS::SSM::Parameter")
+    (controls,) = parameters.values()
+    assert controls["Properties"]["Name"] == "dev-sequencing-run-controls"
+    assert json.loads(controls["Properties"]["Value"]) == {"emergency_stop": False, "skip_libraries": [],
+                                                           "skip_runs": []}  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from aslkit.testing.harness import Harness
 from tasks.crackling.index import OfftargetIndex
 from workflows.crackling.local import GenomeSource
 
+ROOT = Path(__file__).resolve().parents[2]
 JOB = json.loads((Path(__file__).resolve().parents[1] / "data/crackling/default_job.json").read_text())
 PART = 5 * 1024**2
 
@@ -162,6 +164,62 @@ def test_invalid_submissions_get_400_naming_the_problem(crackling: Deployment, b
     assert status == 400 and answer["error"] == "InvalidSubmission" and message in answer["message"]
 
 
+def headers_of(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def test_the_public_api_is_bounded_counts_a_daily_quota_and_allows_only_its_pages_origin(
+    harness: Harness, source: GenomeSource
+) -> None:
+    bounded = harness.deploy("crackling", prefix="crq_", parameters={
+        "genome_source": source.url, "daily_job_quota": "2", "max_request_bytes": "2000"})  # fmt: skip
+    submit_url = bounded.apis["crackling_api"] + "/submit"
+    status, answer = call("POST", submit_url, raw=json.dumps({**JOB, "sequence": "ACGT" * 600}).encode())
+    assert (status, answer["error"]) == (413, "RequestTooLarge") and "larger than 2000 bytes" in answer["message"]
+    assert call("POST", submit_url, {"sequence": "ACGTN", "genome": JOB["genome"]})[0] == 400, "refusals are free"
+    accepted = [call("POST", submit_url, JOB) for _ in range(3)]
+    assert [status for status, _ in accepted] == [202, 202, 429]
+    assert accepted[2][1]["error"] == "DailyQuotaReached" and "accepts 2 jobs a day" in accepted[2][1]["message"]
+    # CORS: the page's origin (where the site bucket serves it), not any origin
+    origin = "/".join(bounded.sites["crackling_site"].split("/")[:3])
+    for method, url in (("OPTIONS", submit_url), ("GET", bounded.apis["crackling_api"] + "/progress/nope")):
+        status, headers = headers_of(method, url)
+        assert headers["Access-Control-Allow-Origin"] == origin and headers["Vary"] == "Origin", (method, status)
+
+
+def test_a_job_reports_its_progress_and_a_csv_link_when_complete(harness: Harness, aws: Any,
+                                                               crackling: Deployment) -> None:  # fmt: skip
+    base = crackling.apis["crackling_api"]
+    job_id = submit(crackling, {**JOB, "genome": fresh_accession()})
+    seen: list[tuple[str, int]] = []
+
+    def done() -> bool:
+        status, progress = call("GET", f"{base}/progress/{job_id}")
+        assert status == 200 and progress["jobId"] == job_id
+        seen.append((progress["step"], progress["percent"]))
+        return progress["status"] == "COMPLETE"
+
+    harness.eventually(done, timeout=120, what=f"job {job_id} completes")
+    percents = [percent for _, percent in seen]
+    assert percents == sorted(percents) and seen[-1] == ("done", 100), seen
+    job = finished(harness, crackling, job_id)
+    link = urllib.parse.urlsplit(job["csv_url"])
+    assert link.path.endswith(f"/results/{job_id}/guides.csv") and "Signature" in link.query  # presigned, 1 h
+    assert dict(urllib.parse.parse_qsl(link.query))["response-content-disposition"] == (
+        f'attachment; filename="crackling-{job_id}.csv"')  # fmt: skip
+    if not harness.in_process:  # LocalStack serves the link itself
+        with urllib.request.urlopen(job["csv_url"], timeout=30) as response:
+            assert response.read().decode().splitlines()[0].startswith("guide,strand,start,end")
+    run = execution_of(harness, crackling, job_id)
+    assert run.states.count("Count batch") == 2, "2 batches of 2 guides: 3 candidates"
+    assert call("GET", f"{base}/progress/{'0' * 32}")[0] == 404
+
+
 def test_not_json_and_unknown_jobs(crackling: Deployment) -> None:
     assert call("POST", crackling.apis["crackling_api"] + "/submit", raw=b"{oops")[0] == 400
     status, answer = call("GET", crackling.apis["crackling_api"] + "/results/nope")
@@ -264,9 +322,36 @@ def test_the_page_shows_a_finished_jobs_guides(harness: Harness, crackling: Depl
                                       ["CGATCGATCGATCGATCGATTGG", "-", "46", "69"]]  # fmt: skip
     assert [row.classes for row in rows] == [{"selected"}, {"selected"}, set()]
     assert [c[8] for c in cells] == ["yes", "yes", "no"]
+    download, link = page.by_id("download"), page.by_id("csv")
+    assert download is not None and "hidden" not in download.attributes and link is not None
+    assert f"/results/{job_id}/guides.csv" in link.attributes["href"] and "Signature" in link.attributes["href"]
+    progress_line = page.by_id("progress-line")
+    assert progress_line is not None and "hidden" in progress_line.attributes, "a finished job shows no bar"
     shot = browser.screenshot(f"{crackling.sites['crackling_site']}?job={job_id}&once",
                               Path(__file__).resolve().parents[2] / "build" / "artifacts" / "crackling.png")  # fmt: skip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_chromium
+@pytest.mark.usefixtures("localstack")  # the page loads from the site bucket over HTTP: LocalStack only
+def test_the_page_shows_a_running_jobs_progress(aws: Any, crackling: Deployment) -> None:
+    job_id = uuid.uuid4().hex  # a job the pipeline is scoring: 1 of its 4 batches done
+    aws.dynamodb.put_item(TableName=crackling.tables["crackling_jobs"], Item={
+        "job_id": {"S": job_id}, "status": {"S": "RUNNING"}, "genome": {"S": JOB["genome"]},
+        "batches_total": {"N": "4"}, "batches_done": {"N": "1"}})  # fmt: skip
+    page = browser.parse(browser.dump_dom(f"{crackling.sites['crackling_site']}?job={job_id}", budget_ms=3000))
+    line, bar = page.by_id("progress-line"), page.by_id("progress")
+    assert line is not None and "hidden" not in line.attributes and bar is not None
+    assert bar.attributes.get("value") == "38"  # 20 + 75 * 1/4
+    step = page.by_id("step")
+    assert step is not None and step.text == "38%: scoring candidate guides (1 of 4 batches)"
+
+
+@needs_chromium
+def test_the_page_opened_from_a_file_says_where_to_open_it() -> None:
+    page = browser.parse(browser.dump_dom(f"{(ROOT / 'web/crackling/index.html').as_uri()}?job=abc&once"))
+    error = page.by_id("error")
+    assert error is not None and "open it from its site address" in error.text and "Failed to fetch" not in error.text
 
 
 @needs_chromium

@@ -16,6 +16,7 @@ import pytest
 
 from aslkit.local.deployer import Deployment
 from aslkit.testing.harness import Harness
+from tasks.sharing.contracts import errors
 from workflows.sharing.local import ensure_bucket, put_jobs, seed_library
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sharing"
@@ -41,6 +42,41 @@ def seed_run(aws: Any, deployment: Deployment, run: str, projects: dict[str, str
                                                 "subject_id": f"SBJ{library[-4:]}"})
         for library, project in projects.items()
     }  # fmt: skip
+
+
+class StateChanges:
+    """The sharing manager's state-change events on the deployment's bus, through a queue of the test's."""
+
+    def __init__(self, aws: Any, deployment: Deployment) -> None:
+        self.aws, self.bus, self.rule = aws, deployment.buses["sharing_bus"], f"shr_changes_{uuid.uuid4().hex[:6]}"
+        self.url = aws.sqs.create_queue(QueueName=self.rule)["QueueUrl"]
+        arn = aws.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        aws.events.put_rule(
+            Name=self.rule, EventBusName=self.bus, EventPattern=json.dumps({"source": ["sharing.manager"]})
+        )
+        aws.events.put_targets(Rule=self.rule, EventBusName=self.bus, Targets=[{"Id": "q", "Arn": arn}])
+        self.seen: list[dict[str, Any]] = []
+
+    def of(self, harness: Harness, record_id: str, until: str) -> list[tuple[str, str]]:
+        """(detail-type, status) of the record's events, in order, once its `until` status arrived; each matches its
+        schema."""
+        seen = self.seen
+
+        def arrived() -> bool:
+            for message in self.aws.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", []):
+                seen.append(json.loads(message["Body"]))
+            return any(record_id in e["detail"].values() and e["detail"]["status"] == until for e in seen)
+
+        harness.eventually(arrived, timeout=30, what=f"{record_id} is announced {until}")
+        mine = [e for e in seen if record_id in (e["detail"].get("packageId"), e["detail"].get("pushId"))
+                and (e["detail-type"] == "PackageStateChange") == record_id.startswith("pkg.")]  # fmt: skip
+        for event in mine:
+            assert errors(event["detail-type"], event["detail"]) == [], event
+        return [(e["detail-type"], e["detail"]["status"]) for e in sorted(mine, key=lambda e: e["detail"]["timestamp"])]
+
+    def close(self) -> None:
+        self.aws.events.remove_targets(Rule=self.rule, EventBusName=self.bus, Ids=["q"])
+        self.aws.events.delete_rule(Name=self.rule, EventBusName=self.bus)
 
 
 def destination_keys(aws: Any, bucket: str, prefix: str = "") -> list[str]:
@@ -117,6 +153,44 @@ def test_invalid_trigger_and_unreadable_jobs_file_fail_by_name(harness: Harness,
         put_jobs(aws, sharing, [])
     assert (broken.status, broken.error) == ("FAILED", "JobsFileUnreadable")
     assert "auto_package_push_jobs/jobs.json" in (broken.cause or "")
+
+
+def test_duplicate_job_names_are_refused_by_name_and_a_fastq_list_rows_added_event_runs_the_rest(
+    harness: Harness, aws: Any, sharing: Deployment
+) -> None:
+    """Two entries named alike would share once, for one of them by chance: both are refused, naming the name, and
+    the other jobs go on. The seed's FastqListRowsAdded starts the controller as ReadSetsAdded does."""
+    run = unique_run()
+    seed_run(aws, sharing, run, {"L9100001": "PROJECT1"})
+    changes = StateChanges(aws, sharing)
+    target = f"shr-target-{uuid.uuid4().hex[:8]}"
+    fixture_job = json.loads((DATA / "jobs.json").read_text())[0]
+    put_jobs(aws, sharing, [
+        {**fixture_job, "jobName": "twin", "shareDestination": f"s3://{target}/a/"},
+        {**fixture_job, "jobName": "twin", "shareDestination": f"s3://{target}/b/"},
+        {**fixture_job, "jobName": "single", "shareDestination": f"s3://{target}/c/"},
+    ])  # fmt: skip
+    try:
+        [result] = harness.put_event(sharing, source=EVENT["source"], detail_type="FastqListRowsAdded",
+                                     detail={"instrumentRunId": run}, machine="sharing_controller", timeout=120)  # fmt: skip
+    finally:
+        put_jobs(aws, sharing, [])
+    assert result.succeeded, result.explain()
+    outcomes = [(job["job"], job["outcome"]) for job in result.output["jobs"]]
+    assert sorted(outcomes) == [("single", "pushed"), ("twin", "invalid"), ("twin", "invalid")]
+    reason = next(job["reason"] for job in result.output["jobs"] if job["job"] == "twin")
+    assert "jobName 'twin' is carried by 2 entries of jobs.json: job names must be unique" in reason
+    assert destination_keys(aws, target, "a/") == destination_keys(aws, target, "b/") == []
+    assert len(destination_keys(aws, target, "c/")) == 2
+    # each record's changes are announced on the bus, as its schema says
+    single = next(job for job in result.output["jobs"] if job["job"] == "single")
+    try:
+        assert changes.of(harness, single["packageId"], "SUCCEEDED") == [
+            ("PackageStateChange", "RUNNING"), ("PackageStateChange", "SUCCEEDED")]  # fmt: skip
+        assert changes.of(harness, single["pushId"], "SUCCEEDED") == [
+            ("PushStateChange", "RUNNING"), ("PushStateChange", "SUCCEEDED")]  # fmt: skip
+    finally:
+        changes.close()
 
 
 def test_packaging_failures_are_named_and_recorded(harness: Harness, aws: Any, sharing: Deployment) -> None:
@@ -211,6 +285,7 @@ def test_push_waiting_for_a_package_ends_at_once_when_it_is_aborted(
         "package_name": {"S": "still-building"}, "execution_arn": {"S": building}})  # fmt: skip
     push = harness.start(sharing, {"packageId": package, "shareDestination": "s3://shr-nowhere/x/"},
                          machine="sharing_push")  # fmt: skip
+    changes = StateChanges(aws, sharing)
     harness.sleep(2.5)
     assert harness.result(push).status == "RUNNING"
     aborted_at = harness.clock()
@@ -226,6 +301,11 @@ def test_push_waiting_for_a_package_ends_at_once_when_it_is_aborted(
     assert [(p["kind"]["S"], p["status"]["S"], p["failure_error"]["S"]) for p in pushes] == [
         ("push", "FAILED", "PackageAborted")
     ]
+    try:  # the abort is announced as the machines announce theirs; the push's failure too, naming why
+        assert changes.of(harness, package, "ABORTED") == [("PackageStateChange", "ABORTED")]
+        assert changes.of(harness, pushes[0]["id"]["S"], "FAILED") == [("PushStateChange", "FAILED")]
+    finally:
+        changes.close()
 
 
 @pytest.mark.usefixtures("localstack")  # a browser, a shell script and curl fetch what the commands made

@@ -167,3 +167,23 @@ def test_repeated_sites_are_counted_once_each_and_weigh_by_their_count() -> None
     assert len(twice.signatures) == len(once.signatures) == 1
     assert mit_specificity(guide, once) == (50.0, 1)
     assert mit_specificity(guide, twice) == (25.0, 3)  # 10000 / (100 + 3 * 100)
+
+
+@pytest.mark.parametrize(
+    ("job", "step", "percent"),
+    [
+        ({"job_id": "j", "status": "SUBMITTED"}, "queued", 0),
+        ({"job_id": "j", "status": "RUNNING"}, "genome", 10),
+        ({"job_id": "j", "status": "RUNNING", "batches_total": 4, "batches_done": 0}, "scoring", 20),
+        ({"job_id": "j", "status": "RUNNING", "batches_total": 4, "batches_done": 3}, "scoring", 76),
+        ({"job_id": "j", "status": "RUNNING", "batches_total": 4, "batches_done": 5}, "scoring", 95),  # a recount
+        ({"job_id": "j", "status": "COMPLETE", "batches_total": 4, "batches_done": 4}, "done", 100),
+        ({"job_id": "j", "status": "FAILED"}, "failed", 100),
+    ],
+)
+def test_progress_is_the_step_and_a_percentage_never_past_the_batches(job: dict, step: str, percent: int) -> None:
+    from tasks.crackling.api import progress
+
+    shown = progress(job)
+    assert (shown["step"], shown["percent"]) == (step, percent)
+    assert shown.get("batches_done", 0) <= shown.get("batches_total", 0)

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from aslkit.asl.failures import CAUGHT
 from tasks.sharing.contracts import errors
 from tasks.sharing.ids import CROCKFORD, execution_name, id_for_execution, ulid
-from tasks.sharing.jobs import plan
+from tasks.sharing.jobs import JobsFileUnreadable, duplicate_names, plan
 from tasks.sharing.libraries import select
 from tasks.sharing.packaging import build_manifest, checksum, copy_list, relative_path
 from tasks.sharing.presign import script
@@ -197,3 +197,14 @@ def test_errors_are_read_from_lambda_child_and_plain_causes() -> None:
         {"error": "PackageAborted", "cause": "stopped", "status": "ABORTED"},
         {"error": "S3.NoSuchKey", "cause": "The specified key does not exist."},
     ]
+
+
+def test_duplicate_job_names_are_counted_and_make_each_entry_invalid() -> None:
+    job = json.loads((Path(__file__).resolve().parents[1] / "data/sharing/jobs.json").read_text())[0]
+    jobs = [job, {**job}, {**job, "jobName": "other"}, {"no": "name"}]
+    assert duplicate_names(jobs) == {job["jobName"]: 2}
+    planned = plan(job, "RUN1", [], duplicates=duplicate_names(jobs))
+    assert planned["action"] == "invalid" and "carried by 2 entries of jobs.json" in planned["reason"]
+    assert plan({**job, "jobName": "other"}, "RUN1", [], duplicates={job["jobName"]: 2})["action"] == "skip"
+    with pytest.raises(JobsFileUnreadable, match="must be a JSON array of jobs, not dict"):
+        duplicate_names({"jobName": "x"})

@@ -189,21 +189,22 @@ class StatefulStack(cdk.Stack):
             server_access_logs_bucket=self.access_logs(),
             server_access_logs_prefix=f"{bucket.name}/",
         )
-        self._export(bucket, construct, {"name": construct.bucket_name, "arn": construct.bucket_arn})
+        values = {"name": construct.bucket_name, "arn": construct.bucket_arn}
         if bucket.site:
             # A static site: CloudFront reads the (private) bucket through origin access control.
-            self.distributions.append(
-                cloudfront.Distribution(
-                    self,
-                    f"{bucket.name}-cdn",
-                    comment=f"{self.workflow.name}: {bucket.site}",
-                    default_root_object="index.html",
-                    default_behavior=cloudfront.BehaviorOptions(
-                        origin=origins.S3BucketOrigin.with_origin_access_control(construct),
-                        viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                    ),
-                )
+            distribution = cloudfront.Distribution(
+                self,
+                f"{bucket.name}-cdn",
+                comment=f"{self.workflow.name}: {bucket.site}",
+                default_root_object="index.html",
+                default_behavior=cloudfront.BehaviorOptions(
+                    origin=origins.S3BucketOrigin.with_origin_access_control(construct),
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                ),
             )
+            self.distributions.append(distribution)
+            values["origin"] = f"https://{distribution.distribution_domain_name}"
+        self._export(bucket, construct, values)
 
     def access_logs(self) -> s3.Bucket:
         """The server access log bucket of the workflow's buckets (made with the first of them)."""

@@ -227,6 +227,7 @@ class StatelessStack(cdk.Stack):
                 ),
                 logging_level=apigateway.MethodLoggingLevel.INFO,
                 tracing_enabled=True,
+                **self._throttling(api),
             ),
         )  # fmt: skip
         for route in api.routes:
@@ -236,6 +237,20 @@ class StatelessStack(cdk.Stack):
         url = f"https://{rest.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{api.stage}"
         self.api_values[api.url.name] = url
         self.api_values[api.placeholder("id").name] = rest.rest_api_id
+
+    def _throttling(self, api: Api) -> dict[str, Any]:
+        """The stage's throttling of every method, from the spec's numbers or the stage's parameters."""
+        limits = {"throttling_rate_limit": api.rate_limit, "throttling_burst_limit": api.burst_limit}
+        out: dict[str, Any] = {}
+        for option, value in limits.items():
+            if value is not None:
+                text = self.fill(str(value), self.parameters)
+                try:
+                    out[option] = float(text)
+                except ValueError:
+                    raise StageError(f"stage {self.stage.name}: api {api.name!r} {option.split('_')[1]} limit "
+                                     f"{text!r} is not a number of requests per second") from None  # fmt: skip
+        return out
 
     def _site(self, workflow: Workflow, bucket: Bucket, values: Mapping[str, str]) -> None:
         """The site's files and its config.json (deploy-time values) into its bucket; CloudFront serves it."""

@@ -230,7 +230,9 @@ class LocalDeployer:
                 Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
             )
         out.buckets[bucket.name] = name
-        self._fill(out, bucket, {"name": name, "arn": f"arn:aws:s3:::{name}"})
+        # a site's page is served by the endpoint's S3 (path style): its origin is the endpoint's
+        origin = "/".join(str(self.aws.endpoint_url).split("/")[:3])
+        self._fill(out, bucket, {"name": name, "arn": f"arn:aws:s3:::{name}", "origin": origin})
 
     def _deploy_api(self, workflow: Workflow, api: Api, out: Deployment) -> None:
         """A REST API with a Lambda proxy integration per route, deployed to its stage (again: routes added)."""

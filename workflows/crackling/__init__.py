@@ -11,14 +11,14 @@ from aslkit.spec import Workflow
 
 from .local import local_environment
 from .machines import PIPELINE
-from .resources import FUNCTIONS, PARAMETERS, api, bus, data, genomes, guides, jobs, notifications, site
+from .resources import FUNCTIONS, PARAMETERS, api, bus, data, genomes, guides, jobs, notifications, quota, site
 
 WORKFLOW = Workflow(
     "crackling",
     "Crackling CRISPR guide design: genome download -> off-target index -> candidate scan -> scoring",
     machines=[PIPELINE],
     functions=FUNCTIONS,
-    tables=[jobs, guides, genomes],
+    tables=[jobs, guides, genomes, quota],
     buckets=[data, site],
     buses=[bus],
     topics=[notifications],

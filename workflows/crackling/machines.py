@@ -346,6 +346,26 @@ def pipeline_machine() -> StateMachine:
         assign={"scan": jsonata("$states.result.Payload")},
         catch=on_error,
     )
+    # progress, for GET /progress/{jobId} and the page's bar: the batches to score, then one more per batch scored
+    scoring = dynamodb_set(
+        "Record scoring",
+        table=jobs.name_ref,
+        key={"job_id": {"S": jsonata("$job.jobId")}},
+        values={"batches_total": {"N": jsonata("$string($count($scan.batches))")}, "batches_done": {"N": "0"}},
+        catch=on_error,
+    )
+    scored = dynamodb(
+        "Count batch",
+        "updateItem",
+        {
+            "TableName": jobs.name_ref,
+            "Key": {"job_id": {"S": jsonata("$states.input.jobId")}},
+            "UpdateExpression": "ADD batches_done :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        },
+        output=jsonata("$states.input.scored"),
+        comment="a retry after a lost answer may count a batch twice: progress only, shown at most the total",
+    )
     score = Map(
         "Score",
         items=jsonata("$scan.batches"),
@@ -360,8 +380,9 @@ def pipeline_machine() -> StateMachine:
             function=scorer.arn,
             payload=jsonata("$states.input"),
             retry=[LAMBDA_RETRY],
-            output=jsonata("$states.result.Payload"),
-        ),
+            output=jsonata("{'jobId': $states.input.jobId, 'scored': $states.result.Payload}"),
+        )
+        >> scored,
         catch=on_error,
     )
     stored = lambda_invoke(
@@ -398,7 +419,7 @@ def pipeline_machine() -> StateMachine:
                        " 'efficient': $stored.efficient, 'selected': $stored.selected, 'csv': $stored.csv}"),
         catch=on_error,
     )  # fmt: skip
-    scan >> score >> stored >> complete >> notify >> Succeed("Complete")
+    scan >> scoring >> score >> stored >> complete >> notify >> Succeed("Complete")
     ready = (
         Choice("Genome ready?")
         .when("$genome.status.S = 'READY'", scan)

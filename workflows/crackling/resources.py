@@ -16,27 +16,42 @@ data = Bucket("crackling_data")
 bus = EventBus("crackling_bus")
 notifications = Topic("crackling_notifications")
 
+#: Jobs accepted per UTC day, counted atomically (the public API's daily quota); each day's item expires after a week.
+quota = Table("crackling_quota", partition_key=("day", "S"), ttl_attribute="expires")
+
 common = {"DATA_BUCKET": data.name_ref}
-http = Function(
-    "crackling_http",
-    handler="tasks.crackling.api.handler",
-    timeout=15,
-    environment={"JOBS_TABLE": jobs.name_ref, "GUIDES_TABLE": guides.name_ref, "EVENT_BUS": bus.name_ref},
-    access=[writes(jobs), reads(guides), publishes_to(bus)],
-    description="POST /submit (validate, record, announce JobSubmitted) and GET /results/{jobId}",
-)
+HTTP = "crackling_http"
 api = Api(
     "crackling_api",
     routes=[
-        Route("POST", "/submit", http.name),
-        Route("OPTIONS", "/submit", http.name),
-        Route("GET", "/results/{jobId}", http.name),
-        Route("OPTIONS", "/results/{jobId}", http.name),
+        Route(method, path, HTTP)
+        for path in ("/submit", "/results/{jobId}", "/progress/{jobId}")
+        for method in ("POST" if path == "/submit" else "GET", "OPTIONS")
     ],
-    description="Crackling: submit a guide design job, read its results",
+    description="Crackling: submit a guide design job, follow its progress, read its results",
+    # a public API: every stage throttles it (and the handler bounds requests and counts a daily quota)
+    rate_limit=Placeholder("api_rate_limit"),
+    burst_limit=Placeholder("api_burst_limit"),
 )
 #: The page that submits a job and shows its guides (web/crackling), with the API's URL in config.json.
 site = Bucket("crackling_site", site="web/crackling", site_config={"api": api.url})
+http = Function(
+    HTTP,
+    handler="tasks.crackling.api.handler",
+    timeout=15,
+    environment={
+        "JOBS_TABLE": jobs.name_ref,
+        "GUIDES_TABLE": guides.name_ref,
+        "QUOTA_TABLE": quota.name_ref,
+        "EVENT_BUS": bus.name_ref,
+        "DATA_BUCKET": data.name_ref,
+        "ALLOWED_ORIGIN": site.origin,  # CORS: the page's own origin only
+        "DAILY_JOB_QUOTA": Placeholder("daily_job_quota"),
+        "MAX_REQUEST_BYTES": Placeholder("max_request_bytes"),
+    },
+    access=[writes(jobs), reads(guides), writes(quota), reads(data), publishes_to(bus)],
+    description="POST /submit (bounded, counted, validated, recorded, JobSubmitted), GET /progress and /results",
+)
 
 planner = Function(
     "crackling_download_planner",
@@ -113,4 +128,10 @@ PARAMETERS: dict[str, str | Required] = {
     "genome_lock_seconds": "7200",
     "score_batch_size": "100",
     "score_max_concurrency": "10",
+    # the public API's bounds, per stage: API Gateway's throttling (requests per second, burst), the jobs it accepts
+    # a UTC day (each job is a genome download and an execution at the account's cost), a request's size
+    "api_rate_limit": "5",
+    "api_burst_limit": "10",
+    "daily_job_quota": "500",
+    "max_request_bytes": "65536",
 }

@@ -1,7 +1,8 @@
 """Automatic data sharing: package the FASTQ data of a run's libraries per job, push it to S3, or presign it.
 
-A `ReadSetsAdded` event (a run's FASTQs are in) starts the controller; `aslkit share ...` starts the same packaging,
-push and presign machines by hand. See machines.py for the flow and tasks/sharing/ for the task code.
+A `ReadSetsAdded` (or `FastqListRowsAdded`) event (a run's FASTQs are in) starts the controller; `aslkit share ...`
+starts the same packaging, push and presign machines by hand. See machines.py for the flow and tasks/sharing/ for the
+task code.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ WORKFLOW = Workflow(
     rules=[
         Rule(
             "sharing_read_sets_added",
-            pattern={"source": ["orcabus.fastqglue"], "detail-type": ["ReadSetsAdded"]},
+            # OrcaBus's fastq glue announces a run's FASTQs as ReadSetsAdded; the seed names FastqListRowsAdded
+            pattern={"source": ["orcabus.fastqglue"], "detail-type": ["ReadSetsAdded", "FastqListRowsAdded"]},
             target=CONTROLLER,
             bus=bus,
             input_path="$.detail",
@@ -40,7 +42,14 @@ WORKFLOW = Workflow(
     parameters=PARAMETERS,
     contracts={
         name: json.loads((SCHEMAS / f"{name}.schema.json").read_text())
-        for name in ("ReadSetsAdded", "job", "package_request")
+        for name in (
+            "ReadSetsAdded",
+            "FastqListRowsAdded",
+            "PackageStateChange",
+            "PushStateChange",
+            "job",
+            "package_request",
+        )
     },
     # a push copies the package's files out of the workflow's buckets to the destinations the stage allows
     object_scopes={

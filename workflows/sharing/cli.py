@@ -93,12 +93,22 @@ class Sharing:
 
     def table(self) -> str:
         if self._table is None:
-            definition = self.sfn.describe_state_machine(stateMachineArn=self.machine("sharing_packaging"))
-            tables = sorted(set(re.findall(r'"TableName"\s*:\s*"([^"]+)"', definition["definition"])))
-            if len(tables) != 1:
-                raise ShareError(f"cannot tell the jobs table from the packaging machine's definition: {tables}")
-            self._table = tables[0]
+            self._table = self._named("TableName", "jobs table")
         return self._table
+
+    def _named(self, field: str, what: str) -> str:
+        """The one value of `field` in the packaging machine's definition (its jobs table, its bus)."""
+        definition = self.sfn.describe_state_machine(stateMachineArn=self.machine("sharing_packaging"))
+        found = sorted(set(re.findall(rf'"{field}"\s*:\s*"([^"]+)"', definition["definition"])))
+        if len(found) != 1:
+            raise ShareError(f"cannot tell the {what} from the packaging machine's definition: {found}")
+        return str(found[0])
+
+    def announce(self, detail_type: str, detail: dict[str, Any]) -> None:
+        """A state change on the workflow's bus, as the state machines announce theirs."""
+        self.client("events").put_events(Entries=[{"Source": "sharing.manager", "DetailType": detail_type,
+                                                   "EventBusName": self._named("EventBusName", "bus"),
+                                                   "Detail": json.dumps(detail)}])  # fmt: skip
 
     def record(self, record_id: str) -> dict[str, str]:
         item = self.client("dynamodb").get_item(TableName=self.table(), Key={"id": {"S": record_id}},
@@ -269,6 +279,10 @@ def abort_package(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except dynamodb.exceptions.ConditionalCheckFailedException:
         raise ShareError(f"package {args.package_id} ended before it could be aborted: check it again") from None
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    sharing.announce("PackageStateChange", {"packageId": args.package_id, "packageName": record.get("package_name", ""),
+                                            "status": "ABORTED", "execution_arn": record["execution_arn"],
+                                            "timestamp": now})  # fmt: skip
     if execution["status"] == "RUNNING":
         print(f"Package {args.package_id} aborted; its execution is stopped")
     else:

@@ -19,6 +19,7 @@ from typing import Any
 
 from aslkit.asl import (
     Catch,
+    Chain,
     Choice,
     Fail,
     ItemReader,
@@ -36,6 +37,7 @@ from aslkit.asl import (
     jsonata,
     lambda_invoke,
     number_parameter,
+    put_events,
     reraise,
     start_execution,
 )
@@ -45,9 +47,11 @@ from aslkit.spec import machine_arn
 from .resources import (
     CONDITIONAL,
     LAMBDA_RETRY,
+    bus,
     collector,
     data,
     jobs,
+    names_check,
     planner,
     registrar,
     reporter,
@@ -73,11 +77,21 @@ def s3_uri(key: str) -> Jsonata:
     return Jsonata(s3_uri_text(key), placeholders=(data.name_ref.name,))
 
 
+#: What a package's and a push's state-change events carry besides the status (JSONata over the machines' variables).
+PACKAGE_DETAIL = "'packageId': $pkg, 'packageName': $name"
+PUSH_DETAIL = "'pushId': $psh, 'packageId': $pkg, 'destination': $destination"
+SOURCE = "sharing.manager"
+STATE_CHANGES = {"$pkg": ("PackageStateChange", PACKAGE_DETAIL), "$psh": ("PushStateChange", PUSH_DETAIL)}
+EVENTS_RETRY = Retry(["States.ALL"], interval_seconds=1, max_attempts=6, backoff_rate=2, jitter_strategy="FULL")
+
+
 def set_status(name: str, record: str, status: str, *, require: tuple[str, ...], extra: dict[str, Any] | None = None,
-               **state: Any) -> Any:  # fmt: skip
-    """Move a record to `status` if it is in one of `require` (a conditional write: an ABORTED record stays so)."""
+               **state: Any) -> Chain:  # fmt: skip
+    """Move a record to `status` if it is in one of `require` (a conditional write: an ABORTED record stays so), then
+    announce it on the bus (`PackageStateChange` / `PushStateChange`, schemas in tasks/sharing/schemas/): a refused
+    write (the record was aborted) announces nothing."""
     allowed = {f":was{i}": {"S": s} for i, s in enumerate(require)}
-    return dynamodb_set(
+    write = dynamodb_set(
         name,
         table=jobs.name_ref,
         key={"id": {"S": jsonata(record)}},
@@ -86,6 +100,17 @@ def set_status(name: str, record: str, status: str, *, require: tuple[str, ...],
         condition_values=allowed,
         **state,
     )
+    detail_type, fields = STATE_CHANGES[record]
+    failure = ", 'error': $states.input.error, 'cause': $string($states.input.cause)" if status == "FAILED" else ""
+    announce = put_events(
+        f"{name}: announce",
+        entries=[{"Source": SOURCE, "DetailType": detail_type, "EventBusName": bus.name_ref, "Detail": jsonata(
+            f"{{{fields}, 'status': '{status}', 'execution_arn': $states.context.Execution.Id,"
+            f" 'timestamp': $states.context.State.EnteredTime{failure}}}")}],
+        retry=[EVENTS_RETRY],
+        output=jsonata("$states.input"),
+    )  # fmt: skip
+    return write >> announce
 
 
 def destination_check(label: str, then: Any) -> Choice:
@@ -493,6 +518,9 @@ def package_push_machine(packaging: StateMachine, push: StateMachine) -> StateMa
 
 # -- controller -----------------------------------------------------------------------------------------------------
 def controller_machine(package_push: StateMachine) -> StateMachine:
+    unreadable = Fail("Jobs file unreadable", error="JobsFileUnreadable",
+                      cause=f"{{% 's3://{data.name_ref}/{Placeholder('jobs_key')} must be a JSON array of jobs: ' &"
+                      " $string($states.input.cause) %}")  # fmt: skip
     plan = lambda_invoke(
         "Plan job",
         function=planner.arn,
@@ -553,7 +581,8 @@ def controller_machine(package_push: StateMachine) -> StateMachine:
             {"Bucket": data.name_ref, "Key": Placeholder("jobs_key")},
             ReaderConfig(input_type="JSON"),
         ),
-        item_selector={"job": jsonata(value), "instrumentRunId": jsonata("$states.input.instrumentRunId")},
+        item_selector={"job": jsonata(value), "instrumentRunId": jsonata("$states.input.instrumentRunId"),
+                       "duplicates": jsonata("$duplicates")},
         max_concurrency=number_parameter("jobs_max_concurrency"),
         processor=plan,
         label="ForEachJob",
@@ -567,24 +596,32 @@ def controller_machine(package_push: StateMachine) -> StateMachine:
         catch=[
             Catch(
                 # AWS reports an unreadable file as States.ItemReaderFailed; LocalStack a parse error as States.Runtime.
-                ["States.ItemReaderFailed", "States.Runtime"],
-                Fail("Jobs file unreadable", error="JobsFileUnreadable",
-                     cause=f"{{% 's3://{data.name_ref}/{Placeholder('jobs_key')} must be a JSON array of jobs: ' &"
-                     " $string($states.input.cause) %}"),
-                output=ERROR,
+                ["States.ItemReaderFailed", "States.Runtime"], unreadable, output=ERROR,
             ),
             Catch(["States.ALL"], reraise("Controller failed", "ControllerFailed"), output=ERROR),
         ],
     )  # fmt: skip
+    # Executions are named after the job: a name two entries carry could share once, for one of them by chance.
+    # One read of jobs.json names them; the Map's planner refuses each such entry (the others go on).
+    names = lambda_invoke(
+        "Check job names",
+        function=names_check.arn,
+        payload={"bucket": data.name_ref, "key": Placeholder("jobs_key")},
+        retry=[LAMBDA_RETRY],
+        assign={"duplicates": jsonata("$states.result.Payload.duplicates")},
+        output=jsonata("$states.input"),
+        catch=[Catch(["JobsFileUnreadable"], unreadable, output=ERROR)],
+    )
+    names >> each
     invalid_trigger = Fail(
         "Invalid trigger",
         error="InvalidTrigger",
-        cause="{% 'a ReadSetsAdded detail needs instrumentRunId (a non-empty string), got '"
+        cause="{% 'a ReadSetsAdded (or FastqListRowsAdded) detail needs instrumentRunId (a non-empty string), got '"
         " & $string($states.input) %}",
     )
     check = (
         Choice("Valid trigger?")
-        .when("$type($states.input.instrumentRunId) = 'string' and $length($states.input.instrumentRunId) > 0", each)
+        .when("$type($states.input.instrumentRunId) = 'string' and $length($states.input.instrumentRunId) > 0", names)
         .otherwise(invalid_trigger)
     )
     return StateMachine(

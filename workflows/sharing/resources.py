@@ -35,6 +35,13 @@ planner = Function(
     access=[reads(libraries)],
     description="Validate one jobs.json entry and match its projects against the run's libraries",
 )
+names_check = Function(
+    "sharing_job_names",
+    handler="tasks.sharing.jobs.names_handler",
+    timeout=30,
+    access=[reads(data)],
+    description="Read jobs.json once per run and name the job names it holds more than once",
+)
 registrar = Function(
     "sharing_registrar",
     handler="tasks.sharing.records.handler",
@@ -70,7 +77,7 @@ url_signer = Function(
     access=[writes(data), reads(presign_keys)],
     description="Presign every file of a package into a download script, and presign the script",
 )
-FUNCTIONS = [planner, registrar, collector, reporter, url_signer]
+FUNCTIONS = [planner, names_check, registrar, collector, reporter, url_signer]
 
 LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
