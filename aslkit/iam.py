@@ -283,7 +283,8 @@ _OPTIMIZED = {
 }
 
 #: SDK service names whose IAM prefix differs.
-SDK_SERVICE_PREFIX = {"sfn": "states", "cloudwatchlogs": "logs", "eventbridge": "events", "efs": "elasticfilesystem"}
+SDK_SERVICE_PREFIX = {"sfn": "states", "cloudwatchlogs": "logs", "eventbridge": "events", "efs": "elasticfilesystem",
+                      "sesv2": "ses"}  # fmt: skip
 #: SDK actions whose IAM action is not the capitalised name.
 SDK_ACTION = {
     "s3:listObjectsV2": "s3:ListBucket",
@@ -334,6 +335,14 @@ RESOURCE_FIELDS = {"sfn": "StateMachineArn", "ssm": "Name", "secretsmanager": "S
 
 #: Services whose resources a definition names from its input (a read set's id): scoped to the account's own.
 ACCOUNT_SCOPES = {
+    **dict.fromkeys(
+        ("ses", "sesv2"),
+        (
+            f"arn:{PARTITION}:ses:{REGION}:{ACCOUNT}:identity/*",
+            "a mail's recipient comes from the job: any verified identity of this account sends it (the sender is the "
+            "stage's email_sender)",
+        ),
+    ),
     "omics": (
         f"arn:{PARTITION}:omics:{REGION}:{ACCOUNT}:sequenceStore/*",
         "the sequence store and read set come from the event: any store of this account and region",

@@ -37,6 +37,9 @@ BATCH = {
     "job-definition/crackling-index",
 }
 
+#: Crackling mails its submitters from an address the stage has verified in SES (its own domain in a real stage)
+CRACKLING = {**BATCH, "email_sender": "crackling-noreply@example.org"}
+
 STAGES = {
     "dev": Stage(
         "dev",
@@ -46,7 +49,7 @@ STAGES = {
             "sequencing": WorkflowSettings(
                 parameters={**WES_DEV, "wes_output_root": "gds://development/analysis_data"}
             ),
-            "crackling": WorkflowSettings(parameters=BATCH),
+            "crackling": WorkflowSettings(parameters=CRACKLING),
             "sharing": WorkflowSettings(parameters=SHARES),
             # quicker flushes while developing
             "edp": WorkflowSettings(
@@ -63,7 +66,7 @@ STAGES = {
             "sequencing": WorkflowSettings(
                 parameters={**WES_PROD, "wes_output_root": "gds://production/analysis_data"}
             ),
-            "crackling": WorkflowSettings(parameters=BATCH),
+            "crackling": WorkflowSettings(parameters=CRACKLING),
             # the HealthOmics metadata sync writes into the table the account already has (the original's
             # dynamoTableName, whose default is healthomics_set_metadata)
             "readset": WorkflowSettings(adopt={"readset_metadata": "healthomics_set_metadata"}),

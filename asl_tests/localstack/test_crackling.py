@@ -21,7 +21,7 @@ from aslkit.local.deployer import Deployment
 from aslkit.testing import browser
 from aslkit.testing.harness import Harness
 from tasks.crackling.index import OfftargetIndex
-from workflows.crackling.local import GenomeSource
+from workflows.crackling.local import GenomeSource, verify_sender
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB = json.loads((Path(__file__).resolve().parents[1] / "data/crackling/default_job.json").read_text())
@@ -35,7 +35,8 @@ def source() -> Iterator[GenomeSource]:
 
 
 @pytest.fixture
-def crackling(harness: Harness, source: GenomeSource) -> Deployment:
+def crackling(harness: Harness, aws: Any, source: GenomeSource) -> Deployment:
+    verify_sender(aws)
     return harness.deploy("crackling", prefix="crk_", parameters={
         "genome_source": source.url, "download_part_bytes": str(PART), "genome_poll_seconds": "1",
         "genome_poll_max_attempts": "120", "score_batch_size": "2"})  # fmt: skip
@@ -411,3 +412,37 @@ def test_deploy_and_run_say_where_the_api_and_the_page_are(crackling: Deployment
     assert lines == [f"API {name}: {url}" for name, url in sorted(crackling.apis.items())] + [
         f"site {name}: {url}" for name, url in sorted(crackling.sites.items())]  # fmt: skip
     assert all(url.startswith("http") for url in [*crackling.apis.values(), *crackling.sites.values()])
+
+
+def sent_emails(harness: Harness, aws: Any, to: str) -> list[dict[str, str]]:
+    """The mails SES accepted for `to` (subject, body, source): moto's record in process, LocalStack's /_aws/ses."""
+    if harness.in_process:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[DEFAULT_ACCOUNT_ID][aws.region]
+        return [{"subject": m.subject, "body": m.body, "source": m.source} for m in backend.sent_messages
+                if to in m.destinations.get("ToAddresses", [])]  # fmt: skip
+    with urllib.request.urlopen(f"{aws.endpoint_url}/_aws/ses", timeout=10) as response:
+        messages = json.loads(response.read())["messages"]
+    return [{"subject": m["Subject"], "body": m["Body"]["text_part"], "source": m["Source"]} for m in messages
+            if to in m["Destination"]["ToAddresses"]]  # fmt: skip
+
+
+def test_the_submitter_is_mailed_the_results_and_a_failure(
+    harness: Harness, aws: Any, crackling: Deployment, source: GenomeSource
+) -> None:
+    address = f"submitter-{uuid.uuid4().hex[:6]}@example.org"
+    done = finished(harness, crackling, submit(crackling, {**JOB, "email": address}))
+    assert done["status"] == "COMPLETE"
+    (mail,) = harness.eventually(lambda: sent_emails(harness, aws, address), what="the results are mailed")
+    assert mail["source"] == "crackling@example.org"
+    assert mail["subject"] == f"Crackling job {done['job_id']} complete: 2 guide(s) selected"
+    assert f"{crackling.apis['crackling_api']}/results/{done['job_id']}" in mail["body"]
+    failing = f"failing-{uuid.uuid4().hex[:6]}@example.org"
+    missing = fresh_accession()
+    source.missing.add(missing)
+    failed = finished(harness, crackling, submit(crackling, {**JOB, "genome": missing, "email": failing}))
+    assert failed["status"] == "FAILED"
+    (note,) = harness.eventually(lambda: sent_emails(harness, aws, failing), what="the failure is mailed")
+    assert note["subject"] == f"Crackling job {failed['job_id']} failed" and failed["error"] in note["body"]

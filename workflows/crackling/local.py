@@ -146,8 +146,19 @@ class GenomeSource:
         return Handler
 
 
+def verify_sender(clients: Any) -> str:
+    """Verify the local `email_sender` with SES (moto and LocalStack send only from verified identities, as SES does
+    in AWS, where the stage verifies its own); returns the address."""
+    from workflows.crackling import WORKFLOW
+
+    address = WORKFLOW.local_parameters()["email_sender"]
+    clients.client("ses").verify_email_identity(EmailAddress=address)
+    return address
+
+
 @contextmanager
 def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> Iterator[Any]:
+    verify_sender(clients)
     with GenomeSource() as source:
         deployment = deploy(
             {"genome_source": source.url, "genome_poll_seconds": "1", "genome_poll_max_attempts": "120"}

@@ -38,7 +38,7 @@ from aslkit.asl import (
 )
 from aslkit.asl.values import Placeholder
 
-from .resources import data, fetcher, genomes, indexer, jobs, notifications, planner, scanner, scorer, store
+from .resources import api, data, fetcher, genomes, indexer, jobs, notifications, planner, scanner, scorer, store
 
 LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
@@ -47,6 +47,9 @@ PART_RETRY = Retry(["PartDownloadFailed"], interval_seconds=1, max_attempts=3, b
 SOURCE_RETRY = Retry(["SourceUnavailable"], interval_seconds=2, max_attempts=5, backoff_rate=2,
                      jitter_strategy="FULL")  # fmt: skip
 #: a lock write that failed for any other reason than its condition (throttled, or its answer lost) is tried again
+#: SES throttles per second (the account's sending rate): a mail is tried for about half a minute, whatever the
+#: error (the mail is not worth failing the job for; what still fails is noted on the job as email_error)
+EMAIL_RETRY = Retry(["States.ALL"], interval_seconds=2, max_attempts=4, backoff_rate=2, jitter_strategy="FULL")
 LOCK_RETRY = Retry(["States.TaskFailed"], interval_seconds=1, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
 ERROR = caught()
 EMAIL_ATTRIBUTE = jsonata(
@@ -55,9 +58,46 @@ EMAIL_ATTRIBUTE = jsonata(
 NOW_S = "$string($floor($millis() / 1000))"
 
 
+def email(name: str, subject: str, text: str, then: Any) -> Any:
+    """Mail the submitter (when the job names an address) through SES from the stage's `email_sender`, then go on
+    to `then`: a mail that cannot be sent after its retries is noted on the job, never fails it."""
+    unsent = dynamodb_set(
+        f"{name}: not sent",
+        table=jobs.name_ref,
+        key={"job_id": {"S": jsonata("$job.jobId")}},
+        values={"email_error": {"S": jsonata("$states.input.error & ': ' & $string($states.input.cause)")}},
+        output=jsonata("$states.input"),
+        catch=[Catch(["States.ALL"], then, output=jsonata("$states.input"))],
+    )
+    unsent >> then
+    # SES's SendEmail (v1: LocalStack's community edition does not emulate SESv2; AWS serves both)
+    send = aws_sdk(
+        name,
+        "ses",
+        "sendEmail",
+        {
+            "Source": Placeholder("email_sender"),
+            "Destination": {"ToAddresses": [jsonata("$job.email")]},
+            "Message": {"Subject": {"Data": jsonata(subject)}, "Body": {"Text": {"Data": jsonata(text)}}},
+        },
+        retry=[EMAIL_RETRY],
+        output=jsonata("$states.input"),
+        catch=[Catch(["States.ALL"], unsent, output=ERROR)],
+    )
+    send >> then
+    return Choice(f"{name}?").when("$exists($job.email)", send).otherwise(then)
+
+
 def fail_job() -> Any:
-    """Mark the job FAILED with `{error, cause}`, say so on SNS, fail the execution with that error."""
+    """Mark the job FAILED with `{error, cause}`, say so on SNS and by mail, fail the execution with that error."""
     failed = reraise("Job failed", "CracklingJobFailed")
+    mail = email(
+        "Email failure",
+        "'Crackling job ' & $job.jobId & ' failed'",
+        "'Your Crackling job ' & $job.jobId & ' on ' & $job.genome & ' failed: ' & $states.input.error & ': '"
+        " & $string($states.input.cause) & '. Submit it again, or reply to this address if it keeps failing.'",
+        failed,
+    )
     notify = sns_publish(
         "Notify failure",
         topic_arn=notifications.arn,
@@ -68,7 +108,7 @@ def fail_job() -> Any:
             " & ': ' & $string($states.input.cause)"
         ),
         output=jsonata("$states.input"),
-        catch=[Catch(["States.ALL"], failed, output=jsonata("$states.input"))],
+        catch=[Catch(["States.ALL"], mail, output=jsonata("$states.input"))],
     )
     mark = dynamodb_set(
         "Mark failed",
@@ -83,7 +123,7 @@ def fail_job() -> Any:
         output=jsonata("$states.input"),
         catch=[Catch(["States.ALL"], notify, output=jsonata("$states.input"))],
     )
-    mark >> notify >> failed
+    mark >> notify >> mail
     return mark
 
 
@@ -419,7 +459,16 @@ def pipeline_machine() -> StateMachine:
                        " 'efficient': $stored.efficient, 'selected': $stored.selected, 'csv': $stored.csv}"),
         catch=on_error,
     )  # fmt: skip
-    scan >> scoring >> score >> stored >> complete >> notify >> Succeed("Complete")
+    results = f"'{api.url}/results/' & $job.jobId"
+    mail = email(
+        "Email results",
+        "'Crackling job ' & $job.jobId & ' complete: ' & $string($stored.selected) & ' guide(s) selected'",
+        "'Your Crackling job ' & $job.jobId & ' on ' & $job.genome & ' is complete: ' & $string($scan.candidates)"
+        f" & ' candidate guides, ' & $string($stored.selected) & ' efficient and specific. Results: ' & {results}"
+        " & ' (the CSV link there is valid for an hour each time you open it).'",
+        Succeed("Complete"),
+    )
+    scan >> scoring >> score >> stored >> complete >> notify >> mail
     ready = (
         Choice("Genome ready?")
         .when("$genome.status.S = 'READY'", scan)
@@ -438,7 +487,13 @@ def pipeline_machine() -> StateMachine:
         "crackling_pipeline",
         start,
         query_language="JSONata",
-        placeholders=("index_lambda_max_bytes", "genome_poll_max_attempts", "genome_lock_seconds", data.name_ref.name),
+        placeholders=(
+            "index_lambda_max_bytes",
+            "genome_poll_max_attempts",
+            "genome_lock_seconds",
+            data.name_ref.name,
+            api.url.name,
+        ),
         timeout_seconds=24 * 3600,
         comment="One Crackling job: genome (cached, single flight) -> index -> scan -> score -> store -> notify",
     )

@@ -130,6 +130,11 @@ PARAMETERS: dict[str, str | Required] = {
     "score_max_concurrency": "10",
     # the public API's bounds, per stage: API Gateway's throttling (requests per second, burst), the jobs it accepts
     # a UTC day (each job is a genome download and an execution at the account's cost), a request's size
+    # the SES identity (an address or a domain's address) the submitters' mails come from: the stage verifies it
+    "email_sender": Required(
+        "the SES-verified address Crackling mails its submitters from (crackling@your.domain)",
+        local="crackling@example.org",
+    ),
     "api_rate_limit": "5",
     "api_burst_limit": "10",
     "daily_job_quota": "500",
