@@ -445,3 +445,59 @@ def test_a_controller_run_is_priced_whole_with_every_execution_it_led_to(
     printed = capsys.readouterr().out
     assert f"{cost.executions} executions: {cost.transitions} transitions" in printed
     assert "for the whole run" in printed and f"{cost.executions} executions" in report.read_text()
+
+
+def test_an_aborted_push_stops_its_copies_and_leaves_no_multipart_upload_open(
+    harness: Harness, aws: Any, sharing: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`aslkit share abort-push` midway through a push whose large files copy in parts: the execution (and its
+    Distributed Map's copies) stops, every multipart upload it opened at the destination is aborted, the record is
+    ABORTED and announced so; the files copied before stay."""
+    if not harness.in_process:
+        pytest.skip("holding a copy part midway is the engine's fault injection")
+    from aslkit.cli import main
+    from aslkit.engine import faults
+
+    run = unique_run()
+    seed_run(aws, sharing, run, {"L9200001": "PROJECT3"})
+    big = f"primary/{run}/L9200001/L9200001_S1_L002_R1_001.fastq.ora"  # 12 MiB: 3 parts of 5 MiB
+    aws.s3.put_object(Bucket=sharing.buckets["sharing_fastq"], Key=big, Body=b"A" * (12 * 1024**2))
+    packaged = harness.run(sharing, {"packageName": "abort-me", "packageRequest": {
+        "instrumentRunIdList": [run], "dataTypeList": ["fastq"]}}, machine="sharing_packaging")  # fmt: skip
+    assert packaged.succeeded, packaged.explain()
+    target = f"shr-target-{uuid.uuid4().hex[:8]}"
+    ensure_bucket(aws, target)
+    changes = StateChanges(aws, sharing)
+    engine = harness.backend.engine  # type: ignore[attr-defined]
+    engine.faults = faults.Plan([faults.slow(600, state="Copy part")])  # a part copy that takes ten minutes
+    try:
+        push = harness.start(sharing, {"packageId": packaged.output["packageId"],
+                                       "shareDestination": f"s3://{target}/incoming/"}, machine="sharing_push")  # fmt: skip
+        harness.sleep(30)
+        assert aws.s3.list_multipart_uploads(Bucket=target).get("Uploads"), "the large file's upload is open"
+        record = next(i for i in aws.dynamodb.scan(TableName=sharing.tables["sharing_jobs"])["Items"]
+                      if i.get("execution_arn", {}).get("S") == push)  # fmt: skip
+        push_id = record["id"]["S"]
+        assert (
+            main(["share", "abort-push", "--push-id", push_id, *harness.cli_options(), "--stage", sharing.prefix]) == 0
+        )
+    finally:
+        engine.faults = None
+    assert f"Push {push_id} aborted; its execution is stopped; 1 open multipart upload(s) aborted" in (
+        capsys.readouterr().out)  # fmt: skip
+    assert harness.result(push).status == "ABORTED"
+    assert aws.s3.list_multipart_uploads(Bucket=target).get("Uploads", []) == []
+    kept = {k: v["S"] for k, v in aws.dynamodb.get_item(TableName=sharing.tables["sharing_jobs"],
+                                                         Key={"id": {"S": push_id}})["Item"].items() if "S" in v}  # fmt: skip
+    assert kept["status"] == "ABORTED"
+    copied = destination_keys(aws, target, "incoming/")
+    assert len(copied) == 2 and not any(key.endswith(".ora") for key in copied), "the small files were copied"
+    try:
+        assert changes.of(harness, push_id, "ABORTED") == [
+            ("PushStateChange", "RUNNING"),
+            ("PushStateChange", "ABORTED"),
+        ]
+    finally:
+        changes.close()
+    assert main(["share", "abort-push", "--push-id", push_id, *harness.cli_options(), "--stage", sharing.prefix]) == 2
+    assert "has already ended (ABORTED): nothing to abort" in capsys.readouterr().err

@@ -5,6 +5,7 @@
     aslkit share push-package --package-id ID --share-location s3://bucket/prefix/ [--wait]
     aslkit share presign-package --package-id ID
     aslkit share abort-package --package-id ID
+    aslkit share abort-push --push-id ID
 
 AWS with --profile/--region (the deployment found by its aslkit:* tags; --stage picks one of several), otherwise
 --endpoint-url or the LocalStack `aslkit local up` started here.
@@ -67,6 +68,8 @@ def add_commands(commands: Any) -> None:
     presign.add_argument("--package-id", required=True)
     abort = action("abort-package", "abort a package that is still being built", abort_package)
     abort.add_argument("--package-id", required=True)
+    abort_push = action("abort-push", "abort a push: stop its copies, abort its open multipart uploads", abort_push_)
+    abort_push.add_argument("--push-id", required=True)
 
 
 # -- the deployment -------------------------------------------------------------------------------------------------
@@ -253,23 +256,65 @@ def abort_package(args: argparse.Namespace) -> int:
     an ABORTED record half-way through a step (its conditional writes guard against records aborted by other
     means)."""
     sharing = Sharing(args)
-    record = sharing.record(args.package_id)
+    record, stopped = _stop(sharing, args.package_id, "package", "PackageAborted", "abort-package")
+    sharing.announce("PackageStateChange", {"packageId": args.package_id, "packageName": record.get("package_name", ""),
+                                            "status": "ABORTED", "execution_arn": record["execution_arn"],
+                                            "timestamp": _now()})  # fmt: skip
+    if stopped:
+        print(f"Package {args.package_id} aborted; its execution is stopped")
+    else:
+        print(f"Package {args.package_id} aborted (its execution had already ended)")
+    return 0
+
+
+def abort_push_(args: argparse.Namespace) -> int:
+    """Stop the push's execution (its Distributed Map's copies stop with it) and wait for it to end, abort every
+    multipart upload it left open at its destination, then mark its record ABORTED. The files it had copied stay
+    (the push's report of them is the destination's listing)."""
+    sharing = Sharing(args)
+    record, stopped = _stop(sharing, args.push_id, "push", "PushAborted", "abort-push")
+    destination = record["destination"]
+    bucket, _, prefix = destination.removeprefix("s3://").partition("/")
+    s3, aborted = sharing.client("s3"), 0
+    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
+        for upload in page.get("Uploads", []):
+            s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            aborted += 1
+    sharing.announce("PushStateChange", {"pushId": args.push_id, "packageId": record.get("package_id", ""),
+                                         "destination": destination, "status": "ABORTED",
+                                         "execution_arn": record["execution_arn"], "timestamp": _now()})  # fmt: skip
+    how = "its execution is stopped" if stopped else "its execution had already ended"
+    print(f"Push {args.push_id} aborted; {how}; {aborted} open multipart upload(s) aborted at {destination}; "
+          "the files already copied are left there")  # fmt: skip
+    return 0
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _stop(sharing: Sharing, record_id: str, kind: str, error: str, command: str) -> tuple[dict[str, str], bool]:
+    """Stop the record's execution, wait for it to end, and mark the record ABORTED (PENDING or RUNNING only):
+    the record, and whether its execution was still running."""
+    record = sharing.record(record_id)
+    if record.get("kind") != kind:
+        raise ShareError(f"{record_id} is a {record.get('kind')}, not a {kind}: use abort-{record.get('kind')}")
     if record.get("status") in TERMINAL:
-        raise ShareError(f"package {args.package_id} has already ended ({record['status']}): nothing to abort")
-    execution = sharing.sfn.describe_execution(executionArn=record["execution_arn"])
-    if execution["status"] == "RUNNING":
-        cause = f"package {args.package_id} aborted with aslkit share abort-package"
-        sharing.sfn.stop_execution(executionArn=record["execution_arn"], error="PackageAborted", cause=cause)
+        raise ShareError(f"{kind} {record_id} has already ended ({record['status']}): nothing to abort")
+    running = sharing.sfn.describe_execution(executionArn=record["execution_arn"])["status"] == "RUNNING"
+    if running:
+        cause = f"{kind} {record_id} aborted with aslkit share {command}"
+        sharing.sfn.stop_execution(executionArn=record["execution_arn"], error=error, cause=cause)
         deadline = time.monotonic() + STOP_SECONDS  # a step in flight finishes before the execution ends
         while sharing.sfn.describe_execution(executionArn=record["execution_arn"])["status"] == "RUNNING":
             if time.monotonic() > deadline:
-                raise ShareError(f"the execution of {args.package_id} is still running {STOP_SECONDS:.0f} s after "
-                                 f"being stopped: run abort-package again")  # fmt: skip
+                raise ShareError(f"the execution of {record_id} is still running {STOP_SECONDS:.0f} s after being "
+                                 f"stopped: run {command} again")  # fmt: skip
             time.sleep(0.2)
     dynamodb = sharing.client("dynamodb")
     try:
         dynamodb.update_item(
-            TableName=sharing.table(), Key={"id": {"S": args.package_id}},
+            TableName=sharing.table(), Key={"id": {"S": record_id}},
             UpdateExpression="SET #status = :aborted, updated_at = :now",
             ConditionExpression="#status IN (:pending, :running)",
             ExpressionAttributeNames={"#status": "status"},
@@ -278,13 +323,5 @@ def abort_package(args: argparse.Namespace) -> int:
                                        ":now": {"S": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}},
         )  # fmt: skip
     except dynamodb.exceptions.ConditionalCheckFailedException:
-        raise ShareError(f"package {args.package_id} ended before it could be aborted: check it again") from None
-    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    sharing.announce("PackageStateChange", {"packageId": args.package_id, "packageName": record.get("package_name", ""),
-                                            "status": "ABORTED", "execution_arn": record["execution_arn"],
-                                            "timestamp": now})  # fmt: skip
-    if execution["status"] == "RUNNING":
-        print(f"Package {args.package_id} aborted; its execution is stopped")
-    else:
-        print(f"Package {args.package_id} aborted (its execution had already ended {execution['status']})")
-    return 0
+        raise ShareError(f"{kind} {record_id} ended before it could be aborted: check it again") from None
+    return record, running
