@@ -112,13 +112,14 @@ def test_the_default_job_runs_end_to_end_through_the_api(harness: Harness, aws: 
     assert job["status"] == "COMPLETE", job
     guides = [(g["guide"], g["strand"], g["start"], g["end"], g["consensus"]) for g in job["guides"]]
     assert guides == [
-        ("ATCGATCGATCGATCGATCGAGG", "+", 0, 23, 2),
-        ("ATCGATCGATCGATCGATCGTGG", "+", 23, 46, 2),
+        ("ATCGATCGATCGATCGATCGAGG", "+", 0, 23, 3),
+        ("ATCGATCGATCGATCGATCGTGG", "+", 23, 46, 3),
         ("CGATCGATCGATCGATCGATTGG", "-", 46, 69, 1),
     ]
     first, second, third = job["guides"]
     assert first["mit"] == 100.0 and first["offtarget_sites"] == 0 and first["selected"]  # nothing within 4 mm
     assert second["doench2014"] == pytest.approx(0.117747, abs=1e-6) and second["selected"]
+    assert second["sgrnascorer2"] == pytest.approx(2.597819, abs=1e-6) and third["sgrnascorer2"] < 0
     assert "mit" not in third and not third["efficient"]  # failed consensus: not scored for off-targets
     assert (job["candidates"], job["efficient"], job["selected"]) == (3, 2, 2)
     csv = aws.s3.get_object(Bucket=crackling.buckets["crackling_data"], Key=f"results/{job_id}/guides.csv")
@@ -322,7 +323,8 @@ def test_the_page_shows_a_finished_jobs_guides(harness: Harness, crackling: Depl
                                       ["ATCGATCGATCGATCGATCGTGG", "+", "23", "46"],
                                       ["CGATCGATCGATCGATCGATTGG", "-", "46", "69"]]  # fmt: skip
     assert [row.classes for row in rows] == [{"selected"}, {"selected"}, set()]
-    assert [c[8] for c in cells] == ["yes", "yes", "no"]
+    assert [c[9] for c in cells] == ["yes", "yes", "no"]
+    assert [c[5] for c in cells] == ["2.597819", "2.597819", "-4.637011"], "sgRNAScorer2's decision"
     download, link = page.by_id("download"), page.by_id("csv")
     assert download is not None and "hidden" not in download.attributes and link is not None
     assert f"/results/{job_id}/guides.csv" in link.attributes["href"] and "Signature" in link.attributes["href"]

@@ -62,17 +62,20 @@ def test_rule_set_1_reproduces_its_published_examples() -> None:
 def test_consensus_on_hand_checked_guides() -> None:
     first, second, third = candidates(clean(JOB["sequence"]))
     one = assess(first.seq, first.context)
-    # G at 20: yes; mm10db: AT 50 %, no TTTT, no leading T, fold keeps the scaffold above -30; no 30-mer context.
-    assert (one.chopchop_g20, one.mm10db_at_percent, one.mm10db, one.doench2014, one.consensus) == (
-        True, 50.0, True, None, 2)  # fmt: skip
+    # G at 20: yes; mm10db: AT 50 %, no TTTT, no leading T, fold keeps the scaffold above -30; sgRNAScorer2 accepts;
+    # no 30-mer context for Rule Set 1 (reported, not voted).
+    assert (one.chopchop_g20, one.mm10db_at_percent, one.mm10db, one.sgrnascorer2_pass, one.doench2014,
+            one.consensus) == (True, 50.0, True, True, None, 3)  # fmt: skip
     two = assess(second.seq, second.context)
     assert two.doench2014 == pytest.approx(0.117747, abs=1e-6) and not two.doench2014_pass
-    assert (two.chopchop_g20, two.mm10db, two.consensus, two.accepted) == (True, True, 2, True)
+    assert two.sgrnascorer2 == pytest.approx(2.597819, abs=1e-6)
+    assert (two.chopchop_g20, two.mm10db, two.consensus, two.accepted) == (True, True, 3, True)
     three = assess(third.seq, third.context)
     assert third.seq[19] == "T" and not three.chopchop_g20  # ...GAT|TGG
+    assert three.sgrnascorer2 == pytest.approx(-4.637011, abs=1e-6) and not three.sgrnascorer2_pass
     assert (three.mm10db, three.consensus, three.accepted) == (True, 1, False)
-    tttt = assess("GACTTTTGACGCAGTCAGCGAGG", None)
-    assert not tttt.mm10db_tttt and not tttt.mm10db and tttt.chopchop_g20 and tttt.consensus == 1
+    tttt = assess("GACTTTTGACGCAGTCAGCGAGG", None)  # fails mm10db (TTTT), passes G20 and sgRNAScorer2: 2 of 3
+    assert not tttt.mm10db_tttt and not tttt.mm10db and tttt.chopchop_g20 and tttt.consensus == 2
     at_rich = assess("ATATTATAAGCTATAAATAGAGG", None)  # 17 of 20 A/T: 85 %
     assert at_rich.mm10db_at_percent == 85.0 and not at_rich.mm10db_at and not at_rich.mm10db
     leading = assess("TCAGCGATGCATGCACAGCGCGG", None)
@@ -187,3 +190,17 @@ def test_progress_is_the_step_and_a_percentage_never_past_the_batches(job: dict,
     shown = progress(job)
     assert (shown["step"], shown["percent"]) == (step, percent)
     assert shown.get("batches_done", 0) <= shown.get("batches_total", 0)
+
+
+def test_sgrnascorer2_is_crackling_s_linear_svm_on_its_public_training_data() -> None:
+    from tasks.crackling.ontarget import SGRNASCORER2_DATA, sgrnascorer2, sgrnascorer2_features
+
+    model = json.loads((SGRNASCORER2_DATA / "model.json").read_text())
+    assert len(model["weights"]) == 80 and model["trained_on"] == {"high": 215, "low": 215}
+    assert sgrnascorer2_features("ACGT" * 5) == [0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0] * 5
+    right = total = 0
+    for name, high in (("Cas9.High.tab", True), ("Cas9.Low.tab", False)):
+        for guide in (SGRNASCORER2_DATA / name).read_text().split():
+            total += 1
+            right += (sgrnascorer2(guide) >= 0) == high
+    assert total == 430 and right == 360, "the trained model's fit on its own data (84 %), as trained"

@@ -28,8 +28,8 @@ from tasks.crackling.scan import Candidate, candidates, clean
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "aslkit"))
-CSV_FIELDS = ("guide", "strand", "start", "end", "consensus", "chopchop_g20", "mm10db", "doench2014", "mit",
-              "offtarget_sites", "efficient", "specific", "selected")  # fmt: skip
+CSV_FIELDS = ("guide", "strand", "start", "end", "consensus", "chopchop_g20", "mm10db", "sgrnascorer2", "doench2014",
+              "mit", "offtarget_sites", "efficient", "specific", "selected")  # fmt: skip
 
 
 def score(candidate: dict[str, Any], index: OfftargetIndex) -> dict[str, Any]:
@@ -39,7 +39,8 @@ def score(candidate: dict[str, Any], index: OfftargetIndex) -> dict[str, Any]:
     return {
         "guide": candidate["seq"], "strand": candidate["strand"], "start": candidate["start"],
         "end": candidate["end"], "consensus": on.consensus, "chopchop_g20": on.chopchop_g20, "mm10db": on.mm10db,
-        "doench2014": on.doench2014, "mit": None if mit is None else round(mit, 4), "offtarget_sites": sites,
+        "sgrnascorer2": on.sgrnascorer2, "doench2014": on.doench2014, "mit": None if mit is None else round(mit, 4),
+        "offtarget_sites": sites,
         "efficient": on.accepted, "specific": mit is not None and mit >= THRESHOLD,
         "selected": on.accepted and mit is not None and mit >= THRESHOLD, "ontarget": on.to_json(),
     }  # fmt: skip

@@ -5,19 +5,26 @@
   no TTTT in the 23-mer, and a secondary structure that does not fold the guide onto itself: ViennaRNA's RNAfold on
   `G` + protospacer[1:20] + the sgRNA scaffold; when the fold keeps the scaffold's structure, it fails below
   -30 kcal/mol, otherwise at or below -18 kcal/mol.
-- Doench 2014, Rule Set 1 (sgRNAScorer2's trained model is not public; this model's coefficients are): logistic
-  regression over the 30-mer context (4 bases 5', the 23-mer, 3 bases 3'). Source: Doench JG et al., "Rational
-  design of highly active sgRNAs for CRISPR-Cas9-mediated gene inactivation", Nat Biotechnol 32:1262-1267 (2014),
-  doi:10.1038/nbt.3026, supplementary table of the model's features and weights (as also used by CRISPOR's
-  doenchScore.py). Passes at a score of at least 0.5; a guide at the edge of the sequence (no 30-mer context)
-  cannot be scored and does not pass.
+- sgRNAScorer 2.0 as Crackling runs it: a linear SVM over the protospacer's 20 bases, one-hot encoded, trained
+  on sgRNAScorer 2.0's public high- and low-activity guides (`data/sgrnascorer2/`, with their source and licence;
+  `scripts/train_sgrnascorer2.py` trains it as Crackling's trainModel.py does). Passes when the decision function
+  is at least 0, Crackling's threshold.
+
+Doench 2014 Rule Set 1 is reported beside them (not voted), as a second opinion a user may sort by: logistic
+regression over the 30-mer context (4 bases 5', the 23-mer, 3 bases 3'). Source: Doench JG et al., "Rational design
+of highly active sgRNAs for CRISPR-Cas9-mediated gene inactivation", Nat Biotechnol 32:1262-1267 (2014),
+doi:10.1038/nbt.3026, supplementary table of the model's features and weights. A guide at the edge of the sequence
+(no 30-mer context) has no Rule Set 1 score.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 #: Crackling's sgRNA scaffold (RNA), folded after the guide.
@@ -28,6 +35,10 @@ LOW_ENERGY = -30.0
 HIGH_ENERGY = -18.0
 DOENCH_THRESHOLD = 0.5
 CONSENSUS_N = 2
+SGRNASCORER2_DATA = Path(__file__).with_name("data") / "sgrnascorer2"
+SGRNASCORER2_THRESHOLD = 0.0
+#: sgRNAScorer 2.0's one-hot encoding, bit by bit (Crackling's `encoding`)
+ONE_HOT = {"A": (0, 0, 0, 1), "C": (0, 0, 1, 0), "T": (0, 1, 0, 0), "G": (1, 0, 0, 0)}
 
 DOENCH_INTERCEPT = 0.59763615
 DOENCH_GC_LOW = -0.2026259  # per G/C below 10 in the protospacer
@@ -66,6 +77,8 @@ class OnTarget:
     mm10db_energy: float
     mm10db_secondary_structure: bool
     mm10db: bool
+    sgrnascorer2: float
+    sgrnascorer2_pass: bool
     doench2014: float | None
     doench2014_pass: bool
     consensus: int
@@ -91,6 +104,23 @@ def doench2014(context: str) -> float:
     return 1.0 / (1.0 + math.exp(-score))
 
 
+def sgrnascorer2_features(guide: str) -> list[int]:
+    """The 80 inputs of sgRNAScorer 2.0: the first 20 bases, 4 bits each."""
+    return [bit for base in guide[:20].upper() for bit in ONE_HOT[base]]
+
+
+@cache
+def _sgrnascorer2_model() -> tuple[tuple[float, ...], float]:
+    model = json.loads((SGRNASCORER2_DATA / "model.json").read_text())
+    return tuple(model["weights"]), float(model["bias"])
+
+
+def sgrnascorer2(target23: str) -> float:
+    """The linear SVM's decision function on the guide's protospacer (at least 0: accepted)."""
+    weights, bias = _sgrnascorer2_model()
+    return sum(w * x for w, x in zip(weights, sgrnascorer2_features(target23), strict=True)) + bias
+
+
 def fold(target23: str) -> tuple[str, float]:
     """RNAfold (minimum free energy) of the guide as expressed, `G` + protospacer[1:20], with the scaffold."""
     import RNA  # ViennaRNA: imported late, only the scorer needs it
@@ -110,7 +140,9 @@ def assess(target23: str, context: str | None) -> OnTarget:
     secondary = energy >= LOW_ENERGY if keeps_scaffold else energy > HIGH_ENERGY
     mm10db = leading_t and at_ok and tttt and secondary
     g20 = target23[19] == "G"
+    scorer2 = round(sgrnascorer2(target23), 6)
+    scorer2_ok = scorer2 >= SGRNASCORER2_THRESHOLD
     doench = round(doench2014(context), 6) if context else None
     doench_ok = doench is not None and doench >= DOENCH_THRESHOLD
-    return OnTarget(g20, leading_t, at, at_ok, tttt, structure, energy, secondary, mm10db, doench, doench_ok,
-                    int(g20) + int(mm10db) + int(doench_ok))  # fmt: skip
+    return OnTarget(g20, leading_t, at, at_ok, tttt, structure, energy, secondary, mm10db, scorer2, scorer2_ok,
+                    doench, doench_ok, int(g20) + int(mm10db) + int(scorer2_ok))  # fmt: skip
