@@ -79,6 +79,13 @@ class StateChanges:
         self.aws.events.delete_rule(Name=self.rule, EventBusName=self.bus)
 
 
+def registered(aws: Any, deployment: Deployment, push_id: str) -> list[dict[str, str]]:
+    """The push's files in the registry of pushed files."""
+    items = aws.dynamodb.query(TableName=deployment.tables["sharing_pushed_files"], KeyConditionExpression="push_id = :p",
+                               ExpressionAttributeValues={":p": {"S": push_id}})["Items"]  # fmt: skip
+    return [{key: next(iter(value.values())) for key, value in item.items()} for item in items]
+
+
 def destination_keys(aws: Any, bucket: str, prefix: str = "") -> list[str]:
     pages = aws.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
     return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
@@ -182,8 +189,10 @@ def test_duplicate_job_names_are_refused_by_name_and_a_fastq_list_rows_added_eve
     assert "jobName 'twin' is carried by 2 entries of jobs.json: job names must be unique" in reason
     assert destination_keys(aws, target, "a/") == destination_keys(aws, target, "b/") == []
     assert len(destination_keys(aws, target, "c/")) == 2
-    # each record's changes are announced on the bus, as its schema says
+    # each record's changes are announced on the bus, as its schema says; each file pushed is in the registry
     single = next(job for job in result.output["jobs"] if job["job"] == "single")
+    assert sorted(f["destination"] for f in registered(aws, sharing, single["pushId"])) == [
+        f"s3://{target}/{key}" for key in destination_keys(aws, target, "c/")]  # fmt: skip
     try:
         assert changes.of(harness, single["packageId"], "SUCCEEDED") == [
             ("PackageStateChange", "RUNNING"), ("PackageStateChange", "SUCCEEDED")]  # fmt: skip
@@ -492,10 +501,13 @@ def test_an_aborted_push_stops_its_copies_and_leaves_no_multipart_upload_open(
     assert kept["status"] == "ABORTED"
     copied = destination_keys(aws, target, "incoming/")
     assert len(copied) == 2 and not any(key.endswith(".ora") for key in copied), "the small files were copied"
+    assert sorted(f["destination"] for f in registered(aws, sharing, push_id)) == [
+        f"s3://{target}/{key}" for key in copied], "the registry holds what was copied, and only that"  # fmt: skip
     try:
-        assert changes.of(harness, push_id, "ABORTED") == [
-            ("PushStateChange", "RUNNING"),
+        # (in process the machine's times are the virtual clock's, the command's the wall clock's: no order claimed)
+        assert sorted(changes.of(harness, push_id, "ABORTED")) == [
             ("PushStateChange", "ABORTED"),
+            ("PushStateChange", "RUNNING"),
         ]
     finally:
         changes.close()

@@ -15,7 +15,7 @@ from aslkit.spec import Workflow
 
 from .local import local_environment
 from .machines import CONTROLLER, MACHINES
-from .resources import FUNCTIONS, PARAMETERS, bus, data, fastq, jobs, libraries, presign_keys
+from .resources import FUNCTIONS, PARAMETERS, bus, data, fastq, jobs, libraries, presign_keys, pushed_files
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "tasks" / "sharing" / "schemas"
 
@@ -24,7 +24,7 @@ WORKFLOW = Workflow(
     "Automatic data sharing: per job, package a run's FASTQ data, report on it, push it to S3 or presign it",
     machines=MACHINES,
     functions=FUNCTIONS,
-    tables=[libraries, jobs],
+    tables=[libraries, jobs, pushed_files],
     buckets=[data, fastq],
     buses=[bus],
     secrets=[presign_keys],

@@ -53,6 +53,7 @@ from .resources import (
     jobs,
     names_check,
     planner,
+    pushed_files,
     registrar,
     reporter,
     url_signer,
@@ -233,13 +234,26 @@ def copy_processor() -> Any:
     item = "$states.input"
     target = {"Bucket": jsonata(f"{item}.dest_bucket"), "Key": jsonata(f"{item}.dest_key")}
     source = jsonata(f"{item}.source_bucket & '/' & {item}.source_key")
-    copied = jsonata(f"{{'ok': true, 'bytes': {item}.size}}")
     failed = Pass("Copy failed", output=jsonata(
         "{'ok': false, 'file': $file, 'error': $states.input.error, 'cause': $substring($string($states.input.cause),"
         " 0, 300)}"))  # fmt: skip
     on_error = [Catch(["States.ALL"], failed, output=ERROR)]
+    # the registry of every file pushed: what went where, for whom (the package), when
+    register = dynamodb(
+        "Register file",
+        "putItem",
+        {"TableName": pushed_files.name_ref, "Item": {
+            "push_id": {"S": jsonata("$copy.push_id")}, "relative_path": {"S": jsonata("$copy.relative_path")},
+            "package_id": {"S": jsonata("$copy.package_id")},
+            "source": {"S": jsonata("'s3://' & $copy.source_bucket & '/' & $copy.source_key")},
+            "destination": {"S": jsonata("'s3://' & $copy.dest_bucket & '/' & $copy.dest_key")},
+            "size": {"N": jsonata("$string($copy.size)")}, "copied_at": {"S": jsonata("$now()")}}},
+        output=jsonata("{'ok': true, 'bytes': $copy.size}"),
+        catch=on_error,
+    )  # fmt: skip
     small = aws_sdk("Copy object", "s3", "copyObject", {**target, "CopySource": source}, retry=[S3_RETRY],
-                    output=copied, catch=on_error)  # fmt: skip
+                    catch=on_error)  # fmt: skip
+    small >> register
     abort = aws_sdk(
         "Abort multipart copy", "s3", "abortMultipartUpload",
         {"Bucket": jsonata("$upload.Bucket"), "Key": jsonata("$upload.Key"), "UploadId": jsonata("$upload.UploadId")},
@@ -270,11 +284,13 @@ def copy_processor() -> Any:
         "Complete multipart copy", "s3", "completeMultipartUpload",
         {"Bucket": jsonata("$upload.Bucket"), "Key": jsonata("$upload.Key"), "UploadId": jsonata("$upload.UploadId"),
          "MultipartUpload": {"Parts": jsonata("$states.input")}},
-        retry=[S3_RETRY], output=jsonata("{'ok': true, 'bytes': $size, 'parts': $count($parts)}"), catch=on_part_error,
+        retry=[S3_RETRY], catch=on_part_error,
     )  # fmt: skip
-    create >> parts >> complete
+    create >> parts >> complete >> register
     large = Choice("Large object?").when(f"{item}.size >= {item}.multipart_bytes", create).otherwise(small)
-    return Pass("Copy file", assign={"file": jsonata(f"{item}.relative_path")}) >> large
+    start = Pass("Copy file", assign={"file": jsonata(f"{item}.relative_path"), "copy": jsonata(item)})
+    start >> large
+    return start
 
 
 def push_machine() -> StateMachine:
@@ -369,6 +385,8 @@ def push_machine() -> StateMachine:
             "dest_key": jsonata(f"$dest_prefix & {value}.relative_path"),
             "multipart_bytes": number_parameter("multipart_copy_bytes"),
             "part_bytes": number_parameter("copy_part_bytes"),
+            "push_id": jsonata("$psh"),
+            "package_id": jsonata("$pkg"),
         },
         max_concurrency=number_parameter("copy_max_concurrency"),
         processor=copy_processor(),

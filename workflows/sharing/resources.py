@@ -13,6 +13,8 @@ from aslkit.spec import Required
 libraries = Table("sharing_libraries", partition_key=("instrument_run_id", "S"), sort_key=("library_id", "S"))
 #: Package and push job records: `pkg.<ULID>`, `psh.<ULID>`.
 jobs = Table("sharing_jobs", partition_key=("id", "S"))
+#: Every file a push copied: push id + the file's path in the package -> where it came from and went, when, how big.
+pushed_files = Table("sharing_pushed_files", partition_key=("push_id", "S"), sort_key=("relative_path", "S"))
 #: Job definitions (`auto_package_push_jobs/jobs.json`), manifests, reports and download scripts.
 data = Bucket("sharing_data")
 #: The primary data (FASTQ) the libraries' `fastq_uri` point into.
