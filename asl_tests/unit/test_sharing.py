@@ -4,6 +4,7 @@ the LIMS manifest reader, and the JSONata that parses destinations and errors (e
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from aslkit.asl.failures import CAUGHT
+from aslkit.testing import browser
 from tasks.sharing.contracts import errors
 from tasks.sharing.ids import CROCKFORD, execution_name, id_for_execution, ulid
 from tasks.sharing.jobs import JobsFileUnreadable, duplicate_names, plan
@@ -208,3 +210,30 @@ def test_duplicate_job_names_are_counted_and_make_each_entry_invalid() -> None:
     assert plan({**job, "jobName": "other"}, "RUN1", [], duplicates={job["jobName"]: 2})["action"] == "skip"
     with pytest.raises(JobsFileUnreadable, match="must be a JSON array of jobs, not dict"):
         duplicate_names({"jobName": "x"})
+
+
+@pytest.mark.skipif(browser.find_chromium() is None and not os.environ.get("CI"), reason="needs Chromium")
+def test_the_report_has_the_seeds_tabs_and_fits_a_1400_px_window(tmp_path: Path) -> None:
+    """Measured in Chromium: the report (with long paths, checksums and URIs) is no wider than its 1400 px window,
+    and only the Metadata tab shows until another is chosen."""
+    library = {**LIBRARIES[0]}
+    long_key = "primary/" + "/".join(["a_very_long_directory_name_of_the_instrument_run"] * 4) + "/L1_R1.fastq.ora"
+    files = {f"{RUN}/L1": [{"bucket": "sharing-fastq-bucket-of-the-stage", "key": long_key, "size": 12 * 1024**3,
+                            "checksum": {"algorithm": "sha256", "value": "q" * 44}}] * 3}  # fmt: skip
+    request = {"instrumentRunIdList": [RUN], "dataTypeList": ["fastq"]}
+    html = render_report(build_manifest("pkg.X", "wide", request, [library], files, "2026-12-02T00:00:00"))
+    measure = ("<script>document.body.dataset.overflow = String(document.documentElement.scrollWidth"
+               " - window.innerWidth); document.body.dataset.shown = [...document.querySelectorAll('.panel')]"
+               ".filter((p) => getComputedStyle(p).display !== 'none').map((p) => p.id).join(',');</script>")  # fmt: skip
+    shown = {}
+    for tab in ("metadata", "fastq"):  # the page as it opens, and with the files' tab chosen
+        chosen = html.replace(" checked>", ">").replace(f'id="tab-{tab}">', f'id="tab-{tab}" checked>')
+        page = tmp_path / f"report-{tab}.html"
+        page.write_text(chosen.replace("</body>", measure + "</body>"))
+        body = browser.parse(browser.dump_dom(page.as_uri(), size=(1400, 900), budget_ms=1000)).find_all("body")[0]
+        assert int(body.attributes["data-overflow"]) <= 0, f"the {tab} tab is wider than its window"
+        shown[tab] = body.attributes["data-shown"]
+    assert shown == {"metadata": "panel-metadata", "fastq": "panel-fastq"}, "one tab's panel at a time"
+    assert [label in html for label in ('for="tab-metadata">Metadata', 'for="tab-fastq">FASTQ',
+                                        'for="tab-secondary">Secondary')] == [True, True, True]  # fmt: skip
+    assert "holds no secondary analysis data: its data types are fastq" in html

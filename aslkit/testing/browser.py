@@ -49,9 +49,11 @@ def _run(url: str, extra: list[str], timeout: float) -> subprocess.CompletedProc
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
 
 
-def dump_dom(url: str, *, budget_ms: int = 5000, timeout: float = 60.0) -> str:
-    """The page's DOM, serialised after its scripts ran (within `budget_ms` of virtual time)."""
-    return _run(url, ["--dump-dom", f"--virtual-time-budget={budget_ms}"], timeout).stdout
+def dump_dom(url: str, *, budget_ms: int = 5000, timeout: float = 60.0, size: tuple[int, int] | None = None) -> str:
+    """The page's DOM, serialised after its scripts ran (within `budget_ms` of virtual time), in a window of `size`
+    (width, height) when given (what a layout check measures against)."""
+    window = [f"--window-size={size[0]},{size[1]}"] if size else []
+    return _run(url, ["--dump-dom", f"--virtual-time-budget={budget_ms}", *window], timeout).stdout
 
 
 def screenshot(url: str, path: Path, *, size: tuple[int, int] = (1400, 1000), timeout: float = 60.0) -> Path:

@@ -1,5 +1,9 @@
 """The HTML report of a package: what a data manager checks before sharing it. Self-contained (no scripts, no
-network), rendered from the manifest alone. Pure."""
+network), rendered from the manifest alone. Pure.
+
+Three tabs, as the seed's report has (CSS only: radio buttons and labels): Metadata (the package, its libraries, what
+is missing), FASTQ (every file), Secondary (secondary analysis data). Tables take the page's width and wrap long
+paths, checksums and URIs, so nothing runs off a 1400 px window."""
 
 from __future__ import annotations
 
@@ -7,12 +11,21 @@ from html import escape
 from typing import Any
 
 STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}
-th,td{border:1px solid #d0d7de;padding:.25rem .6rem;text-align:left}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24;max-width:100%}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%;table-layout:fixed}
+th,td{border:1px solid #d0d7de;padding:.25rem .6rem;text-align:left;overflow-wrap:anywhere;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+#files td{font-size:12px}
 .warning{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem 1rem}code{font-size:12px}
+.tabs>input{position:absolute;opacity:0}
+.tabs>label{display:inline-block;padding:.4rem 1rem;border:1px solid #d0d7de;border-bottom:none;cursor:pointer;
+  background:#f6f8fa;margin-right:.25rem}
+.tabs>input:checked+label{background:#fff;font-weight:600}
+.panel{display:none;border-top:1px solid #d0d7de;padding-top:.5rem}
+#tab-metadata:checked~#panel-metadata,#tab-fastq:checked~#panel-fastq,#tab-secondary:checked~#panel-secondary{
+  display:block}
 """
+TABS = (("metadata", "Metadata"), ("fastq", "FASTQ"), ("secondary", "Secondary"))
 
 
 def human_bytes(size: int) -> str:
@@ -67,10 +80,18 @@ def render_report(manifest: dict[str, Any]) -> str:
             f'<p class="warning" id="missing">No FASTQ file was found for {len(manifest["missing"])} library(ies): '
             f"{escape(', '.join(manifest['missing']))}. Check the library's fastq_uri before sharing.</p>"
         )
+    secondary = ('<p id="no-secondary">This package holds no secondary analysis data: its data types are '
+                 f"{escape(', '.join(request['dataTypeList']))}.</p>")  # fmt: skip
+    panels = {"metadata": f"{summary}{warning}<h2>Libraries</h2>{libraries}",
+              "fastq": f"<h2>Files</h2>{files}", "secondary": secondary}  # fmt: skip
+    tabs = "".join(
+        f'<input type="radio" name="tab" id="tab-{key}"{" checked" if key == "metadata" else ""}>'
+        f'<label for="tab-{key}">{label}</label>'
+        for key, label in TABS
+    ) + "".join(f'<section class="panel" id="panel-{key}">{panels[key]}</section>' for key, _ in TABS)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Package {escape(manifest['packageName'])} ({escape(manifest['packageId'])})</title>"
         f"<style>{STYLE}</style></head><body>"
-        f"<h1>Package {escape(manifest['packageName'])}</h1>{summary}{warning}"
-        f"<h2>Libraries</h2>{libraries}<h2>Files</h2>{files}</body></html>\n"
+        f'<h1>Package {escape(manifest["packageName"])}</h1><div class="tabs">{tabs}</div></body></html>\n'
     )
