@@ -23,7 +23,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "sharing"
 EVENT = json.loads((DATA / "read_sets_added.event.json").read_text())
 RUN = EVENT["detail"]["instrumentRunId"]
 FAST = {"package_poll_seconds": "1", "package_poll_max_attempts": "30", "multipart_copy_bytes": str(8 * 1024**2),
-        "copy_part_bytes": str(5 * 1024**2)}  # fmt: skip
+        "copy_part_bytes": str(5 * 1024**2), "restore_poll_seconds": "1"}  # fmt: skip
 
 
 @pytest.fixture
@@ -513,3 +513,29 @@ def test_an_aborted_push_stops_its_copies_and_leaves_no_multipart_upload_open(
         changes.close()
     assert main(["share", "abort-push", "--push-id", push_id, *harness.cli_options(), "--stage", sharing.prefix]) == 2
     assert "has already ended (ABORTED): nothing to abort" in capsys.readouterr().err
+
+
+def test_an_archived_fastq_is_restored_before_the_package_is_ready_and_then_pushed(
+    harness: Harness, aws: Any, sharing: Deployment
+) -> None:
+    """A library whose R2 is in Glacier: packaging asks S3 to restore it (once), waits until it is, then reports
+    the package ready; the push copies it (an archived object that is not restored cannot be copied)."""
+    run = unique_run()
+    keys = seed_run(aws, sharing, run, {"L9300001": "PROJECT4"})["L9300001"]
+    fastq_bucket = sharing.buckets["sharing_fastq"]
+    body = aws.s3.get_object(Bucket=fastq_bucket, Key=keys[1])["Body"].read()
+    aws.s3.put_object(Bucket=fastq_bucket, Key=keys[1], Body=body, StorageClass="GLACIER")  # archived since
+    assert "Restore" not in aws.s3.head_object(Bucket=fastq_bucket, Key=keys[1])
+    packaged = harness.run(sharing, {"packageName": "from-glacier", "packageRequest": {
+        "instrumentRunIdList": [run], "dataTypeList": ["fastq"]}}, machine="sharing_packaging", timeout=120)  # fmt: skip
+    assert packaged.succeeded, packaged.explain()
+    states = packaged.states
+    assert states.count("Request restore") == 1 and "Wait for restores" in states
+    assert states.index("Restore archived files") < states.index("Write report"), "ready only once restored"
+    assert 'ongoing-request="false"' in aws.s3.head_object(Bucket=fastq_bucket, Key=keys[1])["Restore"]
+    target = f"shr-target-{uuid.uuid4().hex[:8]}"
+    ensure_bucket(aws, target)
+    pushed = harness.run(sharing, {"packageId": packaged.output["packageId"], "shareDestination": f"s3://{target}/"},
+                         machine="sharing_push", timeout=120)  # fmt: skip
+    assert pushed.succeeded, pushed.explain()
+    assert len(destination_keys(aws, target)) == 2

@@ -237,3 +237,11 @@ def test_the_report_has_the_seeds_tabs_and_fits_a_1400_px_window(tmp_path: Path)
     assert [label in html for label in ('for="tab-metadata">Metadata', 'for="tab-fastq">FASTQ',
                                         'for="tab-secondary">Secondary')] == [True, True, True]  # fmt: skip
     assert "holds no secondary analysis data: its data types are fastq" in html
+
+
+def test_an_object_is_archived_until_its_restore_is_done() -> None:
+    from tasks.sharing.packaging import archived
+
+    assert archived("GLACIER", None) and archived("DEEP_ARCHIVE", 'ongoing-request="true"')
+    assert not archived("GLACIER", 'ongoing-request="false", expiry-date="Fri, 11 Dec 2026 00:00:00 GMT"')
+    assert not archived("STANDARD", None) and not archived("GLACIER_IR", None)  # Instant Retrieval reads at once

@@ -80,13 +80,24 @@ def collect_libraries(dynamodb: Any, table: str, request: dict[str, Any]) -> lis
     return sorted(libraries, key=lambda lib: (lib["instrument_run_id"], lib["library_id"]))
 
 
+#: Storage classes whose objects must be restored before they can be read or copied.
+ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")
+
+
+def archived(storage_class: str | None, restore: str | None) -> bool:
+    """Whether an object needs a restore (or waits for one) before it can be copied: in an archive storage class
+    without a finished restore (`x-amz-restore: ongoing-request="false", ...`). Pure."""
+    return storage_class in ARCHIVED and 'ongoing-request="false"' not in (restore or "")
+
+
 def _fastq_objects(s3: Any, library: dict[str, Any]) -> list[dict[str, Any]]:
     bucket, prefix = split_uri(library["fastq_uri"])
     found = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             if item["Key"].endswith(FASTQ_SUFFIXES):
-                found.append({"bucket": bucket, "key": item["Key"], "size": item["Size"]})
+                found.append({"bucket": bucket, "key": item["Key"], "size": item["Size"],
+                              "storage_class": item.get("StorageClass", "STANDARD")})  # fmt: skip
     return found
 
 
@@ -139,7 +150,11 @@ def collect(event: dict[str, Any], *, s3: Any, dynamodb: Any, table: str, bucket
 
         def with_checksum(item: dict[str, Any]) -> dict[str, Any]:
             head = s3.head_object(Bucket=item["bucket"], Key=item["key"], ChecksumMode="ENABLED")
-            return {**item, "checksum": checksum(head)}
+            return {
+                **item,
+                "checksum": checksum(head),
+                "archived": archived(item["storage_class"], head.get("Restore")),
+            }
 
         files = {
             f"{lib['instrument_run_id']}/{lib['library_id']}": list(pool.map(with_checksum, objects))
@@ -153,11 +168,14 @@ def collect(event: dict[str, Any], *, s3: Any, dynamodb: Any, table: str, bucket
     s3.put_object(Bucket=bucket, Key=prefix + "files.json", Body=json.dumps(copy_list(manifest)).encode(),
                   ContentType="application/json")  # fmt: skip
     logger.info("package collected", extra={"package": package_id, **manifest["totals"]})
+    # the archived files, restored before the package is reported ready (the packaging machine waits, bounded)
+    frozen = [{"bucket": f["bucket"], "key": f["key"]} for own in files.values() for f in own if f["archived"]]
     return {
         "manifestKey": prefix + "manifest.json",
         "filesKey": prefix + "files.json",
         **manifest["totals"],
         "missing": manifest["missing"],
+        "archived": frozen,
     }
 
 

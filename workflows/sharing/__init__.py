@@ -53,11 +53,13 @@ WORKFLOW = Workflow(
     },
     # a push copies the package's files out of the workflow's buckets to the destinations the stage allows
     object_scopes={
+        # packaging restores archived FASTQs where the library records say they are: the FASTQ bucket's
+        "sharing_packaging": (f"arn:${{AWS::Partition}}:s3:::{fastq.name_ref}/*",),
         "sharing_push": (
             f"arn:${{AWS::Partition}}:s3:::{data.name_ref}/*",
             f"arn:${{AWS::Partition}}:s3:::{fastq.name_ref}/*",
             "${share_destination_objects}",
-        )
+        ),
     },
     entry="sharing_controller",
     local=local_environment,

@@ -137,6 +137,58 @@ def destination_check(label: str, then: Any) -> Choice:
     )
 
 
+# -- restoring archived files ---------------------------------------------------------------------------------------
+def restore_archived(then: Any, failure: Any, on_error: list[Catch]) -> Choice:
+    """Archived files (`$collected.archived`) are restored before the package is ready: each is asked for once
+    (a restore already requested or done is not asked again), then checked every `restore_poll_seconds`, at most
+    `restore_poll_max_attempts` times; what is still archived then fails the package, named."""
+    item = "$states.input"
+    head = {"Bucket": jsonata(f"{item}.bucket"), "Key": jsonata(f"{item}.key")}
+    restored = Pass("Restored", output={"restored": True})
+    pending = Pass("Restoring", output=jsonata("{'restored': false, 'key': $states.input.key}"))
+    ask = aws_sdk(
+        "Request restore", "s3", "restoreObject",
+        {**head, "RestoreRequest": {"Days": number_parameter("restore_days"),
+                                    "GlacierJobParameters": {"Tier": Placeholder("restore_tier")}}},
+        retry=[S3_RETRY], output=jsonata("{'key': $states.input.key}"),
+    )  # fmt: skip
+    ask >> pending
+    status = "$states.input.Restore"  # absent until a restore is asked for
+    state_of = (
+        Choice("Restore state?")
+        .when(f"$exists({status}) and $contains({status}, 'ongoing-request=\"false\"')", restored)
+        .when(f"$exists({status}) and $contains({status}, 'ongoing-request=\"true\"')", pending)
+        .otherwise(ask)
+    )
+    look = aws_sdk("Look at archived file", "s3", "headObject", head, retry=[S3_RETRY],
+                   output=jsonata("{'key': $states.input.key, 'bucket': $states.input.bucket,"
+                                  " 'Restore': $states.result.Restore}"))  # fmt: skip
+    look >> state_of
+    each = Map("Restore archived files", items=jsonata("$collected.archived"), max_concurrency=20, processor=look,
+               assign={"restore_polls": jsonata("$restore_polls + 1"),
+                       "still_archived": jsonata("[$states.result[restored = false].key]")},
+               output=jsonata("$states.input"), catch=on_error)  # fmt: skip
+    wait = Wait("Wait for restores", seconds=number_parameter("restore_poll_seconds"))
+    wait >> each
+    timed_out = Pass("Restores too slow", output=jsonata(
+        "{'error': 'ArchiveRestoreTimedOut', 'cause': $string($count($still_archived)) & ' archived file(s) were"
+        " still being restored after ' & $string($restore_polls) & ' looks, ' & $join($still_archived[[0..4]], ', ')"
+        " & ': package again once they are (or raise restore_poll_max_attempts)'}"))  # fmt: skip
+    timed_out >> failure
+    done = (
+        Choice("All restored?")
+        .when("$count($still_archived) = 0", then)
+        .when(f"$restore_polls < {number_parameter('restore_poll_max_attempts').expression}", wait)
+        .otherwise(timed_out)
+    )
+    each >> done
+    return (
+        Choice("Archived files?")
+        .when("$count($collected.archived) > 0", Pass("Start restores", assign={"restore_polls": 0}) >> each)
+        .otherwise(then)
+    )
+
+
 # -- packaging ------------------------------------------------------------------------------------------------------
 def packaging_machine() -> StateMachine:
     invalid = Fail("Invalid package request", error="InvalidPackageRequest", cause="{% $states.input.cause %}")
@@ -217,12 +269,14 @@ def packaging_machine() -> StateMachine:
             placeholders=(data.name_ref.name,),
         ),
     )
-    register >> start >> collect >> report >> done >> packaged
+    register >> start >> collect >> restore_archived(report, record_failure, on_error)
+    report >> done >> packaged
     return StateMachine(
         "sharing_packaging",
         register,
         query_language="JSONata",
-        timeout_seconds=6 * 3600,
+        placeholders=("restore_poll_max_attempts",),
+        timeout_seconds=30 * 3600,  # a day of restores at most (restore_poll_seconds x restore_poll_max_attempts)
         comment="Input {packageName, packageRequest{instrumentRunIdList, projectIdList?, libraryIdList?, "
         "dataTypeList}}: a package record, its manifest and its HTML report",
     )
@@ -529,7 +583,7 @@ def package_push_machine(packaging: StateMachine, push: StateMachine) -> StateMa
         "sharing_package_push",
         start,
         query_language="JSONata",
-        timeout_seconds=30 * 3600,
+        timeout_seconds=36 * 3600,  # its packaging's 30 hours, then the push
         comment="Input {packageName, packageRequest, shareDestination?}: package, then push if a destination is given",
     )
 

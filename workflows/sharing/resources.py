@@ -93,6 +93,13 @@ PARAMETERS: dict[str, str | Required] = {
     "package_poll_seconds": "60",
     "package_poll_max_attempts": "180",
     "copy_max_concurrency": "20",
+    # Archived FASTQs (Glacier Flexible Retrieval, Deep Archive) are restored for restore_days before the package is
+    # ready: the packaging looks every restore_poll_seconds, at most restore_poll_max_attempts times (Standard
+    # retrievals take 3-5 hours, Deep Archive's up to 12: 30 min x 48 is a day).
+    "restore_tier": "Standard",
+    "restore_days": "7",
+    "restore_poll_seconds": "1800",
+    "restore_poll_max_attempts": "48",
     # Objects of at least this size are copied in parts (UploadPartCopy) of copy_part_bytes each; CopyObject
     # takes at most 5 GiB.
     "multipart_copy_bytes": str(1024**3),
