@@ -61,6 +61,8 @@ from aslkit.spec import SpecError, Workflow
 
 SOURCE = "com.quiltdata.edp"
 READY = "package-objects-ready"
+#: what the packager and the announcements topic both receive: every flushed batch's announcement
+READY_EVENTS = {"source": [SOURCE], "detail-type": [READY]}
 SEEN_DAYS = 7
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
 DYNAMODB_RETRY = Retry.dynamodb_transient(States.TIMEOUT)
@@ -476,14 +478,14 @@ WORKFLOW = Workflow(
         ),
         Rule(
             "edp_package_ready",
-            pattern={"source": [SOURCE], "detail-type": [READY]},
+            pattern=READY_EVENTS,
             bus=bus,
             target=PACKAGER,
             description="Every flushed batch becomes a package",
         ),
         Rule(
             "edp_announce",
-            pattern={"source": [SOURCE], "detail-type": [READY]},
+            pattern=READY_EVENTS,
             bus=bus,
             target=announcements,
             description="Every flushed batch's announcement, on a topic anyone may subscribe to",

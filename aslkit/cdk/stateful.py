@@ -128,26 +128,25 @@ class StatefulStack(cdk.Stack):
     def _topic(self, topic: Topic, rules: list[Rule]) -> sns.Topic:
         """A topic, encrypted. One that rules deliver to has a key of its own (EventBridge cannot use the AWS
         managed `aws/sns` key, whose policy cannot name it), and a policy that lets those rules, only, publish."""
-        key: kms.IKey
         if not rules:
             key = kms.Alias.from_alias_name(self, f"{topic.name}-key", "alias/aws/sns")
-        else:
-            about = f"encrypts {self.naming.physical(topic.name)}, which EventBridge rules publish to"
-            key = kms.Key(self, f"{topic.name}-key", enable_key_rotation=True, removal_policy=self.removal,
-                          description=about)  # fmt: skip
-            key.add_to_resource_policy(iam.PolicyStatement(
+            return sns.Topic(self, topic.name, topic_name=self.naming.physical(topic.name), enforce_ssl=True,
+                             master_key=key)  # fmt: skip
+
+        def to_those_rules(actions: list[str], resources: list[str]) -> iam.PolicyStatement:
+            return iam.PolicyStatement(
                 sid="EventBridgeRulesPublish", principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
+                actions=actions, resources=resources,
                 conditions={"ArnEquals": {"aws:SourceArn": [self._rule_arn(rule) for rule in rules]}},
-            ))  # fmt: skip
+            )  # fmt: skip
+
+        about = f"encrypts {self.naming.physical(topic.name)}, which EventBridge rules publish to"
+        own = kms.Key(self, f"{topic.name}-key", enable_key_rotation=True, removal_policy=self.removal,
+                      description=about)  # fmt: skip
+        own.add_to_resource_policy(to_those_rules(["kms:Decrypt", "kms:GenerateDataKey*"], ["*"]))
         construct = sns.Topic(self, topic.name, topic_name=self.naming.physical(topic.name), enforce_ssl=True,
-                              master_key=key)  # fmt: skip
-        if rules:
-            construct.add_to_resource_policy(iam.PolicyStatement(
-                sid="EventBridgeRulesPublish", principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["sns:Publish"], resources=[construct.topic_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": [self._rule_arn(rule) for rule in rules]}},
-            ))  # fmt: skip
+                              master_key=own)  # fmt: skip
+        construct.add_to_resource_policy(to_those_rules(["sns:Publish"], [construct.topic_arn]))
         return construct
 
     def _rule_arn(self, rule: Rule) -> str:
