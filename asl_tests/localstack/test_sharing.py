@@ -17,7 +17,7 @@ import pytest
 from aslkit.local.deployer import Deployment
 from aslkit.testing.harness import Harness
 from tasks.sharing.contracts import errors
-from workflows.sharing.local import ensure_bucket, put_jobs, seed_library
+from workflows.sharing.local import ensure_bucket, put_jobs, seed_library, seed_workflow_run
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sharing"
 EVENT = json.loads((DATA / "read_sets_added.event.json").read_text())
@@ -349,6 +349,14 @@ def test_share_commands_generate_view_push_and_presign(
     out = capsys.readouterr().out
     package = re.search(r"Generating package '(pkg\.[0-9A-Z]{26})'", out).group(1)  # type: ignore[union-attr]
     assert "2 libraries, 5 files" in out and "Collect libraries and files" in out
+    pair = [{"library_id": "L9100001", "phenotype": "tumor"}, {"library_id": "L9100002", "phenotype": "normal"}]
+    seed_workflow_run(aws, sharing, {"portal_run_id": f"{run[-4:].lower()}tn", "workflow_name": "tumor-normal",
+                                     "status": "SUCCEEDED", "timestamp": "2023-10-16T00:00:00Z", "libraries": pair,
+                                     "files": ["somatic.vcf.gz"]})  # fmt: skip
+    assert main(["share", "generate-package", "--package-name", "project7-tn-analysis", "--lims-manifest-csv",
+                 str(manifest_csv), "--data-type", "secondaryAnalysis", "--secondary-analysis-type", "tumor-normal",
+                 "--wait", *where]) == 0  # fmt: skip
+    assert "2 libraries, 1 workflow runs, 1 files" in capsys.readouterr().out
     manifest = json.loads(aws.s3.get_object(Bucket=sharing.buckets["sharing_data"],
                                             Key=f"packages/{package}/manifest.json")["Body"].read())  # fmt: skip
     assert [lib["library_id"] for lib in manifest["libraries"]] == ["L9100001", "L9100002"]
@@ -539,3 +547,53 @@ def test_an_archived_fastq_is_restored_before_the_package_is_ready_and_then_push
                          machine="sharing_push", timeout=120)  # fmt: skip
     assert pushed.succeeded, pushed.explain()
     assert len(destination_keys(aws, target)) == 2
+
+
+@pytest.mark.localstack
+def test_secondary_analysis_of_a_tumor_normal_pair_is_packaged_restored_and_pushed(
+    harness: Harness, aws: Any, sharing: Deployment
+) -> None:
+    """A package of both data types for a tumor/normal pair: its FASTQs and the outputs of the latest succeeded
+    tumor-normal run over the pair (not the run it repeats, not the failed one, not umccrise: the request names
+    tumor-normal), one of them in Glacier and restored first; the push copies them under secondary-analysis/."""
+    run = unique_run()
+    seed_run(aws, sharing, run, {"L9400001": "PROJECT5", "L9400002": "PROJECT5"})
+    pair = [{"library_id": "L9400001", "phenotype": "tumor"}, {"library_id": "L9400002", "phenotype": "normal"}]
+    runs = {name: {"portal_run_id": f"{run[-4:].lower()}{name}", "workflow_name": workflow, "workflow_version": "1",
+                   "status": status, "timestamp": f"2023-10-{day}T00:00:00Z", "libraries": pair, "files": files}
+            for name, workflow, status, day, files in [
+                ("first", "tumor-normal", "SUCCEEDED", 14, ["SBJ/somatic.vcf.gz"]),
+                ("rerun", "tumor-normal", "SUCCEEDED", 16, ["SBJ/somatic.vcf.gz", "SBJ/somatic.vcf.gz.tbi"]),
+                ("failed", "tumor-normal", "FAILED", 18, []),
+                ("umccrise", "umccrise", "SUCCEEDED", 17, ["report.html"])]}  # fmt: skip
+    keys = {name: seed_workflow_run(aws, sharing, spec) for name, spec in runs.items()}
+    analysis = sharing.buckets["sharing_analysis"]
+    index = keys["rerun"][1]
+    body = aws.s3.get_object(Bucket=analysis, Key=index)["Body"].read()
+    aws.s3.put_object(Bucket=analysis, Key=index, Body=body, StorageClass="GLACIER")
+    packaged = harness.run(sharing, {"packageName": "tn-pair", "packageRequest": {
+        "instrumentRunIdList": [run], "dataTypeList": ["fastq", "secondaryAnalysis"],
+        "secondaryAnalysisTypeList": ["tumor-normal"]}}, machine="sharing_packaging", timeout=120)  # fmt: skip
+    assert packaged.succeeded, packaged.explain()
+    out = packaged.output
+    assert (out["libraries"], out["workflows"], out["files"], out["missingSecondary"]) == (2, 1, 6, [])
+    assert packaged.states.count("Request restore") == 1, "the archived index is restored before the package is ready"
+    manifest = json.loads(aws.s3.get_object(Bucket=sharing.buckets["sharing_data"],
+                                            Key=f"packages/{out['packageId']}/manifest.json")["Body"].read())  # fmt: skip
+    rerun = runs["rerun"]["portal_run_id"]
+    assert [w["portal_run_id"] for w in manifest["workflows"]] == [rerun]
+    secondary = sorted(f["relative_path"] for f in manifest["files"] if f["data_type"] == "secondaryAnalysis")
+    assert secondary == [f"secondary-analysis/tumor-normal/{rerun}/SBJ/somatic.vcf.gz",
+                         f"secondary-analysis/tumor-normal/{rerun}/SBJ/somatic.vcf.gz.tbi"]  # fmt: skip
+    report = aws.s3.get_object(Bucket=sharing.buckets["sharing_data"],
+                               Key=f"packages/{out['packageId']}/report.html")["Body"].read().decode()  # fmt: skip
+    assert "L9400001 (tumor), L9400002 (normal)" in report.split('id="panel-secondary"')[1]
+    target = f"shr-target-{uuid.uuid4().hex[:8]}"
+    ensure_bucket(aws, target)
+    pushed = harness.run(sharing, {"packageId": out["packageId"], "shareDestination": f"s3://{target}/tn/"},
+                         machine="sharing_push", timeout=120)  # fmt: skip
+    assert pushed.succeeded, pushed.explain()
+    copied = destination_keys(aws, target, "tn/")
+    assert len(copied) == 6 and {f"tn/{path}" for path in secondary} <= set(copied)
+    copied_index = aws.s3.get_object(Bucket=target, Key=f"tn/{secondary[1]}")["Body"].read()
+    assert copied_index == body

@@ -8,6 +8,7 @@ import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import jsonata
 import pytest
@@ -19,10 +20,11 @@ from tasks.sharing.contracts import errors
 from tasks.sharing.ids import CROCKFORD, execution_name, id_for_execution, ulid
 from tasks.sharing.jobs import JobsFileUnreadable, duplicate_names, plan
 from tasks.sharing.libraries import select
-from tasks.sharing.packaging import build_manifest, checksum, copy_list, relative_path
+from tasks.sharing.packaging import build_manifest, checksum, copy_list, relative_path, secondary_path
 from tasks.sharing.presign import script
 from tasks.sharing.records import InvalidPackageRequest, InvalidPushRequest, check_package, check_push
 from tasks.sharing.report import human_bytes, render_report
+from tasks.sharing.workflow_runs import choose
 from workflows.sharing import machines
 from workflows.sharing.cli import ShareError, read_lims_manifest
 
@@ -88,6 +90,10 @@ def test_plans_share_only_enabled_jobs_with_a_project_in_the_run() -> None:
         "packageRequest": {"instrumentRunIdList": [RUN], "projectIdList": ["PROJECT1"], "dataTypeList": ["fastq"]},
         "shareDestination": "s3://target-bucket/path/",
     }
+    secondary = {**job, "dataTypeList": ["fastq", "secondaryAnalysis"], "secondaryAnalysisTypeList": ["tumor-normal"]}
+    assert plan(secondary, RUN, LIBRARIES)["request"]["packageRequest"] == {
+        "instrumentRunIdList": [RUN], "projectIdList": ["PROJECT1"], "dataTypeList": ["fastq", "secondaryAnalysis"],
+        "secondaryAnalysisTypeList": ["tumor-normal"]}  # fmt: skip
     assert plan({**job, "enabled": False}, RUN, LIBRARIES)["reason"] == "job disabled"
     absent = plan({**job, "projectIdList": ["PROJECT9"]}, RUN, LIBRARIES)
     assert absent["action"] == "skip" and "PROJECT9" in absent["reason"] and RUN in absent["reason"]
@@ -125,7 +131,8 @@ def test_manifest_copy_list_and_report() -> None:
                             "checksum": {"algorithm": "sha256", "value": "x=="}}]}  # fmt: skip
     request = {"instrumentRunIdList": [RUN], "dataTypeList": ["fastq"]}
     manifest = build_manifest("pkg.X", "<b>name</b>", request, [library, LIBRARIES[1]], files, "2026-11-22T00:00:00")
-    assert manifest["totals"] == {"libraries": 2, "files": 1, "bytes": 2048} and manifest["missing"] == ["L2"]
+    assert manifest["totals"] == {"libraries": 2, "workflows": 0, "files": 1, "bytes": 2048}
+    assert manifest["missing"] == ["L2"] and manifest["missingSecondary"] == []
     assert copy_list(manifest) == [{"source_bucket": "b", "source_key": "primary/L1_R1.fastq.gz",
                                     "relative_path": f"fastq/{RUN}/L1/L1_R1.fastq.gz", "size": 2048}]  # fmt: skip
     html = render_report(manifest)
@@ -133,6 +140,70 @@ def test_manifest_copy_list_and_report() -> None:
     assert html.split('id="libraries"')[1].split("</table>")[0].count("<tr>") == 3
     assert 'id="missing"' in html and "L2" in html.split('id="missing"')[1]
     assert [human_bytes(n) for n in (5, 2048, 12 * 1024**2)] == ["5 B", "2.0 KiB", "12.0 MiB"]
+
+
+def tn_run(portal_run_id: str, timestamp: str, *, status: str = "SUCCEEDED", workflow: str = "tumor-normal",
+           libraries: tuple[str, ...] = ("L1", "L3")) -> dict[str, Any]:  # fmt: skip
+    return {"portal_run_id": portal_run_id, "workflow_name": workflow, "workflow_version": "4.2.4", "status": status,
+            "timestamp": timestamp, "output_uri": f"s3://analysis/{workflow}/{portal_run_id}/",
+            "libraries": [{"library_id": lib, "phenotype": phenotype}
+                          for lib, phenotype in zip(libraries, ("tumor", "normal"), strict=False)]}  # fmt: skip
+
+
+def test_the_workflow_runs_shared_are_the_latest_succeeded_of_each_workflow_unless_named() -> None:
+    first, rerun = tn_run("r1", "2023-10-14T09:00:00Z"), tn_run("r2", "2023-10-16T09:00:00Z")
+    failed = tn_run("r3", "2023-10-18T09:00:00Z", status="FAILED")
+    other_pair = tn_run("r4", "2023-10-01T00:00:00Z", libraries=("L1", "L9"))
+    umccrise = tn_run("r5", "2023-10-17T00:00:00Z", workflow="umccrise")
+    runs = [first, rerun, failed, other_pair, umccrise]
+    ids = lambda chosen: [run["portal_run_id"] for run in chosen]  # noqa: E731
+    assert ids(choose(runs)) == ["r2", "r4", "r5"], "a re-run over the same libraries replaces the run it repeats"
+    assert ids(choose(runs, types=["tumor-normal"])) == ["r2", "r4"]
+    assert ids(choose(runs, include=["r1", "r3"])) == ["r1"], "named runs exactly, but never a failed one"
+    assert ids(choose(runs, exclude=["r2"])) == ["r1", "r4", "r5"], "without the excluded re-run, the run before it"
+
+
+def test_secondary_files_keep_their_path_under_the_runs_output_in_the_manifest_and_the_report() -> None:
+    run = tn_run("20231016e5f6a7b8", "2023-10-16T11:40:00Z")
+    key = "tumor-normal/20231016e5f6a7b8/SBJ1/L1__L3.somatic.vcf.gz"
+    assert secondary_path(run, key) == "secondary-analysis/tumor-normal/20231016e5f6a7b8/SBJ1/L1__L3.somatic.vcf.gz"
+    assert secondary_path(run, key, "") == "tumor-normal/20231016e5f6a7b8/SBJ1/L1__L3.somatic.vcf.gz"
+    vcf = {"bucket": "analysis", "key": key, "size": 4096, "checksum": {"algorithm": "sha256", "value": "v=="}}
+    fastq = {"bucket": "b", "key": "primary/L1_R1.fastq.gz", "size": 2048,
+             "checksum": {"algorithm": "sha256", "value": "x=="}}  # fmt: skip
+    request = {"instrumentRunIdList": [RUN], "dataTypeList": ["fastq", "secondaryAnalysis"],
+               "primaryDataPathPrefix": "primary"}  # fmt: skip
+    libraries = [LIBRARIES[0], LIBRARIES[1], LIBRARIES[2]]
+    manifest = build_manifest("pkg.X", "tn", request, libraries, {f"{RUN}/L1": [fastq]}, "2026-12-02T00:00:00",
+                              [run], {run["portal_run_id"]: [vcf]})  # fmt: skip
+    assert [(row["data_type"], row["relative_path"]) for row in manifest["files"]] == [
+        ("fastq", f"primary/{RUN}/L1/L1_R1.fastq.gz"),
+        ("secondaryAnalysis", "secondary-analysis/tumor-normal/20231016e5f6a7b8/SBJ1/L1__L3.somatic.vcf.gz"),
+    ]
+    assert manifest["workflows"][0] | {"libraries": None} == {
+        "portal_run_id": "20231016e5f6a7b8", "workflow_name": "tumor-normal", "workflow_version": "4.2.4",
+        "timestamp": "2023-10-16T11:40:00Z", "output_uri": run["output_uri"], "libraries": None, "files": 1,
+        "bytes": 4096}  # fmt: skip
+    assert manifest["totals"] == {"libraries": 3, "workflows": 1, "files": 2, "bytes": 6144}
+    assert manifest["missing"] == ["L2", "L3"] and manifest["missingSecondary"] == ["L2"]
+    assert [row["relative_path"] for row in copy_list(manifest)][1].startswith("secondary-analysis/tumor-normal/")
+    html = render_report(manifest)
+    panel = html.split('id="panel-secondary"')[1]
+    assert "L1 (tumor), L3 (normal)" in panel.split('id="workflows"')[1].split("</table>")[0]
+    assert "secondary-analysis/tumor-normal/20231016e5f6a7b8/SBJ1/L1__L3.somatic.vcf.gz" in panel
+    assert "somatic.vcf.gz" not in html.split('id="panel-fastq"')[1].split("</section>")[0], "FASTQ tab: FASTQs only"
+    assert 'id="missing-secondary"' in html and "L2" in html.split('id="missing-secondary"')[1].split("</p>")[0]
+
+
+def test_a_package_of_both_data_types_keeps_them_under_different_prefixes() -> None:
+    both = {"instrumentRunIdList": [RUN], "dataTypeList": ["fastq", "secondaryAnalysis"]}
+    check_package({"packageName": "p", "packageRequest": both})
+    check_package({"packageName": "p", "packageRequest": {**both, "secondaryAnalysisTypeList": ["tumor-normal"]}})
+    with pytest.raises(InvalidPackageRequest, match="both '': a package of fastq and secondaryAnalysis"):
+        check_package({"packageName": "p", "packageRequest": {**both, "primaryDataPathPrefix": "",
+                                                              "secondaryAnalysisPathPrefix": ""}})  # fmt: skip
+    with pytest.raises(InvalidPackageRequest, match="secondaryAnalysisTypeList/0: 'somatic' is not one of"):
+        check_package({"packageName": "p", "packageRequest": {**both, "secondaryAnalysisTypeList": ["somatic"]}})
 
 
 def test_the_download_script_quotes_every_path_and_is_valid_bash(tmp_path: Path) -> None:

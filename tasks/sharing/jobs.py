@@ -71,6 +71,11 @@ def plan(
                 "instrumentRunIdList": [instrument_run_id],
                 "projectIdList": job["projectIdList"],
                 "dataTypeList": job["dataTypeList"],
+                **(
+                    {"secondaryAnalysisTypeList": job["secondaryAnalysisTypeList"]}
+                    if "secondaryAnalysisTypeList" in job
+                    else {}
+                ),
             },
             "shareDestination": job["shareDestination"],
         },

@@ -14,18 +14,23 @@ from boto3.dynamodb.types import TypeDeserializer
 _deserializer = TypeDeserializer()
 
 
-def libraries_of_run(dynamodb: Any, table: str, instrument_run_id: str) -> list[dict[str, Any]]:
-    """Every library item of a run (all pages of the query)."""
+def items_with(dynamodb: Any, table: str, key: str, value: str) -> list[dict[str, Any]]:
+    """Every item whose partition key `key` is `value` (all pages of the query), as plain Python values."""
     items: list[dict[str, Any]] = []
-    paginator = dynamodb.get_paginator("query")
-    pages = paginator.paginate(
+    pages = dynamodb.get_paginator("query").paginate(
         TableName=table,
-        KeyConditionExpression="instrument_run_id = :run",
-        ExpressionAttributeValues={":run": {"S": instrument_run_id}},
+        KeyConditionExpression="#key = :value",
+        ExpressionAttributeNames={"#key": key},
+        ExpressionAttributeValues={":value": {"S": value}},
     )
     for page in pages:
         items += [{k: _deserializer.deserialize(v) for k, v in item.items()} for item in page.get("Items", [])]
     return items
+
+
+def libraries_of_run(dynamodb: Any, table: str, instrument_run_id: str) -> list[dict[str, Any]]:
+    """Every library item of a run."""
+    return items_with(dynamodb, table, "instrument_run_id", instrument_run_id)
 
 
 def select(

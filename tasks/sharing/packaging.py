@@ -1,8 +1,14 @@
-"""Build a package: collect the FASTQ files of the requested libraries, write its manifest and its HTML report.
+"""Build a package: collect the requested data of its libraries, write its manifest and its HTML report.
 
-Layout in the sharing bucket, per package: `packages/<id>/manifest.json` (libraries, files, sizes, checksums),
-`packages/<id>/files.json` (the copy list a push reads, one object per file) and `packages/<id>/report.html`.
-In a package a file's path is `fastq/<instrument run>/<library>/<file name>`.
+Two data types, as the seed has them: `fastq` (each library's FASTQ files of the run) and `secondaryAnalysis` (the
+output files of the succeeded workflow runs, tumor/normal and others, that analysed the package's libraries; see
+workflow_runs.py for which runs).
+
+Layout in the sharing bucket, per package: `packages/<id>/manifest.json` (libraries, workflow runs, files, sizes,
+checksums), `packages/<id>/files.json` (the copy list a push reads, one object per file) and
+`packages/<id>/report.html`. In a package a FASTQ's path is `<primaryDataPathPrefix>/<instrument run>/<library>/<file
+name>` and a secondary file's `<secondaryAnalysisPathPrefix>/<workflow>/<portal run id>/<path under the run's
+output>` (prefixes `fastq` and `secondary-analysis` unless the request names others).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.sharing.libraries import libraries_of_run, select
 from tasks.sharing.report import render_report
+from tasks.sharing.workflow_runs import choose, runs_of_library
 
 logger = Logger()
 tracer = Tracer()
@@ -34,7 +41,10 @@ class EmptyPackage(ValueError):
 
 
 class UnsupportedDataType(ValueError):
-    """A data type this service cannot package (only `fastq` is)."""
+    """A data type this service cannot package (`fastq` and `secondaryAnalysis` are the two it can)."""
+
+
+DATA_TYPES = ("fastq", "secondaryAnalysis")
 
 
 def package_prefix(package_id: str) -> str:
@@ -48,8 +58,18 @@ def split_uri(uri: str) -> tuple[str, str]:
     return parsed.netloc, parsed.path.lstrip("/")
 
 
-def relative_path(library: dict[str, Any], key: str) -> str:
-    return f"fastq/{library['instrument_run_id']}/{library['library_id']}/{key.rsplit('/', 1)[-1]}"
+def _under(prefix: str, *parts: str) -> str:
+    return "/".join(part for part in (prefix, *parts) if part)
+
+
+def relative_path(library: dict[str, Any], key: str, prefix: str = "fastq") -> str:
+    return _under(prefix, library["instrument_run_id"], library["library_id"], key.rsplit("/", 1)[-1])
+
+
+def secondary_path(run: dict[str, Any], key: str, prefix: str = "secondary-analysis") -> str:
+    """Where a workflow run's output file goes in the package: its path under the run's output prefix kept. Pure."""
+    _, output = split_uri(run["output_uri"])
+    return _under(prefix, run["workflow_name"], run["portal_run_id"], key.removeprefix(output).lstrip("/"))
 
 
 def checksum(head: dict[str, Any]) -> dict[str, str]:
@@ -61,9 +81,10 @@ def checksum(head: dict[str, Any]) -> dict[str, str]:
 
 
 def collect_libraries(dynamodb: Any, table: str, request: dict[str, Any]) -> list[dict[str, Any]]:
-    unsupported = sorted(set(request["dataTypeList"]) - {"fastq"})
+    unsupported = sorted(set(request["dataTypeList"]) - set(DATA_TYPES))
     if unsupported:
-        raise UnsupportedDataType(f"data type(s) {', '.join(unsupported)} cannot be packaged: only fastq is supported")
+        raise UnsupportedDataType(f"data type(s) {', '.join(unsupported)} cannot be packaged: give "
+                                  f"{' or '.join(DATA_TYPES)}")  # fmt: skip
     libraries: list[dict[str, Any]] = []
     for run in request["instrumentRunIdList"]:
         libraries += select(
@@ -90,12 +111,31 @@ def archived(storage_class: str | None, restore: str | None) -> bool:
     return storage_class in ARCHIVED and 'ongoing-request="false"' not in (restore or "")
 
 
-def _fastq_objects(s3: Any, library: dict[str, Any]) -> list[dict[str, Any]]:
-    bucket, prefix = split_uri(library["fastq_uri"])
+def collect_workflow_runs(
+    dynamodb: Any, table: str, request: dict[str, Any], libraries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The workflow runs whose outputs the package shares (none unless it asks for secondaryAnalysis)."""
+    if "secondaryAnalysis" not in request["dataTypeList"]:
+        return []
+    found = {}
+    for library_id in sorted({library["library_id"] for library in libraries}):
+        for run in runs_of_library(dynamodb, table, library_id):
+            found[run["portal_run_id"]] = run
+    return choose(
+        found.values(),
+        types=request.get("secondaryAnalysisTypeList", ()),
+        include=request.get("portalRunIdList", ()),
+        exclude=request.get("portalRunIdExclusionList", ()),
+    )
+
+
+def _objects(s3: Any, uri: str, suffixes: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Every object under an s3:// prefix (those ending in one of `suffixes` when given)."""
+    bucket, prefix = split_uri(uri)
     found = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            if item["Key"].endswith(FASTQ_SUFFIXES):
+            if suffixes is None or item["Key"].endswith(suffixes):
                 found.append({"bucket": bucket, "key": item["Key"], "size": item["Size"],
                               "storage_class": item.get("StorageClass", "STANDARD")})  # fmt: skip
     return found
@@ -103,10 +143,14 @@ def _fastq_objects(s3: Any, library: dict[str, Any]) -> list[dict[str, Any]]:
 
 def build_manifest(
     package_id: str, name: str, request: dict[str, Any], libraries: list[dict[str, Any]],
-    files: dict[str, list[dict[str, Any]]], created_at: str,
+    files: dict[str, list[dict[str, Any]]], created_at: str, runs: list[dict[str, Any]] | None = None,
+    run_files: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The package's manifest from its libraries and each library's files (with checksums). Pure."""
-    rows, summaries = [], []
+    """The package's manifest from its libraries and each library's FASTQ files, and its workflow runs and each run's
+    output files (all with checksums). Pure."""
+    primary = request.get("primaryDataPathPrefix", "fastq")
+    secondary = request.get("secondaryAnalysisPathPrefix", "secondary-analysis")
+    rows, summaries, workflows = [], [], []
     for library in libraries:
         own = files.get(f"{library['instrument_run_id']}/{library['library_id']}", [])
         summaries.append({
@@ -116,19 +160,46 @@ def build_manifest(
         })  # fmt: skip
         for item in own:
             rows.append({
-                "library_id": library["library_id"], "instrument_run_id": library["instrument_run_id"],
-                "relative_path": relative_path(library, item["key"]), "uri": f"s3://{item['bucket']}/{item['key']}",
-                "size": item["size"], "checksum": item["checksum"],
+                "data_type": "fastq", "library_id": library["library_id"],
+                "instrument_run_id": library["instrument_run_id"],
+                "relative_path": relative_path(library, item["key"], primary),
+                "uri": f"s3://{item['bucket']}/{item['key']}", "size": item["size"], "checksum": item["checksum"],
             })  # fmt: skip
+    for run in runs or []:
+        own = (run_files or {}).get(run["portal_run_id"], [])
+        analysed = [lib["library_id"] for lib in run.get("libraries", [])]
+        workflows.append({
+            **{key: run[key] for key in ("portal_run_id", "workflow_name", "workflow_version", "timestamp",
+                                         "output_uri") if run.get(key) is not None},
+            "libraries": run.get("libraries", []), "files": len(own), "bytes": sum(f["size"] for f in own),
+        })  # fmt: skip
+        for item in own:
+            rows.append({
+                "data_type": "secondaryAnalysis", "portal_run_id": run["portal_run_id"],
+                "workflow_name": run["workflow_name"], "library_ids": analysed,
+                "relative_path": secondary_path(run, item["key"], secondary),
+                "uri": f"s3://{item['bucket']}/{item['key']}", "size": item["size"], "checksum": item["checksum"],
+            })  # fmt: skip
+    with_runs = {lib["library_id"] for run in runs or [] for lib in run.get("libraries", [])}
+    wanted = request["dataTypeList"]
+    missing = [s["library_id"] for s in summaries if s["files"] == 0] if "fastq" in wanted else []
+    unanalysed = [s["library_id"] for s in summaries if s["library_id"] not in with_runs]
     return {
         "packageId": package_id,
         "packageName": name,
         "createdAt": created_at,
         "request": request,
         "libraries": summaries,
+        "workflows": workflows,
         "files": rows,
-        "missing": [s["library_id"] for s in summaries if s["files"] == 0],
-        "totals": {"libraries": len(summaries), "files": len(rows), "bytes": sum(r["size"] for r in rows)},
+        "missing": missing,
+        "missingSecondary": unanalysed if "secondaryAnalysis" in wanted else [],
+        "totals": {
+            "libraries": len(summaries),
+            "workflows": len(workflows),
+            "files": len(rows),
+            "bytes": sum(r["size"] for r in rows),
+        },
     }
 
 
@@ -142,11 +213,17 @@ def copy_list(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def collect(event: dict[str, Any], *, s3: Any, dynamodb: Any, table: str, bucket: str) -> dict[str, Any]:
+def collect(
+    event: dict[str, Any], *, s3: Any, dynamodb: Any, table: str, bucket: str, runs_table: str
+) -> dict[str, Any]:
     package_id, request = event["packageId"], event["packageRequest"]
     libraries = collect_libraries(dynamodb, table, request)
+    runs = collect_workflow_runs(dynamodb, runs_table, request, libraries)
+    fastq = "fastq" in request["dataTypeList"]
     with ThreadPoolExecutor(max_workers=16) as pool:
-        listed = list(pool.map(lambda lib: _fastq_objects(s3, lib), libraries))
+        listed = list(pool.map(lambda lib: _objects(s3, lib["fastq_uri"], FASTQ_SUFFIXES) if fastq else [],
+                               libraries))  # fmt: skip
+        outputs = list(pool.map(lambda run: _objects(s3, run["output_uri"]), runs))
 
         def with_checksum(item: dict[str, Any]) -> dict[str, Any]:
             head = s3.head_object(Bucket=item["bucket"], Key=item["key"], ChecksumMode="ENABLED")
@@ -160,8 +237,12 @@ def collect(event: dict[str, Any], *, s3: Any, dynamodb: Any, table: str, bucket
             f"{lib['instrument_run_id']}/{lib['library_id']}": list(pool.map(with_checksum, objects))
             for lib, objects in zip(libraries, listed, strict=True)
         }
+        run_files = {
+            run["portal_run_id"]: list(pool.map(with_checksum, objects))
+            for run, objects in zip(runs, outputs, strict=True)
+        }
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    manifest = build_manifest(package_id, event["packageName"], request, libraries, files, created)
+    manifest = build_manifest(package_id, event["packageName"], request, libraries, files, created, runs, run_files)
     prefix = package_prefix(package_id)
     s3.put_object(Bucket=bucket, Key=prefix + "manifest.json", Body=json.dumps(manifest, indent=1).encode(),
                   ContentType="application/json")  # fmt: skip
@@ -169,13 +250,14 @@ def collect(event: dict[str, Any], *, s3: Any, dynamodb: Any, table: str, bucket
                   ContentType="application/json")  # fmt: skip
     logger.info("package collected", extra={"package": package_id, **manifest["totals"]})
     # the archived files, restored before the package is reported ready (the packaging machine waits, bounded)
-    frozen = [{"bucket": f["bucket"], "key": f["key"]} for own in files.values() for f in own if f["archived"]]
+    every = [f for own in (*files.values(), *run_files.values()) for f in own]
     return {
         "manifestKey": prefix + "manifest.json",
         "filesKey": prefix + "files.json",
         **manifest["totals"],
         "missing": manifest["missing"],
-        "archived": frozen,
+        "missingSecondary": manifest["missingSecondary"],
+        "archived": [{"bucket": f["bucket"], "key": f["key"]} for f in every if f["archived"]],
     }
 
 
@@ -191,7 +273,8 @@ def write_report(event: dict[str, Any], *, s3: Any, bucket: str) -> dict[str, An
 @logger.inject_lambda_context
 def collect_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = collect(event, s3=boto3.client("s3"), dynamodb=boto3.client("dynamodb"),
-                     table=os.environ["LIBRARY_TABLE"], bucket=os.environ["SHARING_BUCKET"])  # fmt: skip
+                     table=os.environ["LIBRARY_TABLE"], bucket=os.environ["SHARING_BUCKET"],
+                     runs_table=os.environ["WORKFLOW_RUN_TABLE"])  # fmt: skip
     metrics.add_metric(name="FilesPackaged", unit=MetricUnit.Count, value=result["files"])
     metrics.add_metric(name="BytesPackaged", unit=MetricUnit.Bytes, value=result["bytes"])
     return result

@@ -35,7 +35,13 @@ class RecordConflict(RuntimeError):
 
 def check_package(event: dict[str, Any]) -> None:
     name = event.get("packageName")
+    request: dict[str, Any] = event.get("packageRequest") or {}
     problems = errors("package_request", event.get("packageRequest"))
+    if not problems and {"fastq", "secondaryAnalysis"} <= set(request["dataTypeList"]):
+        primary = request.get("primaryDataPathPrefix", "fastq")
+        if primary == request.get("secondaryAnalysisPathPrefix", "secondary-analysis"):
+            problems.append(f"primaryDataPathPrefix and secondaryAnalysisPathPrefix are both {primary!r}: a package of "
+                            "fastq and secondaryAnalysis keeps them apart, give them different prefixes")  # fmt: skip
     if not isinstance(name, str) or not name.strip():
         problems.insert(0, "packageName: a non-empty name is required")
     if problems:

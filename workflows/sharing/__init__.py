@@ -1,4 +1,5 @@
-"""Automatic data sharing: package the FASTQ data of a run's libraries per job, push it to S3, or presign it.
+"""Automatic data sharing: package the FASTQ data of a run's libraries and their secondary analysis per job, push
+it to S3, or presign it.
 
 A `ReadSetsAdded` (or `FastqListRowsAdded`) event (a run's FASTQs are in) starts the controller; `aslkit share ...`
 starts the same packaging, push and presign machines by hand. See machines.py for the flow and tasks/sharing/ for the
@@ -15,17 +16,30 @@ from aslkit.spec import Workflow
 
 from .local import local_environment
 from .machines import CONTROLLER, MACHINES
-from .resources import FUNCTIONS, PARAMETERS, bus, data, fastq, jobs, libraries, presign_keys, pushed_files
+from .resources import (
+    FUNCTIONS,
+    PARAMETERS,
+    analysis,
+    bus,
+    data,
+    fastq,
+    jobs,
+    libraries,
+    presign_keys,
+    pushed_files,
+    workflow_runs,
+)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "tasks" / "sharing" / "schemas"
 
 WORKFLOW = Workflow(
     "sharing",
-    "Automatic data sharing: per job, package a run's FASTQ data, report on it, push it to S3 or presign it",
+    "Automatic data sharing: per job, package a run's FASTQ data and secondary analysis, report on it, push it to S3 "
+    "or presign it",
     machines=MACHINES,
     functions=FUNCTIONS,
-    tables=[libraries, jobs, pushed_files],
-    buckets=[data, fastq],
+    tables=[libraries, workflow_runs, jobs, pushed_files],
+    buckets=[data, fastq, analysis],
     buses=[bus],
     secrets=[presign_keys],
     rules=[
@@ -53,11 +67,15 @@ WORKFLOW = Workflow(
     },
     # a push copies the package's files out of the workflow's buckets to the destinations the stage allows
     object_scopes={
-        # packaging restores archived FASTQs where the library records say they are: the FASTQ bucket's
-        "sharing_packaging": (f"arn:${{AWS::Partition}}:s3:::{fastq.name_ref}/*",),
+        # packaging restores archived files where the library and workflow run records say they are
+        "sharing_packaging": (
+            f"arn:${{AWS::Partition}}:s3:::{fastq.name_ref}/*",
+            f"arn:${{AWS::Partition}}:s3:::{analysis.name_ref}/*",
+        ),
         "sharing_push": (
             f"arn:${{AWS::Partition}}:s3:::{data.name_ref}/*",
             f"arn:${{AWS::Partition}}:s3:::{fastq.name_ref}/*",
+            f"arn:${{AWS::Partition}}:s3:::{analysis.name_ref}/*",
             "${share_destination_objects}",
         ),
     },

@@ -30,6 +30,7 @@ from aslkit.errors import UserInputError
 from aslkit.runtime import deployed
 from aslkit.runtime.results import TERMINAL
 from tasks.sharing.ids import new_id
+from tasks.sharing.packaging import DATA_TYPES
 from tasks.sharing.report import human_bytes
 
 RUN_COLUMNS = ("instrument_run_id", "sequencing_run_id")
@@ -55,6 +56,16 @@ def add_commands(commands: Any) -> None:
     generate.add_argument("--package-name", required=True)
     generate.add_argument("--lims-manifest-csv", required=True, type=Path,
                           help="CSV with library_id and instrument_run_id (or sequencing_run_id) columns")  # fmt: skip
+    generate.add_argument("--data-type", action="append", choices=DATA_TYPES, dest="data_types",
+                          help="what to package: fastq (the default), secondaryAnalysis (the outputs of the "
+                          "libraries' succeeded workflow runs), or both (give it twice)")  # fmt: skip
+    generate.add_argument(
+        "--secondary-analysis-type",
+        action="append",
+        dest="secondary_types",
+        metavar="WORKFLOW",
+        help="only these workflows' runs (tumor-normal, wts, umccrise, ...; all when not given)",
+    )
     generate.add_argument("--wait", action="store_true", help="follow the packaging until it ends")
     view = action("view-package-report", "print a link to a package's HTML report (open it if BROWSER is set)",
                   view_package_report)  # fmt: skip
@@ -185,6 +196,9 @@ def read_lims_manifest(path: Path) -> dict[str, Any]:
 
 def generate_package(args: argparse.Namespace) -> int:
     request = read_lims_manifest(args.lims_manifest_csv)
+    request["dataTypeList"] = sorted(set(args.data_types or ["fastq"]))
+    if args.secondary_types:
+        request["secondaryAnalysisTypeList"] = sorted(set(args.secondary_types))
     sharing = Sharing(args)
     package_id = new_id("package")
     arn = sharing.start("sharing_packaging", package_id, {"packageName": args.package_name, "packageRequest": request})
@@ -195,12 +209,15 @@ def generate_package(args: argparse.Namespace) -> int:
     out = sharing.result(arn, f"package {package_id}")
     if out is None:
         return 1
+    runs = f"{out['workflows']} workflow runs, " if "secondaryAnalysis" in request["dataTypeList"] else ""
     print(
-        f"Package {package_id} ({out['packageName']}): {out['libraries']} libraries, {out['files']} files, "
+        f"Package {package_id} ({out['packageName']}): {out['libraries']} libraries, {runs}{out['files']} files, "
         f"{human_bytes(out['bytes'])}. Review it: aslkit share view-package-report --package-id {package_id}"
     )
     if out.get("missing"):
         print(f"warning: no FASTQ found for {', '.join(out['missing'])}", file=sys.stderr)
+    if out.get("missingSecondary"):
+        print(f"warning: no succeeded workflow run found for {', '.join(out['missingSecondary'])}", file=sys.stderr)
     return 0
 
 

@@ -1,5 +1,6 @@
 """Automatic data sharing stood up locally (demo, `aslkit run`, tests): the LIMS sync's library items, FASTQ files
-for them, the jobs file, and the destination buckets the jobs name."""
+for them, the workflow manager's runs of them with their outputs, the jobs file, and the destination buckets the jobs
+name."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
 
 from .resources import JOBS_KEY
 
@@ -43,6 +46,25 @@ def seed_library(clients: Any, deployment: Any, library: dict[str, str], *, read
     return keys
 
 
+def seed_workflow_run(clients: Any, deployment: Any, run: dict[str, Any]) -> list[str]:
+    """Write a workflow run (one item per library it analysed, as the workflow manager's sync does) and its output
+    files under `analysis/<workflow>/<portal run id>/`; returns the files' keys."""
+    bucket = deployment.buckets["sharing_analysis"]
+    prefix = f"analysis/{run['workflow_name']}/{run['portal_run_id']}/"
+    record = {key: value for key, value in run.items() if key != "files"} | {"output_uri": f"s3://{bucket}/{prefix}"}
+    serialize = TypeSerializer().serialize
+    for library in run["libraries"]:
+        item = {**record, "library_id": library["library_id"]}
+        clients.dynamodb.put_item(TableName=deployment.tables["sharing_workflow_runs"],
+                                  Item={key: serialize(value) for key, value in item.items()})  # fmt: skip
+    keys = []
+    for name in run["files"]:
+        body = f"{run['workflow_name']} {run['portal_run_id']} {name}\n".encode() * 20
+        clients.s3.put_object(Bucket=bucket, Key=prefix + name, Body=body, ChecksumAlgorithm="SHA256")
+        keys.append(prefix + name)
+    return keys
+
+
 def put_jobs(clients: Any, deployment: Any, jobs: Any) -> None:
     """Write jobs.json and create the s3:// destination buckets its jobs name (they exist already in AWS)."""
     body = jobs if isinstance(jobs, str) else json.dumps(jobs, indent=1)
@@ -65,6 +87,8 @@ def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> 
     deployment = deploy({"package_poll_seconds": "1"})
     for library in json.loads((SEED / "libraries.json").read_text()):
         seed_library(clients, deployment, library)
+    for run in json.loads((SEED / "workflow_runs.json").read_text()):
+        seed_workflow_run(clients, deployment, run)
     put_jobs(clients, deployment, json.loads((SEED / "jobs.json").read_text()))
     sample_package(clients, deployment)
     yield deployment

@@ -255,6 +255,7 @@ def packaging_machine() -> StateMachine:
             "files_key": {"S": jsonata("$collected.filesKey")},
             "report_uri": {"S": s3_uri("$report_key")},
             "library_count": {"N": jsonata("$string($collected.libraries)")},
+            "workflow_count": {"N": jsonata("$string($collected.workflows)")},
             "file_count": {"N": jsonata("$string($collected.files)")},
             "total_bytes": {"N": jsonata("$string($collected.bytes)")},
         },
@@ -264,7 +265,8 @@ def packaging_machine() -> StateMachine:
         "Packaged",
         output=Jsonata(
             "{'packageId': $pkg, 'packageName': $name, 'status': 'SUCCEEDED', 'libraries': $collected.libraries,"
-            " 'files': $collected.files, 'bytes': $collected.bytes, 'missing': $collected.missing,"
+            " 'workflows': $collected.workflows, 'files': $collected.files, 'bytes': $collected.bytes,"
+            " 'missing': $collected.missing, 'missingSecondary': $collected.missingSecondary,"
             f" 'manifest': {s3_uri_text('$collected.manifestKey')}, 'report': {s3_uri_text('$report_key')}}}",
             placeholders=(data.name_ref.name,),
         ),
@@ -278,7 +280,8 @@ def packaging_machine() -> StateMachine:
         placeholders=("restore_poll_max_attempts",),
         timeout_seconds=30 * 3600,  # a day of restores at most (restore_poll_seconds x restore_poll_max_attempts)
         comment="Input {packageName, packageRequest{instrumentRunIdList, projectIdList?, libraryIdList?, "
-        "dataTypeList}}: a package record, its manifest and its HTML report",
+        "dataTypeList (fastq, secondaryAnalysis), secondaryAnalysisTypeList?, portalRunIdList?}}: a package record, "
+        "its manifest and its HTML report",
     )
 
 

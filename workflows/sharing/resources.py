@@ -11,6 +11,9 @@ from aslkit.spec import Required
 
 #: The library metadata the LIMS sync writes (one item per instrument run and library; see tasks/sharing/libraries).
 libraries = Table("sharing_libraries", partition_key=("instrument_run_id", "S"), sort_key=("library_id", "S"))
+#: The workflow manager's runs (one item per library and workflow run; see tasks/sharing/workflow_runs): the
+#: secondary analysis a package of the `secondaryAnalysis` data type shares.
+workflow_runs = Table("sharing_workflow_runs", partition_key=("library_id", "S"), sort_key=("portal_run_id", "S"))
 #: Package and push job records: `pkg.<ULID>`, `psh.<ULID>`.
 jobs = Table("sharing_jobs", partition_key=("id", "S"))
 #: Every file a push copied: push id + the file's path in the package -> where it came from and went, when, how big.
@@ -19,6 +22,8 @@ pushed_files = Table("sharing_pushed_files", partition_key=("push_id", "S"), sor
 data = Bucket("sharing_data")
 #: The primary data (FASTQ) the libraries' `fastq_uri` point into.
 fastq = Bucket("sharing_fastq")
+#: The secondary analysis outputs the workflow runs' `output_uri` point into.
+analysis = Bucket("sharing_analysis")
 bus = EventBus("sharing_bus")
 presign_keys = Secret(
     "sharing_presign_keys",
@@ -58,9 +63,14 @@ collector = Function(
     metrics=("FilesPackaged", "BytesPackaged"),
     timeout=900,
     memory=1024,
-    environment={"LIBRARY_TABLE": libraries.name_ref, "SHARING_BUCKET": data.name_ref},
-    access=[reads(libraries), reads(fastq), writes(data)],
-    description="Collect a package's libraries and FASTQ files (sizes, checksums) into its manifest",
+    environment={
+        "LIBRARY_TABLE": libraries.name_ref,
+        "SHARING_BUCKET": data.name_ref,
+        "WORKFLOW_RUN_TABLE": workflow_runs.name_ref,
+    },
+    access=[reads(libraries), reads(workflow_runs), reads(fastq), reads(analysis), writes(data)],
+    description="Collect a package's libraries, FASTQ files and workflow runs' outputs (sizes, checksums) into its "
+    "manifest",
 )
 reporter = Function(
     "sharing_reporter",
