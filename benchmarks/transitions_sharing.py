@@ -39,8 +39,8 @@ def main() -> int:
 #: States a Distributed Map child enters, by outcome (LocalStack keeps no history of the children: modelled from
 #: the definitions, one transition per state entered plus the start).
 JOB_CHILD = {"invalid": 3, "skipped": 3, "pushed": 3, "packaged": 3, "duplicate": 4, "failed": 4}
-FILE_CHILD_SMALL = 3  # Copy file, Large object?, Copy object
-FILE_CHILD_LARGE = 5  # Copy file, Large object?, Start multipart copy, Copy parts, Complete (+ one per part)
+FILE_CHILD_SMALL = 3  # Copy file, How to copy?, Copy object
+FILE_CHILD_LARGE = 5  # Copy file, How to copy?, Start multipart copy, Copy parts, Complete (+ one per part)
 
 
 def measure(aws: AwsClients) -> int:

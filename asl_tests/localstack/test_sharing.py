@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,9 @@ import pytest
 from aslkit.local.deployer import Deployment
 from aslkit.testing.harness import Harness
 from tasks.sharing.contracts import errors
+from workflows.sharing.fake_icav2 import FakeIcav2
 from workflows.sharing.local import ensure_bucket, put_jobs, seed_library, seed_workflow_run
+from workflows.sharing.resources import icav2_key
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sharing"
 EVENT = json.loads((DATA / "read_sets_added.event.json").read_text())
@@ -93,7 +97,10 @@ def destination_keys(aws: Any, bucket: str, prefix: str = "") -> list[str]:
 
 # On LocalStack the demo test runs the controller from its trigger (samples/sharing/1_read_sets_added.event.json)
 # through packaging and push; in process every job's outcome is checked.
-def test_controller_shares_each_matching_enabled_job_once(harness: Harness, aws: Any, sharing: Deployment) -> None:
+def test_controller_shares_each_matching_enabled_job_once(
+    harness: Harness, aws: Any, icav2: tuple[FakeIcav2, Deployment]
+) -> None:
+    fake, sharing = icav2
     run = unique_run()
     libraries = seed_run(aws, sharing, run, {"L9000001": "PROJECT1", "L9000002": "PROJECT1", "L9000003": "PROJECT2",
                                              "L9000004": "CONTROL"})  # fmt: skip
@@ -105,7 +112,7 @@ def test_controller_shares_each_matching_enabled_job_once(harness: Harness, aws:
         {**fixture_job, "jobName": "p9-absent", "projectIdList": ["PROJECT9"], "shareDestination": f"s3://{target}/p9/"},
         {**fixture_job, "jobName": "p2-and-control", "projectIdList": ["PROJECT2", "CONTROL"],
          "shareDestination": f"s3://{target}/p2/"},
-        {**fixture_job, "jobName": "p1-to-icav2", "shareDestination": "icav2://collaborator-project/incoming/"},
+        {**fixture_job, "jobName": "p1-to-icav2", "shareDestination": f"icav2://{PROJECT}/incoming/"},
         {"jobName": "broken", "enabled": "yes", "projectIdList": [], "dataTypeList": ["bam"]},
     ]  # fmt: skip
     put_jobs(aws, sharing, jobs)
@@ -117,15 +124,15 @@ def test_controller_shares_each_matching_enabled_job_once(harness: Harness, aws:
     outcomes = {job["job"]: job for job in result.output["jobs"]}
     assert {name: job["outcome"] for name, job in outcomes.items()} == {
         "project-shortname": "pushed", "p2-disabled": "skipped", "p9-absent": "skipped",
-        "p2-and-control": "pushed", "p1-to-icav2": "failed", "broken": "invalid",
+        "p2-and-control": "pushed", "p1-to-icav2": "pushed", "broken": "invalid",
     }  # fmt: skip
-    assert outcomes["p1-to-icav2"]["error"] == "Icav2DestinationUnsupported"
-    assert "not supported" in outcomes["p1-to-icav2"]["reason"]
+    assert fake.files(PROJECT) == sorted(f"/incoming/fastq/{run}/{lib}/{key.rsplit('/', 1)[1]}"
+                                         for lib in ("L9000001", "L9000002") for key in libraries[lib])  # fmt: skip
     assert outcomes["p2-disabled"]["reason"] == "job disabled"
     assert "PROJECT9" in outcomes["p9-absent"]["reason"]
     assert "enabled" in outcomes["broken"]["reason"] and "dataTypeList" in outcomes["broken"]["reason"]
-    assert result.output["counts"] == {"pushed": 2, "packaged": 0, "skipped": 2, "duplicate": 0, "invalid": 1,
-                                       "failed": 1}  # fmt: skip
+    assert result.output["counts"] == {"pushed": 3, "packaged": 0, "skipped": 2, "duplicate": 0, "invalid": 1,
+                                       "failed": 0}  # fmt: skip
     expected = sorted(f"path/fastq/{run}/{lib}/{key.rsplit('/', 1)[1]}"
                       for lib in ("L9000001", "L9000002") for key in libraries[lib])  # fmt: skip
     assert destination_keys(aws, target, "path/") == expected
@@ -143,7 +150,6 @@ def test_controller_shares_each_matching_enabled_job_once(harness: Harness, aws:
                                 detail=event["detail"], machine="sharing_controller", timeout=120)  # fmt: skip
     assert again.succeeded
     assert {job["job"]: job["outcome"] for job in again.output["jobs"]}["project-shortname"] == "duplicate"
-    # The failed job's execution name is taken too: a failure is retried by hand (aslkit share), not by a replay.
     assert again.output["counts"]["duplicate"] == 3 and again.output["counts"]["pushed"] == 0
     assert aws.dynamodb.scan(TableName=sharing.tables["sharing_jobs"], Select="COUNT")["Count"] == records_before
     print(f"controller transitions: {len(result.steps)} (first run), {len(again.steps)} (repeat)")
@@ -218,17 +224,68 @@ def test_packaging_failures_are_named_and_recorded(harness: Harness, aws: Any, s
     assert items[0]["status"]["S"] == "FAILED" and items[0]["failure_error"]["S"] == "EmptyPackage"
 
 
-def test_push_refuses_icav2_by_name_before_any_work(harness: Harness, sharing: Deployment) -> None:
-    push = harness.run(sharing, {"packageId": "pkg.01JBX8Y9Z2S5K3M7N4P6Q8R0T1",
-                                 "shareDestination": "icav2://project/path/"}, machine="sharing_push")  # fmt: skip
-    assert (push.status, push.error) == ("FAILED", "Icav2DestinationUnsupported")
-    assert "s3://" in (push.cause or "") and push.states == ["Push: destination?", "Push: ICAv2 not supported"]
-    request = json.loads((Path(__file__).resolve().parents[2] / "statemachines/sharing_package_push.input.json")
-                         .read_text())  # fmt: skip
-    both = harness.run(sharing, {**request, "shareDestination": "icav2://project/path/"},
-                       machine="sharing_package_push")  # fmt: skip
-    assert (both.status, both.error) == ("FAILED", "Icav2DestinationUnsupported")
-    assert "Package" not in both.states  # refused before packaging: nothing is built that cannot be pushed
+PROJECT = "0d3c1f2e-aaaa-4bbb-8ccc-123456789abc"
+
+
+@pytest.fixture
+def icav2(harness: Harness, aws: Any) -> Iterator[tuple[FakeIcav2, Deployment]]:
+    """The ICAv2 stand-in on loopback and a sharing deployment whose pushes to icav2:// call it."""
+    with FakeIcav2(aws.s3, api_key=icav2_key.local_value, projects=(PROJECT,)) as fake:
+        yield fake, harness.deploy("sharing", prefix="shri_", parameters={**FAST, "icav2_base_url": fake.url})
+
+
+@pytest.mark.localstack
+def test_a_push_to_icav2_uploads_every_file_into_the_project_folder_and_registers_it(
+    harness: Harness, aws: Any, icav2: tuple[FakeIcav2, Deployment]
+) -> None:
+    """Through ICAv2's project data API (the stand-in): each file created under the destination folder, uploaded with
+    the temporary credentials issued for it (the 12 MiB one in parts), byte for byte; the registry says where."""
+    fake, sharing = icav2
+    run = unique_run()
+    keys = seed_run(aws, sharing, run, {"L9500001": "PROJECT6"})["L9500001"]
+    big = f"primary/{run}/L9500001/L9500001_S1_L002_R1_001.fastq.ora"
+    big_body = random.Random(11).randbytes(12 * 1024**2)
+    aws.s3.put_object(Bucket=sharing.buckets["sharing_fastq"], Key=big, Body=big_body, ChecksumAlgorithm="SHA256")
+    packaged = harness.run(sharing, {"packageName": "to-ica", "packageRequest": {
+        "instrumentRunIdList": [run], "dataTypeList": ["fastq"]}}, machine="sharing_packaging", timeout=120)  # fmt: skip
+    assert packaged.succeeded, packaged.explain()
+    pushed = harness.run(sharing, {"packageId": packaged.output["packageId"],
+                                   "shareDestination": f"icav2://{PROJECT}/shares/october"},
+                         machine="sharing_push", timeout=120)  # fmt: skip
+    assert pushed.succeeded, pushed.explain()
+    assert (pushed.output["files"], pushed.output["destination"]) == (3, f"icav2://{PROJECT}/shares/october")
+    folder = f"/shares/october/fastq/{run}/L9500001/"
+    assert fake.files(PROJECT) == sorted(folder + name.rsplit("/", 1)[-1] for name in [*keys, big])
+    assert fake.uploaded(PROJECT, folder + big.rsplit("/", 1)[-1]) == big_body
+    original = aws.s3.get_object(Bucket=sharing.buckets["sharing_fastq"], Key=keys[0])["Body"].read()
+    assert fake.uploaded(PROJECT, folder + keys[0].rsplit("/", 1)[-1]) == original
+    destinations = sorted(row["destination"] for row in registered(aws, sharing, pushed.output["pushId"]))
+    assert destinations == [f"icav2://{PROJECT}{path}" for path in fake.files(PROJECT)]
+    again = harness.run(sharing, {"packageId": packaged.output["packageId"],
+                                  "shareDestination": f"icav2://{PROJECT}/shares/october/"},
+                        machine="sharing_push", timeout=120)  # fmt: skip
+    assert again.succeeded and len(fake.files(PROJECT)) == 3, "a second push finds the files it made, makes none"
+
+
+def test_a_push_to_an_unknown_icav2_project_or_with_a_bad_key_fails_by_name(
+    harness: Harness, aws: Any, icav2: tuple[FakeIcav2, Deployment]
+) -> None:
+    fake, sharing = icav2
+    run = unique_run()
+    seed_run(aws, sharing, run, {"L9500101": "PROJECT6"})
+    packaged = harness.run(sharing, {"packageName": "to-nowhere", "packageRequest": {
+        "instrumentRunIdList": [run], "dataTypeList": ["fastq"]}}, machine="sharing_packaging", timeout=120)  # fmt: skip
+    package = packaged.output["packageId"]
+    unknown = harness.run(sharing, {"packageId": package, "shareDestination": "icav2://no-such-project/x/"},
+                          machine="sharing_push", timeout=120)  # fmt: skip
+    assert (unknown.status, unknown.error) == ("FAILED", "PushFailed")
+    assert "Icav2ProjectNotFound" in (unknown.cause or "") and "no-such-project" in (unknown.cause or "")
+    fake.api_key = "rotated"  # the stage's secret still holds the old key
+    refused = harness.run(sharing, {"packageId": package, "shareDestination": f"icav2://{PROJECT}/x/"},
+                          machine="sharing_push", timeout=120)  # fmt: skip
+    assert refused.error == "PushFailed" and "Icav2Unauthorized" in (refused.cause or "")
+    bad = harness.run(sharing, {"packageId": package, "shareDestination": "ftp://host/x/"}, machine="sharing_push")
+    assert (bad.error, bad.states) == ("InvalidShareDestination", ["Push: destination?", "Push: invalid destination"])
 
 
 @pytest.mark.usefixtures("localstack")  # a race between the abort and a packaging that runs in real time

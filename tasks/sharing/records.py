@@ -26,7 +26,7 @@ class InvalidPackageRequest(ValueError):
 
 
 class InvalidPushRequest(ValueError):
-    """A push request without a package id (`pkg.<ULID>`) or an s3:// destination."""
+    """A push request without a package id (`pkg.<ULID>`) or an s3:// or icav2:// destination."""
 
 
 class RecordConflict(RuntimeError):
@@ -53,10 +53,12 @@ def check_push(event: dict[str, Any]) -> None:
     problems = []
     if not isinstance(package, str) or not re.fullmatch(rf"pkg\.{ULID_PATTERN}", package):
         problems.append(f"packageId: {package!r} is not a package id (pkg.<ULID>)")
-    if not isinstance(destination, str) or not re.fullmatch(
-        r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?", destination
+    if not isinstance(destination, str) or not (
+        re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?", destination)
+        or re.fullmatch(r"icav2://[A-Za-z0-9][A-Za-z0-9-]*(/.*)?", destination)
     ):
-        problems.append(f"shareDestination: {destination!r} is not an s3://bucket/prefix/ location")
+        problems.append(f"shareDestination: {destination!r} is not an s3://bucket/prefix/ or "
+                        "icav2://project-id/folder/ location")  # fmt: skip
     if problems:
         raise InvalidPushRequest("; ".join(problems))
 

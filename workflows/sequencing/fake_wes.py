@@ -18,8 +18,10 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from aslkit.standins.http import JsonHandler, LoopbackService
 
 LAUNCH_PATH = re.compile(r"^/v1/workflows/(?P<id>[^/]+)/versions/(?P<version>[^/:]+):launch$")
 FAILURE_DETAILS = {
@@ -32,7 +34,7 @@ def _timer(seconds: float, action: Callable[[], None]) -> None:
     threading.Timer(seconds, action).start()
 
 
-class FakeWes:
+class FakeWes(LoopbackService):
     def __init__(
         self,
         sqs: Any,
@@ -57,11 +59,11 @@ class FakeWes:
         self.run_ids: dict[str, str] = {}
         self._event_id = 1000
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        super().__init__(self._handler_class())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return self.address
 
     def attach(self, s3: Any, deployment: Any) -> None:
         """Answer on the deployment's ENS queue; read `gds://...` files (sample sheets) from its runs bucket."""
@@ -76,38 +78,18 @@ class FakeWes:
 
         self.read_gds = read
 
-    def __enter__(self) -> FakeWes:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 match = LAUNCH_PATH.match(self.path)
                 if not match:
-                    return self._send(404, {"code": "NotFound", "message": f"no route {self.path}"})
+                    return self.send_json(404, {"code": "NotFound", "message": f"no route {self.path}"})
                 if fake.api_key and self.headers.get("Authorization") != f"Bearer {fake.api_key}":
-                    return self._send(401, {"code": "Unauthorized", "message": "bad API key"})
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                run = fake.accept(match["id"], match["version"], body)
-                return self._send(200, run)
-
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
+                    return self.send_json(401, {"code": "Unauthorized", "message": "bad API key"})
+                run = fake.accept(match["id"], match["version"], self.read_json())
+                return self.send_json(200, run)
 
         return Handler
 

@@ -23,6 +23,7 @@ from .resources import (
     bus,
     data,
     fastq,
+    icav2_key,
     jobs,
     libraries,
     presign_keys,
@@ -41,7 +42,7 @@ WORKFLOW = Workflow(
     tables=[libraries, workflow_runs, jobs, pushed_files],
     buckets=[data, fastq, analysis],
     buses=[bus],
-    secrets=[presign_keys],
+    secrets=[presign_keys, icav2_key],
     rules=[
         Rule(
             "sharing_read_sets_added",

@@ -2,7 +2,7 @@
 
     aslkit share generate-package --package-name NAME --lims-manifest-csv FILE [--wait]
     aslkit share view-package-report --package-id ID [-o FILE]     (opens the report when BROWSER is set)
-    aslkit share push-package --package-id ID --share-location s3://bucket/prefix/ [--wait]
+    aslkit share push-package --package-id ID --share-location s3://bucket/prefix/ | icav2://project-id/folder/ [--wait]
     aslkit share presign-package --package-id ID
     aslkit share abort-package --package-id ID
     aslkit share abort-push --push-id ID
@@ -71,9 +71,9 @@ def add_commands(commands: Any) -> None:
                   view_package_report)  # fmt: skip
     view.add_argument("--package-id", required=True)
     view.add_argument("-o", "--output", type=Path, default=None, help="also save the report to this file")
-    push = action("push-package", "copy every file of a package to an s3:// location", push_package)
+    push = action("push-package", "copy every file of a package to an s3:// or icav2:// location", push_package)
     push.add_argument("--package-id", required=True)
-    push.add_argument("--share-location", required=True, help="s3://bucket/prefix/")
+    push.add_argument("--share-location", required=True, help="s3://bucket/prefix/ or icav2://project-id/folder/")
     push.add_argument("--wait", action="store_true", help="follow the push until it ends")
     presign = action("presign-package", "a download script of presigned URLs, shared as a 24 h link", presign_package)
     presign.add_argument("--package-id", required=True)
@@ -291,19 +291,26 @@ def abort_push_(args: argparse.Namespace) -> int:
     sharing = Sharing(args)
     record, stopped = _stop(sharing, args.push_id, "push", "PushAborted", "abort-push")
     destination = record["destination"]
+    aborted = _abort_uploads(sharing, destination) if destination.startswith("s3://") else 0
+    sharing.announce("PushStateChange", {"pushId": args.push_id, "packageId": record.get("package_id", ""),
+                                         "destination": destination, "status": "ABORTED",
+                                         "execution_arn": record["execution_arn"], "timestamp": _now()})  # fmt: skip
+    how = "its execution is stopped" if stopped else "its execution had already ended"
+    uploads = f"{aborted} open multipart upload(s) aborted at {destination}" if destination.startswith("s3://") \
+        else "an upload cut short in ICAv2's storage is ICAv2's to expire"  # fmt: skip
+    print(f"Push {args.push_id} aborted; {how}; {uploads}; the files already copied are left there")
+    return 0
+
+
+def _abort_uploads(sharing: Sharing, destination: str) -> int:
+    """Abort every multipart upload open under an s3:// destination; how many there were."""
     bucket, _, prefix = destination.removeprefix("s3://").partition("/")
     s3, aborted = sharing.client("s3"), 0
     for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
         for upload in page.get("Uploads", []):
             s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
             aborted += 1
-    sharing.announce("PushStateChange", {"pushId": args.push_id, "packageId": record.get("package_id", ""),
-                                         "destination": destination, "status": "ABORTED",
-                                         "execution_arn": record["execution_arn"], "timestamp": _now()})  # fmt: skip
-    how = "its execution is stopped" if stopped else "its execution had already ended"
-    print(f"Push {args.push_id} aborted; {how}; {aborted} open multipart upload(s) aborted at {destination}; "
-          "the files already copied are left there")  # fmt: skip
-    return 0
+    return aborted
 
 
 def _now() -> str:

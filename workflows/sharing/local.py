@@ -1,6 +1,6 @@
 """Automatic data sharing stood up locally (demo, `aslkit run`, tests): the LIMS sync's library items, FASTQ files
 for them, the workflow manager's runs of them with their outputs, the jobs file, and the destination buckets the jobs
-name."""
+name, and a stand-in of ICAv2's project data API for icav2:// pushes (project `LOCAL_ICAV2_PROJECT`)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from .resources import JOBS_KEY
+from .fake_icav2 import FakeIcav2
+from .resources import JOBS_KEY, icav2_key
 
 SEED = Path(__file__).resolve().parents[2] / "samples" / "sharing" / "seed"
 STATEMACHINES = Path(__file__).resolve().parents[2] / "statemachines"
+#: The ICAv2 project the local stand-in serves: `aslkit share push-package --share-location icav2://<it>/folder/`
+LOCAL_ICAV2_PROJECT = "b1e1c0de-0000-4000-8000-00000000ica2"
 
 
 def fastq(library_id: str, read: int, reads: int = 50) -> bytes:
@@ -84,14 +87,15 @@ def ensure_bucket(clients: Any, name: str) -> None:
 
 @contextmanager
 def local_environment(clients: Any, deploy: Callable[[dict[str, str]], Any]) -> Iterator[Any]:
-    deployment = deploy({"package_poll_seconds": "1"})
-    for library in json.loads((SEED / "libraries.json").read_text()):
-        seed_library(clients, deployment, library)
-    for run in json.loads((SEED / "workflow_runs.json").read_text()):
-        seed_workflow_run(clients, deployment, run)
-    put_jobs(clients, deployment, json.loads((SEED / "jobs.json").read_text()))
-    sample_package(clients, deployment)
-    yield deployment
+    with FakeIcav2(clients.s3, api_key=icav2_key.local_value, projects=(LOCAL_ICAV2_PROJECT,)) as icav2:
+        deployment = deploy({"package_poll_seconds": "1", "icav2_base_url": icav2.url})
+        for library in json.loads((SEED / "libraries.json").read_text()):
+            seed_library(clients, deployment, library)
+        for run in json.loads((SEED / "workflow_runs.json").read_text()):
+            seed_workflow_run(clients, deployment, run)
+        put_jobs(clients, deployment, json.loads((SEED / "jobs.json").read_text()))
+        sample_package(clients, deployment)
+        yield deployment
 
 
 def sample_package(clients: Any, deployment: Any) -> None:

@@ -50,6 +50,7 @@ from .resources import (
     bus,
     collector,
     data,
+    icav2_uploader,
     jobs,
     names_check,
     planner,
@@ -60,6 +61,7 @@ from .resources import (
 )
 
 ERROR = caught()
+ICAV2_RETRY = Retry(["Icav2RequestFailed"], interval_seconds=5, max_attempts=3, backoff_rate=2, jitter_strategy="FULL")
 S3_RETRY = Retry(["S3.SdkClientException", "S3.S3Exception", "States.Timeout"], interval_seconds=2, max_attempts=4,
                  backoff_rate=2, jitter_strategy="FULL")  # fmt: skip
 SFN_RETRY = Retry(["StepFunctions.SdkClientException", "StepFunctions.StepFunctionsException"], interval_seconds=2,
@@ -115,23 +117,18 @@ def set_status(name: str, record: str, status: str, *, require: tuple[str, ...],
 
 
 def destination_check(label: str, then: Any) -> Choice:
-    """icav2:// is refused by name; any other non-s3:// destination is invalid; s3:// (or none) goes on."""
-    icav2 = Fail(
-        f"{label}: ICAv2 not supported",
-        error="Icav2DestinationUnsupported",
-        cause="{% 'icav2:// destinations are not supported (' & $states.input.shareDestination & '): push to an s3:// "
-        "location, or share the package by presigned URLs (aslkit share presign-package)' %}",
-    )
+    """s3:// and icav2:// (or none) go on; any other destination is invalid."""
     invalid = Fail(
         f"{label}: invalid destination",
         error="InvalidShareDestination",
-        cause="{% 'shareDestination must be s3://bucket/prefix/, not ' & $string($states.input.shareDestination) %}",
+        cause="{% 'shareDestination must be s3://bucket/prefix/ or icav2://project-id/folder/, not ' &"
+        " $string($states.input.shareDestination) %}",
     )
     destination = "$states.input.shareDestination"
     return (
         Choice(f"{label}: destination?")
         .when(f"$not($exists({destination}))", then)
-        .when(f"$type({destination}) = 'string' and $substring({destination}, 0, 8) = 'icav2://'", icav2)
+        .when(f"$type({destination}) = 'string' and $substring({destination}, 0, 8) = 'icav2://'", then)
         .when(f"$type({destination}) = 'string' and $substring({destination}, 0, 5) = 's3://'", then)
         .otherwise(invalid)
     )
@@ -287,7 +284,8 @@ def packaging_machine() -> StateMachine:
 
 # -- push -----------------------------------------------------------------------------------------------------------
 def copy_processor() -> Any:
-    """One file: CopyObject, or for a large object a multipart copy (UploadPartCopy per part, in parallel)."""
+    """One file: to S3, CopyObject, or for a large object a multipart copy (UploadPartCopy per part, in parallel); to
+    ICAv2, an upload through its project data API."""
     item = "$states.input"
     target = {"Bucket": jsonata(f"{item}.dest_bucket"), "Key": jsonata(f"{item}.dest_key")}
     source = jsonata(f"{item}.source_bucket & '/' & {item}.source_key")
@@ -303,7 +301,7 @@ def copy_processor() -> Any:
             "push_id": {"S": jsonata("$copy.push_id")}, "relative_path": {"S": jsonata("$copy.relative_path")},
             "package_id": {"S": jsonata("$copy.package_id")},
             "source": {"S": jsonata("'s3://' & $copy.source_bucket & '/' & $copy.source_key")},
-            "destination": {"S": jsonata("'s3://' & $copy.dest_bucket & '/' & $copy.dest_key")},
+            "destination": {"S": jsonata("$copy.scheme & '://' & $copy.dest_bucket & '/' & $copy.dest_key")},
             "size": {"N": jsonata("$string($copy.size)")}, "copied_at": {"S": jsonata("$now()")}}},
         output=jsonata("{'ok': true, 'bytes': $copy.size}"),
         catch=on_error,
@@ -344,9 +342,21 @@ def copy_processor() -> Any:
         retry=[S3_RETRY], catch=on_part_error,
     )  # fmt: skip
     create >> parts >> complete >> register
-    large = Choice("Large object?").when(f"{item}.size >= {item}.multipart_bytes", create).otherwise(small)
+    to_icav2 = lambda_invoke(
+        "Upload to ICAv2",
+        function=icav2_uploader.arn,
+        payload=jsonata("$copy"),
+        retry=[LAMBDA_RETRY, ICAV2_RETRY],
+        catch=on_error,
+    )
+    to_icav2 >> register
     start = Pass("Copy file", assign={"file": jsonata(f"{item}.relative_path"), "copy": jsonata(item)})
-    start >> large
+    start >> (
+        Choice("How to copy?")
+        .when(f"{item}.scheme = 'icav2'", to_icav2)
+        .when(f"{item}.size >= {item}.multipart_bytes", create)
+        .otherwise(small)
+    )
     return start
 
 
@@ -362,9 +372,11 @@ def push_machine() -> StateMachine:
             "psh": jsonata("$states.result.Payload.id"),
             "pkg": jsonata("$states.input.packageId"),
             "destination": jsonata("$states.input.shareDestination"),
-            "dest_bucket": jsonata("$substringBefore($substringAfter($states.input.shareDestination, 's3://'), '/')"),
+            # s3://bucket/prefix/ or icav2://project/folder/: the bucket or project, and the prefix or folder
+            "scheme": jsonata("$substringBefore($states.input.shareDestination, '://')"),
+            "dest_bucket": jsonata("$substringBefore($substringAfter($states.input.shareDestination, '://'), '/')"),
             "dest_prefix": jsonata(
-                "($rest := $substringAfter($states.input.shareDestination, 's3://');"
+                "($rest := $substringAfter($states.input.shareDestination, '://');"
                 " $p := $contains($rest, '/') ? $substringAfter($rest, '/') : '';"
                 " ($p = '' or $substring($p, -1) = '/') ? $p : $p & '/')"
             ),
@@ -438,6 +450,7 @@ def push_machine() -> StateMachine:
             "source_key": jsonata(f"{value}.source_key"),
             "relative_path": jsonata(f"{value}.relative_path"),
             "size": jsonata(f"{value}.size"),
+            "scheme": jsonata("$scheme"),
             "dest_bucket": jsonata("$dest_bucket"),
             "dest_key": jsonata(f"$dest_prefix & {value}.relative_path"),
             "multipart_bytes": number_parameter("multipart_copy_bytes"),
@@ -482,7 +495,8 @@ def push_machine() -> StateMachine:
         destination_check("Push", register),
         query_language="JSONata",
         timeout_seconds=24 * 3600,
-        comment="Input {packageId, shareDestination: s3://bucket/prefix/}: copy every file of the package there",
+        comment="Input {packageId, shareDestination: s3://bucket/prefix/ or icav2://project-id/folder/}: copy every "
+        "file of the package there",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from aslkit.asl import Retry
+from aslkit.asl import Placeholder, Retry
 from aslkit.events import EventBus
 from aslkit.resources import Bucket, Function, Secret, Table, reads, writes
 from aslkit.spec import Required
@@ -32,6 +32,14 @@ presign_keys = Secret(
     rotation="access keys of the IAM user that signs 7-day download links: an operator rotates them (a second key "
     "put here, the old one deleted once the last link it signed has expired, after 7 days); a rotation Lambda that "
     "deleted the old key at once would break every link still in use",
+)
+
+icav2_key = Secret(
+    "sharing_icav2_api_key",
+    local_value="icav2-local-key",
+    description="ICAv2 API key of the user that pushes packages to ICAv2 projects (icav2:// destinations)",
+    rotation="an Illumina Connected Analytics (ICAv2) API key, issued in ICA's console: an operator creates a new key "
+    "there and puts it here (aws secretsmanager put-secret-value); no rotation Lambda can create ICA keys",
 )
 
 planner = Function(
@@ -89,7 +97,16 @@ url_signer = Function(
     access=[writes(data), reads(presign_keys)],
     description="Presign every file of a package into a download script, and presign the script",
 )
-FUNCTIONS = [planner, names_check, registrar, collector, reporter, url_signer]
+icav2_uploader = Function(
+    "sharing_icav2_uploader",
+    handler="tasks.sharing.icav2.handler",
+    timeout=900,
+    memory=1024,
+    environment={"ICAV2_BASE_URL": Placeholder("icav2_base_url"), "ICAV2_SECRET_ID": icav2_key.arn},
+    access=[reads(fastq), reads(analysis), reads(icav2_key)],
+    description="Upload one file of a package to an ICAv2 project (project data API, temporary credentials)",
+)
+FUNCTIONS = [planner, names_check, registrar, collector, reporter, url_signer, icav2_uploader]
 
 LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
@@ -114,6 +131,8 @@ PARAMETERS: dict[str, str | Required] = {
     # takes at most 5 GiB.
     "multipart_copy_bytes": str(1024**3),
     "copy_part_bytes": str(256 * 1024**2),
+    # ICAv2's REST API (icav2:// destinations); a stage in another region names its own
+    "icav2_base_url": "https://ica.illumina.com/ica/rest",
     # Where pushes may write, for the push machine's role: an S3 object ARN pattern the stage names.
     "share_destination_objects": Required(
         "the S3 objects pushes may write (an ARN pattern such as arn:aws:s3:::partner-shares/*)",
