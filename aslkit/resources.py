@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from aslkit import names
 from aslkit.asl.values import Placeholder
@@ -58,7 +58,7 @@ class Resource:
         return self.placeholder("name")
 
 
-AccessLevel = Literal["read", "write", "read_write", "send", "publish", "put_events", "complete_tasks"]
+AccessLevel = Literal["read", "write", "read_write", "send", "publish", "put_events", "complete_tasks", "operate"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,12 @@ def publishes_to(resource: Resource) -> Access:
 
 def completes_tasks() -> Access:
     return Access("complete_tasks")
+
+
+def operates(machine: Any) -> Access:
+    """Start, describe and stop the executions of one of the workflow's state machines (a StateMachine, or its
+    spec name): what an API in front of the workflow does."""
+    return Access("operate", machine if isinstance(machine, str) else machine.name)
 
 
 @dataclass(frozen=True)
@@ -254,11 +260,16 @@ class Api(Resource):
     #: each stage sets its own; None leaves the account's default.
     rate_limit: str | Placeholder | None = None
     burst_limit: str | Placeholder | None = None
+    #: `iam`: every method authorises with IAM (callers sign with SigV4 and need execute-api:Invoke; the function
+    #: sees the caller in `requestContext.identity`); `none`: a public API.
+    auth: Literal["none", "iam"] = "none"
 
     kind = "api"
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.auth not in ("none", "iam"):
+            raise SpecError(f"api {self.name!r}: auth is 'none' or 'iam', not {self.auth!r}")
         for route in self.routes:
             if not route.path.startswith("/") or (route.path.endswith("/") and route.path != "/"):
                 raise SpecError(f"api {self.name!r}: route path {route.path!r} must start with / and not end with /")

@@ -387,7 +387,8 @@ def test_one_workflow_synthesizes_alone_clean(tmp_path: Path) -> None:
 
 
 def test_the_crackling_api_is_throttled_and_allows_only_its_sites_origin(cdk_out: Path) -> None:
-    (stage,) = resources(cdk_out, "stateless", "AWS::ApiGateway::Stage").values()
+    (stage,) = [r for r in template(cdk_out, "crackling", "stateless")["Resources"].values()
+                if r["Type"] == "AWS::ApiGateway::Stage"]  # fmt: skip
     assert stage["Properties"]["MethodSettings"][0] | {"ThrottlingRateLimit": 5, "ThrottlingBurstLimit": 10} == (
         stage["Properties"]["MethodSettings"][0]), "the stage's api_rate_limit and api_burst_limit"  # fmt: skip
     (http,) = [f for f in resources(cdk_out, "stateless", "AWS::Lambda::Function").values()
@@ -398,6 +399,29 @@ def test_the_crackling_api_is_throttled_and_allows_only_its_sites_origin(cdk_out
     (origin,) = [o for o in outputs.values() if o["Export"]["Name"] == "dev-crackling:crackling-site-bucket-origin"]
     assert origin["Value"]["Fn::Join"][1][0] == "https://", "the CloudFront distribution's own address"
     assert (env["DAILY_JOB_QUOTA"], env["MAX_REQUEST_BYTES"]) == ("500", "65536")
+
+
+def test_the_sharing_api_authorises_every_method_with_iam_and_its_function_operates_only_its_machines(
+    cdk_out: Path,
+) -> None:
+    stack = template(cdk_out, "sharing", "stateless")["Resources"]
+    methods = [r["Properties"] for r in stack.values() if r["Type"] == "AWS::ApiGateway::Method"]
+    assert len(methods) == 10 and {m["AuthorizationType"] for m in methods} == {"AWS_IAM"}
+    crackling = template(cdk_out, "crackling", "stateless")["Resources"]
+    assert {r["Properties"]["AuthorizationType"] for r in crackling.values() if r["Type"] == "AWS::ApiGateway::Method"
+            } == {"NONE"}, "the public API stays public"  # fmt: skip
+    (role,) = [k for k, r in stack.items() if r["Type"] == "AWS::IAM::Policy" and k.startswith("sharingapihandler")]
+    statements = stack[role]["Properties"]["PolicyDocument"]["Statement"]
+
+    def resources_of(action: Any) -> list[str]:
+        found = [s["Resource"] for s in statements if s["Action"] == action]
+        return [json.dumps(r) for listed in found for r in (listed if isinstance(listed, list) else [listed])]
+
+    machines = ("packaging", "presign", "push")
+    assert sorted(next(n for n in machines if f"stateMachine:dev-sharing-{n}\"" in text)
+                  for text in resources_of("states:StartExecution")) == list(machines)  # fmt: skip
+    assert sorted(next(n for n in machines if f":execution:dev-sharing-{n}:*" in text)
+                  for text in resources_of(["states:DescribeExecution", "states:StopExecution"])) == list(machines)  # fmt: skip
 
 
 def test_topics_that_rules_publish_to_have_their_own_key_and_a_policy_for_those_rules(cdk_out: Path) -> None:

@@ -52,6 +52,19 @@ def _pattern(template: str) -> str:
     return f"/^Resource::{''.join(out)}$/g"
 
 
+def access_suppressions(name: str, auth: str) -> list[NagPackSuppression]:
+    """Why an API has no Cognito authorizer (and, public, no authorizer at all)."""
+    if auth == "iam":
+        reason = f"{name} authorises every method with IAM (SigV4): its callers are IAM principals granted " \
+                 "execute-api:Invoke, not a user pool's"  # fmt: skip
+        return [NagPackSuppression(id="AwsSolutions-COG4", reason=reason)]
+    return [
+        NagPackSuppression(id="AwsSolutions-APIG4", reason=f"{name} is public by design, like the tool it re-creates: "
+                           "anyone may submit a job; results are addressed by unguessable job ids"),
+        NagPackSuppression(id="AwsSolutions-COG4", reason=f"{name} has no users to authenticate (public API)"),
+    ]  # fmt: skip
+
+
 def apply_nag(stateful: StatefulStack, stateless: StatelessStack) -> None:
     for stack in (stateful, stateless):
         cdk.Aspects.of(stack).add(AwsSolutionsChecks(reports=True, verbose=True))
@@ -98,6 +111,12 @@ def apply_nag(stateful: StatefulStack, stateless: StatelessStack) -> None:
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
+                    applies_to=[{"regex": "/^Resource::arn:[^:]*:states:[^:]*:.*:execution:[^:*]+:\\*$/g"}],
+                    reason=f"{name}: DescribeExecution and StopExecution of the executions of a machine it starts "
+                    "(operates), which get their names at start",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
                     applies_to=[
                         {"regex": "/^Action::s3:[A-Za-z]*\\*$/g"},
                         {"regex": "/^Resource::(.*(\\.Arn>|bucket-arn)|arn:[^:]*:s3:::[^*\\/]+)\\/\\*$/g"},
@@ -112,6 +131,7 @@ def apply_nag(stateful: StatefulStack, stateless: StatelessStack) -> None:
         suppressions = derived_suppressions(stateless.derived[name], stateless.parameter_texts)
         NagSuppressions.add_resource_suppressions(machine.role, suppressions,
                                                   apply_to_children=True)  # fmt: skip
+    auth = {api.name: api.auth for api in stateless.workflow.apis}
     for name, api in stateless.apis.items():
         NagSuppressions.add_resource_suppressions(
             api,
@@ -125,12 +145,7 @@ def apply_nag(stateful: StatefulStack, stateless: StatelessStack) -> None:
                     id="AwsSolutions-APIG3",
                     reason="a web ACL is an organisation's own (rules, budget): associate it with the stage",
                 ),
-                NagPackSuppression(
-                    id="AwsSolutions-APIG4",
-                    reason=f"{name} is public by design, like the tool it re-creates: anyone may submit a job; "
-                    "results are addressed by unguessable job ids",
-                ),
-                NagPackSuppression(id="AwsSolutions-COG4", reason=f"{name} has no users to authenticate (public API)"),
+                *access_suppressions(name, auth[name]),
                 NagPackSuppression(
                     id="AwsSolutions-IAM4",
                     applies_to=[

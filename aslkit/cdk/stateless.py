@@ -143,10 +143,20 @@ class StatelessStack(cdk.Stack):
     # -- values ----------------------------------------------------------------------------------------------------
     def values(self, workflow: Workflow) -> dict[str, str]:
         """Every placeholder of the workflow with the CDK value (token) that fills it."""
-        out = {**self.store_values, **self.parameters}
+        out = {**self.store_values, **self.parameters, **self.machine_values(workflow)}
+        for spec_name, function in self.functions.items():
+            out[names.placeholder(spec_name, "function", "arn")] = function.function_arn
+            out[names.placeholder(spec_name, "function", "name")] = function.function_name
+        out.update(self.api_values)
+        out.update(self.pseudo)
+        return out
+
+    def machine_values(self, workflow: Workflow) -> dict[str, str]:
+        """The workflow's machines' ARNs and names, built from their names, not referenced: machines may refer to
+        each other (and to themselves), and functions to them (an API that starts them)."""
+        out = {}
         for machine in workflow.machines:
             physical = self.naming.physical(machine.name)
-            # Built from the name, not referenced: machines may refer to each other (and to themselves).
             out[machine_arn(machine).name] = self.format_arn(
                 service="states",
                 resource="stateMachine",
@@ -154,11 +164,6 @@ class StatelessStack(cdk.Stack):
                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
             )
             out[names.machine_placeholder(machine.name, "name")] = physical
-        for spec_name, function in self.functions.items():
-            out[names.placeholder(spec_name, "function", "arn")] = function.function_arn
-            out[names.placeholder(spec_name, "function", "name")] = function.function_name
-        out.update(self.api_values)
-        out.update(self.pseudo)
         return out
 
     def fill(self, text: str, values: Mapping[str, str]) -> str:
@@ -232,7 +237,9 @@ class StatelessStack(cdk.Stack):
         )  # fmt: skip
         for route in api.routes:
             function = self.functions[route.function]
-            rest.root.resource_for_path(route.path).add_method(route.method, apigateway.LambdaIntegration(function))
+            auth = apigateway.AuthorizationType.IAM if api.auth == "iam" else apigateway.AuthorizationType.NONE
+            rest.root.resource_for_path(route.path).add_method(route.method, apigateway.LambdaIntegration(function),
+                                                               authorization_type=auth)  # fmt: skip
         self.apis[api.name] = rest
         url = f"https://{rest.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{api.stage}"
         self.api_values[api.url.name] = url
@@ -268,7 +275,7 @@ class StatelessStack(cdk.Stack):
         )  # fmt: skip
 
     def _function(self, workflow: Workflow, function: Function, assets: Path) -> None:
-        values = {**self.store_values, **self.parameters}
+        values = {**self.store_values, **self.parameters, **self.machine_values(workflow)}
         environment = {key: self.fill(str(value), values) for key, value in function.environment.items()}
         construct = lambda_.Function(
             self,
@@ -309,6 +316,19 @@ class StatelessStack(cdk.Stack):
     def _grant(self, workflow: Workflow, function: lambda_.Function, level: str, resource: str) -> None:
         if level == "complete_tasks":
             function.add_to_role_policy(iam.PolicyStatement(actions=list(TASK_TOKEN_ACTIONS), resources=["*"]))
+            return
+        if level == "operate":  # by ARN built from the name: the machine's own construct may come later
+            physical = self.naming.physical(resource)
+
+            def arn(kind: str, name: str) -> str:
+                return self.format_arn(service="states", resource=kind, resource_name=name,
+                                       arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)  # fmt: skip
+
+            function.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"],
+                                                            resources=[arn("stateMachine", physical)]))  # fmt: skip
+            running = ["states:DescribeExecution", "states:StopExecution"]
+            function.add_to_role_policy(iam.PolicyStatement(actions=running,
+                                                            resources=[arn("execution", f"{physical}:*")]))  # fmt: skip
             return
         if resource not in self.stores:  # an adopted queue's dead-letter queue is its own, not the spec's
             raise StageError(f"stage {self.stage.name}, workflow {workflow.name}: function {function.node.id!r} needs "

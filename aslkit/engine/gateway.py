@@ -2,6 +2,10 @@
 site's script calls them as it would call API Gateway, and each request invokes the route's function with API
 Gateway's proxy event (REST, version 1.0), its answer (`statusCode`, `headers`, `body`) becoming the response.
 A function that fails answers 502 with API Gateway's body, `{"message": "Internal server error"}`.
+
+An API added with `auth="iam"` takes only requests signed with SigV4 by a key the gateway knows (`identities`:
+moto's `testing` key, the tier's, unless a test adds others), answering 403 with API Gateway's messages otherwise;
+the function sees the caller in `requestContext.identity` (accessKey, caller, user, userArn, accountId).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from aslkit.engine.failures import StatesFailure
+from aslkit.runtime.signed import SignatureError, verify
 
 if TYPE_CHECKING:
     from aslkit.engine import Engine
@@ -45,11 +50,22 @@ class Gateway:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.apis: dict[tuple[str, str], list[Route]] = {}
+        self.iam: set[tuple[str, str]] = set()
+        #: access key id -> (secret key, the IAM user's ARN): who may call an IAM-authorised API
+        self.identities: dict[str, tuple[str, str]] = {
+            "testing": ("testing", f"arn:aws:iam::{engine.account}:user/moto")}  # fmt: skip
         self._server: ThreadingHTTPServer | None = None
 
-    def add(self, api_id: str, stage: str, routes: list[Route]) -> str:
+    def add(self, api_id: str, stage: str, routes: list[Route], auth: str = "none") -> str:
         self.apis[(api_id, stage)] = routes
+        (self.iam.add if auth == "iam" else self.iam.discard)((api_id, stage))
         return f"{self._url()}/restapis/{api_id}/{stage}/_user_request_"
+
+    def _caller(self, method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+        """The identity of a signed request (SignatureError when it is not signed by a known key)."""
+        key, _ = verify(method, self._url() + target, headers, body, {k: v[0] for k, v in self.identities.items()})
+        arn = self.identities[key][1]
+        return {"accessKey": key, "caller": key, "user": key, "userArn": arn, "accountId": arn.split(":")[4]}
 
     def close(self) -> None:
         if self._server is not None:
@@ -92,12 +108,18 @@ class Gateway:
         if found is None or (found[1], found[2]) not in self.apis:
             return _json(404, {"message": "Not Found"})
         path = found[3] or "/"
+        identity: dict[str, Any] = {}
+        if (found[1], found[2]) in self.iam:
+            try:
+                identity = self._caller(method, target, headers, body)
+            except SignatureError as error:
+                return _json(403, {"message": str(error)})
         for route in self.apis[(found[1], found[2])]:
             parameters = route.match(method, path)
             if parameters is None:
                 continue
             event = _proxy_event(route, method, path, parameters, headers, dict(parse_qsl(parts.query)), body,
-                                 found[1], found[2])  # fmt: skip
+                                 found[1], found[2], identity)  # fmt: skip
             with LOCK:
                 try:
                     answer = self.engine.lambdas.invoke(route.function, event)
@@ -111,7 +133,8 @@ class Gateway:
 
 
 def _proxy_event(route: Route, method: str, path: str, parameters: dict[str, str], headers: dict[str, str],
-                 query: dict[str, str], body: bytes, api_id: str, stage: str) -> dict[str, Any]:  # fmt: skip
+                 query: dict[str, str], body: bytes, api_id: str, stage: str,
+                 identity: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     try:
         text, encoded = body.decode("utf-8"), False
     except UnicodeDecodeError:
@@ -124,7 +147,7 @@ def _proxy_event(route: Route, method: str, path: str, parameters: dict[str, str
         "pathParameters": parameters or None, "stageVariables": None,
         "requestContext": {"resourcePath": route.path, "httpMethod": method, "path": f"/{stage}{path}",
                            "stage": stage, "apiId": api_id, "requestId": str(uuid.uuid4()),
-                           "identity": {"sourceIp": "127.0.0.1"}},
+                           "identity": {"sourceIp": "127.0.0.1", **identity}},
         "body": text if body else None, "isBase64Encoded": encoded,
     }  # fmt: skip
 

@@ -252,7 +252,7 @@ class LocalDeployer:
             function_arn = self._resolve(workflow.functions_by_name()[route.function].arn, out)
             with contextlib.suppress(ClientError):  # a redeploy keeps the method
                 gateway.put_method(restApiId=api_id, resourceId=parent, httpMethod=route.method,
-                                   authorizationType="NONE")  # fmt: skip
+                                   authorizationType="AWS_IAM" if api.auth == "iam" else "NONE")  # fmt: skip
             gateway.put_integration(
                 restApiId=api_id, resourceId=parent, httpMethod=route.method, type="AWS_PROXY",
                 integrationHttpMethod="POST",

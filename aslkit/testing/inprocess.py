@@ -95,7 +95,7 @@ class InProcessDeployer(LocalDeployer):
         name = self.physical(api.name)
         api_id = hashlib.sha256(name.encode()).hexdigest()[:10]
         routes = [Route(r.method, r.path, self.physical(r.function)) for r in api.routes]
-        url = self.engine.gateway.add(api_id, api.stage, routes)
+        url = self.engine.gateway.add(api_id, api.stage, routes, api.auth)
         out.apis[api.name] = url
         self._fill(out, api, {"url": url, "id": api_id})
 

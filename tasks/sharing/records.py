@@ -74,6 +74,8 @@ def new_record(kind: str, event: dict[str, Any], now: datetime) -> dict[str, Any
         "created_at": now.isoformat(timespec="seconds"),
         "updated_at": now.isoformat(timespec="seconds"),
     }
+    if isinstance(event.get("requestedBy"), str) and event["requestedBy"]:
+        record["requested_by"] = event["requestedBy"]  # who asked (the API's IAM caller, the CLI's identity)
     if kind == "package":
         record |= {"package_name": event["packageName"], "request": json.dumps(event["packageRequest"], sort_keys=True)}
     else:

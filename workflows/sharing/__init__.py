@@ -20,6 +20,7 @@ from .resources import (
     FUNCTIONS,
     PARAMETERS,
     analysis,
+    api,
     bus,
     data,
     fastq,
@@ -42,6 +43,7 @@ WORKFLOW = Workflow(
     tables=[libraries, workflow_runs, jobs, pushed_files],
     buckets=[data, fastq, analysis],
     buses=[bus],
+    apis=[api],
     secrets=[presign_keys, icav2_key],
     rules=[
         Rule(

@@ -19,8 +19,6 @@ import json
 import os
 import re
 import sys
-import time
-import uuid
 import webbrowser
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,8 +26,7 @@ from typing import Any
 
 from aslkit.errors import UserInputError
 from aslkit.runtime import deployed
-from aslkit.runtime.results import TERMINAL
-from tasks.sharing.ids import new_id
+from tasks.sharing.operations import OperationRefused, Operations
 from tasks.sharing.packaging import DATA_TYPES
 from tasks.sharing.report import human_bytes
 
@@ -49,7 +46,7 @@ def add_commands(commands: Any) -> None:
     def action(name: str, help: str, run: Any) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = actions.add_parser(name, help=help)
         deployed.add_options(parser)
-        parser.set_defaults(run=run)
+        parser.set_defaults(run=_refusals_named(run))
         return parser
 
     generate = action("generate-package", "package the FASTQs of the libraries of a LIMS manifest", generate_package)
@@ -83,17 +80,31 @@ def add_commands(commands: Any) -> None:
     abort_push.add_argument("--push-id", required=True)
 
 
+def _refusals_named(run: Any) -> Any:
+    """The command, its refusals (OperationRefused) reported as the CLI's errors: one line, no traceback."""
+
+    def command(args: argparse.Namespace) -> int:
+        try:
+            return int(run(args))
+        except OperationRefused as refused:
+            raise ShareError(str(refused)) from None
+
+    return command
+
+
 # -- the deployment -------------------------------------------------------------------------------------------------
-class Sharing:
-    """The deployed sharing workflow: its state machines and its jobs table, found by name."""
+class Sharing(Operations):
+    """The deployed sharing workflow: its state machines found by their aslkit:* tags, its jobs table and bus by
+    the packaging machine's definition."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self.client = _client_factory(args)
-        self.sfn = self.client("stepfunctions")
+        super().__init__(_client_factory(args))
         self.stage: str | None = args.stage
         self.where = args.endpoint_url or args.region or "this account"
         self._machines: dict[str, str] = {}
         self._table: str | None = None
+        self._bus: str | None = None
+        self._caller: str | None = None
 
     def machine(self, name: str) -> str:
         """The deployed state machine of spec name `name`, found by its aslkit:* tags."""
@@ -110,6 +121,17 @@ class Sharing:
             self._table = self._named("TableName", "jobs table")
         return self._table
 
+    def bus(self) -> str:
+        if self._bus is None:
+            self._bus = self._named("EventBusName", "bus")
+        return self._bus
+
+    def caller(self) -> str:
+        """Who runs the command: the ARN of the credentials' identity (recorded on packages and pushes)."""
+        if self._caller is None:
+            self._caller = str(self.client("sts").get_caller_identity()["Arn"])
+        return self._caller
+
     def _named(self, field: str, what: str) -> str:
         """The one value of `field` in the packaging machine's definition (its jobs table, its bus)."""
         definition = self.sfn.describe_state_machine(stateMachineArn=self.machine("sharing_packaging"))
@@ -117,25 +139,6 @@ class Sharing:
         if len(found) != 1:
             raise ShareError(f"cannot tell the {what} from the packaging machine's definition: {found}")
         return str(found[0])
-
-    def announce(self, detail_type: str, detail: dict[str, Any]) -> None:
-        """A state change on the workflow's bus, as the state machines announce theirs."""
-        self.client("events").put_events(Entries=[{"Source": "sharing.manager", "DetailType": detail_type,
-                                                   "EventBusName": self._named("EventBusName", "bus"),
-                                                   "Detail": json.dumps(detail)}])  # fmt: skip
-
-    def record(self, record_id: str) -> dict[str, str]:
-        item = self.client("dynamodb").get_item(TableName=self.table(), Key={"id": {"S": record_id}},
-                                                ConsistentRead=True).get("Item")  # fmt: skip
-        if item is None:
-            raise ShareError(f"no package or push {record_id}: check the id (generate-package and push-package "
-                             "print it)")  # fmt: skip
-        return {key: next(iter(value.values())) for key, value in item.items()}
-
-    def start(self, machine: str, name: str, payload: dict[str, Any]) -> str:
-        arn: str = self.sfn.start_execution(stateMachineArn=self.machine(machine), name=name,
-                                            input=json.dumps(payload))["executionArn"]  # fmt: skip
-        return arn
 
     def follow(self, execution_arn: str, *, quiet: bool = False) -> dict[str, Any]:
         """Print the states as the execution goes (unless quiet); return its description once it has ended."""
@@ -200,8 +203,7 @@ def generate_package(args: argparse.Namespace) -> int:
     if args.secondary_types:
         request["secondaryAnalysisTypeList"] = sorted(set(args.secondary_types))
     sharing = Sharing(args)
-    package_id = new_id("package")
-    arn = sharing.start("sharing_packaging", package_id, {"packageName": args.package_name, "packageRequest": request})
+    package_id, arn = sharing.generate(args.package_name, request, sharing.caller())
     print(f"Generating package '{package_id}' ({len(request['libraryIdList'])} libraries of "
           f"{len(request['instrumentRunIdList'])} run(s))...", flush=True)  # fmt: skip
     if not args.wait:
@@ -223,16 +225,11 @@ def generate_package(args: argparse.Namespace) -> int:
 
 def view_package_report(args: argparse.Namespace) -> int:
     sharing = Sharing(args)
-    record = sharing.record(args.package_id)
-    if record.get("status") != "SUCCEEDED" or "report_uri" not in record:
-        raise ShareError(f"package {args.package_id} is {record.get('status')}: its report is written when it "
-                         "succeeds")  # fmt: skip
-    bucket, key = record["report_uri"][5:].split("/", 1)
-    s3 = sharing.client("s3", signature_version="s3v4")  # not the SigV2 boto3 uses in us-east-1
+    record, url = sharing.report_url(args.package_id)
     if args.output:
-        args.output.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        bucket, key = record["report_uri"][5:].split("/", 1)
+        args.output.write_bytes(sharing.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
         print(f"report saved to {args.output}")
-    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=3600)
     print(f"Report of {args.package_id} ({record['package_name']}), valid 1 h:\n{url}")
     if os.environ.get("BROWSER"):
         webbrowser.open(url)
@@ -241,10 +238,7 @@ def view_package_report(args: argparse.Namespace) -> int:
 
 def push_package(args: argparse.Namespace) -> int:
     sharing = Sharing(args)
-    push_id = new_id("push")
-    arn = sharing.start(
-        "sharing_push", push_id, {"packageId": args.package_id, "shareDestination": args.share_location}
-    )
+    push_id, arn = sharing.push(args.package_id, args.share_location, sharing.caller())
     print(f"Pushing package '{args.package_id}' to {args.share_location} as '{push_id}'...", flush=True)
     if not args.wait:
         return _not_waiting(arn)
@@ -257,8 +251,7 @@ def push_package(args: argparse.Namespace) -> int:
 
 def presign_package(args: argparse.Namespace) -> int:
     sharing = Sharing(args)
-    arn = sharing.start("sharing_presign", f"{args.package_id}-presign-{uuid.uuid4().hex[:8]}",
-                        {"packageId": args.package_id})  # fmt: skip
+    arn = sharing.presign(args.package_id, sharing.caller())
     out = sharing.result(arn, f"presign of {args.package_id}", quiet=True)
     if out is None:
         return 1
@@ -273,10 +266,8 @@ def abort_package(args: argparse.Namespace) -> int:
     an ABORTED record half-way through a step (its conditional writes guard against records aborted by other
     means)."""
     sharing = Sharing(args)
-    record, stopped = _stop(sharing, args.package_id, "package", "PackageAborted", "abort-package")
-    sharing.announce("PackageStateChange", {"packageId": args.package_id, "packageName": record.get("package_name", ""),
-                                            "status": "ABORTED", "execution_arn": record["execution_arn"],
-                                            "timestamp": _now()})  # fmt: skip
+    _, stopped = sharing.abort_package(args.package_id, f"{sharing.caller()} (aslkit share abort-package)",
+                                       STOP_SECONDS)  # fmt: skip
     if stopped:
         print(f"Package {args.package_id} aborted; its execution is stopped")
     else:
@@ -289,63 +280,15 @@ def abort_push_(args: argparse.Namespace) -> int:
     multipart upload it left open at its destination, then mark its record ABORTED. The files it had copied stay
     (the push's report of them is the destination's listing)."""
     sharing = Sharing(args)
-    record, stopped = _stop(sharing, args.push_id, "push", "PushAborted", "abort-push")
+    record, stopped, aborted = sharing.abort_push(args.push_id, f"{sharing.caller()} (aslkit share abort-push)",
+                                                  STOP_SECONDS)  # fmt: skip
     destination = record["destination"]
-    aborted = _abort_uploads(sharing, destination) if destination.startswith("s3://") else 0
-    sharing.announce("PushStateChange", {"pushId": args.push_id, "packageId": record.get("package_id", ""),
-                                         "destination": destination, "status": "ABORTED",
-                                         "execution_arn": record["execution_arn"], "timestamp": _now()})  # fmt: skip
     how = "its execution is stopped" if stopped else "its execution had already ended"
-    uploads = f"{aborted} open multipart upload(s) aborted at {destination}" if destination.startswith("s3://") \
-        else "an upload cut short in ICAv2's storage is ICAv2's to expire"  # fmt: skip
+    if not destination.startswith("s3://"):
+        uploads = "an upload cut short in ICAv2's storage is ICAv2's to expire"
+    elif aborted is None:
+        uploads = f"these credentials may not abort the multipart uploads left open at {destination}"
+    else:
+        uploads = f"{aborted} open multipart upload(s) aborted at {destination}"
     print(f"Push {args.push_id} aborted; {how}; {uploads}; the files already copied are left there")
     return 0
-
-
-def _abort_uploads(sharing: Sharing, destination: str) -> int:
-    """Abort every multipart upload open under an s3:// destination; how many there were."""
-    bucket, _, prefix = destination.removeprefix("s3://").partition("/")
-    s3, aborted = sharing.client("s3"), 0
-    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
-        for upload in page.get("Uploads", []):
-            s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-            aborted += 1
-    return aborted
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _stop(sharing: Sharing, record_id: str, kind: str, error: str, command: str) -> tuple[dict[str, str], bool]:
-    """Stop the record's execution, wait for it to end, and mark the record ABORTED (PENDING or RUNNING only):
-    the record, and whether its execution was still running."""
-    record = sharing.record(record_id)
-    if record.get("kind") != kind:
-        raise ShareError(f"{record_id} is a {record.get('kind')}, not a {kind}: use abort-{record.get('kind')}")
-    if record.get("status") in TERMINAL:
-        raise ShareError(f"{kind} {record_id} has already ended ({record['status']}): nothing to abort")
-    running = sharing.sfn.describe_execution(executionArn=record["execution_arn"])["status"] == "RUNNING"
-    if running:
-        cause = f"{kind} {record_id} aborted with aslkit share {command}"
-        sharing.sfn.stop_execution(executionArn=record["execution_arn"], error=error, cause=cause)
-        deadline = time.monotonic() + STOP_SECONDS  # a step in flight finishes before the execution ends
-        while sharing.sfn.describe_execution(executionArn=record["execution_arn"])["status"] == "RUNNING":
-            if time.monotonic() > deadline:
-                raise ShareError(f"the execution of {record_id} is still running {STOP_SECONDS:.0f} s after being "
-                                 f"stopped: run {command} again")  # fmt: skip
-            time.sleep(0.2)
-    dynamodb = sharing.client("dynamodb")
-    try:
-        dynamodb.update_item(
-            TableName=sharing.table(), Key={"id": {"S": record_id}},
-            UpdateExpression="SET #status = :aborted, updated_at = :now",
-            ConditionExpression="#status IN (:pending, :running)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":aborted": {"S": "ABORTED"}, ":pending": {"S": "PENDING"},
-                                       ":running": {"S": "RUNNING"},
-                                       ":now": {"S": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}},
-        )  # fmt: skip
-    except dynamodb.exceptions.ConditionalCheckFailedException:
-        raise ShareError(f"{kind} {record_id} ended before it could be aborted: check it again") from None
-    return record, running

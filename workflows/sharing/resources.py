@@ -6,8 +6,8 @@ import json
 
 from aslkit.asl import Placeholder, Retry
 from aslkit.events import EventBus
-from aslkit.resources import Bucket, Function, Secret, Table, reads, writes
-from aslkit.spec import Required
+from aslkit.resources import Api, Bucket, Function, Route, Secret, Table, operates, publishes_to, reads, writes
+from aslkit.spec import Required, machine_arn
 
 #: The library metadata the LIMS sync writes (one item per instrument run and library; see tasks/sharing/libraries).
 libraries = Table("sharing_libraries", partition_key=("instrument_run_id", "S"), sort_key=("library_id", "S"))
@@ -106,7 +106,48 @@ icav2_uploader = Function(
     access=[reads(fastq), reads(analysis), reads(icav2_key)],
     description="Upload one file of a package to an ICAv2 project (project data API, temporary credentials)",
 )
-FUNCTIONS = [planner, names_check, registrar, collector, reporter, url_signer, icav2_uploader]
+API_FUNCTION = "sharing_api_handler"
+#: The sharing manager's REST API (tasks/sharing/api.py): IAM on every operation; its OpenAPI at /openapi.json.
+api = Api(
+    "sharing_api",
+    routes=[
+        Route("GET" if method == "GET" else "POST", path, API_FUNCTION)
+        for method, path in [
+            ("POST", "/packages"),
+            ("GET", "/packages/{packageId}"),
+            ("GET", "/packages/{packageId}/report"),
+            ("POST", "/packages/{packageId}/push"),
+            ("POST", "/packages/{packageId}/presign"),
+            ("POST", "/packages/{packageId}/abort"),
+            ("GET", "/pushes/{pushId}"),
+            ("POST", "/pushes/{pushId}/abort"),
+            ("GET", "/openapi.json"),
+            ("GET", "/swagger"),
+        ]
+    ],
+    description="Data sharing: generate, view, push, presign and abort packages (IAM-authorised)",
+    auth="iam",
+)
+api_handler = Function(
+    API_FUNCTION,
+    handler="tasks.sharing.api.handler",
+    timeout=29,
+    environment={
+        "PACKAGING_MACHINE": machine_arn("sharing_packaging"),
+        "PUSH_MACHINE": machine_arn("sharing_push"),
+        "PRESIGN_MACHINE": machine_arn("sharing_presign"),
+        "JOBS_TABLE": jobs.name_ref,
+        "EVENT_BUS_NAME": bus.name_ref,
+    },
+    access=[
+        writes(jobs),
+        reads(data),
+        publishes_to(bus),
+        *(operates(name) for name in ("sharing_packaging", "sharing_push", "sharing_presign")),
+    ],
+    description="The sharing manager's REST API: start, read and abort packages and pushes for IAM callers",
+)
+FUNCTIONS = [planner, names_check, registrar, collector, reporter, url_signer, icav2_uploader, api_handler]
 
 LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
