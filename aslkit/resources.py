@@ -103,6 +103,8 @@ class Function(Resource):
     handler: str = ""
     timeout: int = 30
     memory: int = 256
+    #: MB of /tmp (Lambda's ephemeral storage, 512 to 10240): room for files it works on, such as a mapped index
+    ephemeral_storage: int = 512
     environment: Mapping[str, str | Placeholder] = field(default_factory=dict)
     description: str = ""
     #: Name of a Queue of the workflow whose messages invoke this function (partial batch responses on).
@@ -118,6 +120,10 @@ class Function(Resource):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not 512 <= self.ephemeral_storage <= 10240:
+            raise SpecError(
+                f"function {self.name!r}: ephemeral_storage is 512 to 10240 MB, not {self.ephemeral_storage}"
+            )
         if self.handler.count(".") < 2 or not all(part.isidentifier() for part in self.handler.split(".")):
             raise SpecError(
                 f"function {self.name!r}: handler {self.handler!r} must be a dotted path such as "

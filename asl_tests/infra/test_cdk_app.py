@@ -399,6 +399,9 @@ def test_the_crackling_api_is_throttled_and_allows_only_its_sites_origin(cdk_out
     (origin,) = [o for o in outputs.values() if o["Export"]["Name"] == "dev-crackling:crackling-site-bucket-origin"]
     assert origin["Value"]["Fn::Join"][1][0] == "https://", "the CloudFront distribution's own address"
     assert (env["DAILY_JOB_QUOTA"], env["MAX_REQUEST_BYTES"]) == ("500", "65536")
+    (scorer,) = [f for f in resources(cdk_out, "stateless", "AWS::Lambda::Function").values()
+                 if f["Properties"].get("FunctionName") == "dev-crackling-scorer"]  # fmt: skip
+    assert scorer["Properties"]["EphemeralStorage"] == {"Size": 10240}, "room in /tmp to map a human-sized index"
 
 
 def test_the_sharing_api_authorises_every_method_with_iam_and_its_function_operates_only_its_machines(

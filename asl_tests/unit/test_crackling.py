@@ -97,6 +97,25 @@ def test_index_format_round_trips_and_refuses_other_files() -> None:
         OfftargetIndex.from_bytes(index.to_bytes()[:-4])
 
 
+def test_a_mapped_index_scores_as_the_loaded_one_a_slice_at_a_time(tmp_path: Path) -> None:
+    """`open` maps the file (memmap views, nothing loaded) and scoring walks it in slices: the same scores whatever
+    the slice, boundaries between slices included."""
+    genome = stand_in("GCA_000001635.9", size=60_000, contigs=2)
+    index = build_from_fasta_gz(fasta_gz(genome))
+    path = tmp_path / "mouse.crkidx"
+    path.write_bytes(index.to_bytes())
+    mapped = OfftargetIndex.open(path)
+    assert isinstance(mapped.signatures, np.memmap) and mapped.sites == index.sites and mapped.bases == 60_000
+    assert np.array_equal(mapped.signatures, index.signatures) and np.array_equal(mapped.counts, index.counts)
+    guides = [decode(int(signature), 20) for signature in index.signatures[:: max(1, len(index.signatures) // 12)]]
+    for guide in guides:
+        whole = mit_specificity(guide, index, chunk=len(index.signatures))
+        assert mit_specificity(guide, mapped, chunk=7) == mit_specificity(guide, mapped) == whole
+    path.write_bytes(index.to_bytes()[:-4])
+    with pytest.raises(InvalidIndex, match="truncated"):
+        OfftargetIndex.open(path)
+
+
 def _reference_sites(genome: str) -> list[str]:
     """Every protospacer followed by NGG, both strands, by regular expressions on strings (independent of numpy)."""
     forward = [m.group(1) for m in re.finditer(r"(?=([ACGT]{20})[ACGT]GG)", genome)]

@@ -24,6 +24,15 @@ def test_route_paths_start_with_a_slash_and_do_not_end_with_one(path: str) -> No
         Api("spec_api", routes=[Route("GET", path, HANDLER.name)])
 
 
+def test_an_api_authorises_with_iam_or_not_at_all_and_a_function_has_lambdas_ephemeral_storage() -> None:
+    assert Api("private", routes=[Route("GET", "/x", "fn")], auth="iam").auth == "iam"
+    with pytest.raises(SpecError, match="auth is 'none' or 'iam', not 'cognito'"):
+        Api("odd", auth="cognito")  # type: ignore[arg-type]
+    assert Function("big_tmp", handler="tasks.x.y.handler", ephemeral_storage=10240).ephemeral_storage == 10240
+    with pytest.raises(SpecError, match="ephemeral_storage is 512 to 10240"):
+        Function("too_big", handler="tasks.x.y.handler", ephemeral_storage=20000)
+
+
 def test_apis_and_sites_provide_their_placeholders() -> None:
     api = Api("spec_api", routes=[Route("POST", "/submit", HANDLER.name)])
     site = Bucket("spec_site", site="web/crackling", site_config={"api": api.url})

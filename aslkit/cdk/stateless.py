@@ -287,6 +287,7 @@ class StatelessStack(cdk.Stack):
             layers=[self.layer],
             timeout=cdk.Duration.seconds(function.timeout),
             memory_size=function.memory,
+            ephemeral_storage_size=cdk.Size.mebibytes(function.ephemeral_storage),
             description=function.description or function.name,
             tracing=lambda_.Tracing.ACTIVE,
             environment={**powertools_environment(workflow.name, local=False), **environment},

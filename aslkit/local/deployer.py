@@ -369,6 +369,7 @@ class LocalDeployer:
             "Handler": function.handler,
             "Timeout": function.timeout,
             "MemorySize": function.memory,
+            "EphemeralStorage": {"Size": function.ephemeral_storage},
             "Environment": {"Variables": environment},
             "Description": function.description,
         }

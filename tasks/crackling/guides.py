@@ -7,12 +7,15 @@ S3 layout per job: `jobs/<id>/batches/<n>.json` (candidates), `jobs/<id>/scored/
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
+import tempfile
 from dataclasses import asdict
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -60,9 +63,24 @@ def csv_text(guides: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+#: Where the scorer keeps the indexes it maps (Lambda's ephemeral storage)
+INDEX_DIR = Path(tempfile.gettempdir())
+
+
 @lru_cache(maxsize=2)
 def _index(bucket: str, key: str, etag: str) -> OfftargetIndex:
-    return OfftargetIndex.from_bytes(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    """The genome's index, downloaded (streamed to /tmp) once per warm environment and version, then mapped: its
+    size is the disk's to hold, not the memory's. Only the newest other index is kept beside it."""
+    name = hashlib.sha256(f"{bucket}/{key}/{etag}".encode()).hexdigest()[:16]
+    path = INDEX_DIR / f"crackling-index-{name}.crkidx"
+    if not path.exists():
+        older = sorted(INDEX_DIR.glob("crackling-index-*.crkidx"), key=lambda p: p.stat().st_mtime)
+        for stale in older[:-1]:
+            stale.unlink(missing_ok=True)  # a mapping of it stays valid until it is dropped
+        partial = path.with_suffix(".part")
+        boto3.client("s3").download_file(bucket, key, str(partial))
+        partial.replace(path)
+    return OfftargetIndex.open(path)
 
 
 @tracer.capture_lambda_handler

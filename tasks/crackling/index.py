@@ -16,14 +16,20 @@ Format (`CRKIDX01`, little-endian), one file per genome:
 A site is read 5'->3' on its own strand: `[ACGT]{20}` then `[ACGT]GG` on the forward strand, and the reverse
 complement of `CC[ACGT]` + `[ACGT]{20}` on the reverse strand. A window with any other character (N, IUPAC) is
 skipped. Sorted signatures make the file deterministic and let a reader search it with a binary search.
+
+A scorer need not hold the index in memory: `OfftargetIndex.open(path)` maps the file (signatures and counts are
+views of it, paged in by the OS and dropped again under pressure), and `chunks()` walks it a bounded slice at a time,
+so a mouse- or human-sized index (several GB) is scored in a function whose memory is a fraction of it.
 """
 
 from __future__ import annotations
 
 import gzip
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +40,8 @@ from tasks.crackling.genome import records
 MAGIC = b"CRKIDX01"
 HEADER = struct.Struct("<8sIIQQQ")
 K = 20
+#: Protospacers per slice when an index is walked (`chunks`): 4 Mi, 32 MiB of signatures
+CHUNK = 4 * 1024 * 1024
 
 
 class InvalidIndex(ValueError):
@@ -49,7 +57,7 @@ class OfftargetIndex:
 
     @property
     def sites(self) -> int:
-        return int(self.counts.sum(dtype=np.uint64))
+        return sum(int(counts.sum(dtype=np.uint64)) for _, counts in self.chunks())
 
     def count(self, signature: int) -> int:
         at = int(np.searchsorted(self.signatures, np.uint64(signature)))
@@ -59,21 +67,49 @@ class OfftargetIndex:
         header = HEADER.pack(MAGIC, self.k, 0, len(self.signatures), self.sites, self.bases)
         return header + self.signatures.astype("<u8").tobytes() + self.counts.astype("<u4").tobytes()
 
+    def chunks(self, size: int = CHUNK) -> Iterator[tuple[NDArray[np.uint64], NDArray[np.uint32]]]:
+        """(signatures, counts) a slice of at most `size` protospacers at a time, in order (views, not copies)."""
+        for start in range(0, len(self.signatures), size):
+            yield self.signatures[start : start + size], self.counts[start : start + size]
+
     @classmethod
     def from_bytes(cls, data: bytes) -> OfftargetIndex:
-        if len(data) < HEADER.size:
-            raise InvalidIndex("the file is shorter than a CRKIDX01 header")
-        magic, k, _flags, n, sites, bases = HEADER.unpack_from(data)
-        if magic != MAGIC:
-            raise InvalidIndex(f"not a CRKIDX01 index (magic {magic!r})")
-        if len(data) != HEADER.size + 12 * n:
-            raise InvalidIndex(f"truncated index: {len(data)} bytes for {n} protospacers")
-        signatures = np.frombuffer(data, dtype="<u8", count=n, offset=HEADER.size).astype(np.uint64)
-        counts = np.frombuffer(data, dtype="<u4", count=n, offset=HEADER.size + 8 * n).astype(np.uint32)
+        """The index in `data` (its arrays are views of it)."""
+        n, sites, bases, k = _check(data[: HEADER.size], len(data))
+        signatures = np.frombuffer(data, dtype="<u8", count=n, offset=HEADER.size)
+        counts = np.frombuffer(data, dtype="<u4", count=n, offset=HEADER.size + 8 * n)
+        return cls._checked(signatures, counts, bases, k, sites)
+
+    @classmethod
+    def open(cls, path: Path) -> OfftargetIndex:
+        """The index in the file at `path`, memory-mapped read-only: nothing is read until it is used."""
+        with path.open("rb") as handle:
+            n, sites, bases, k = _check(handle.read(HEADER.size), path.stat().st_size)
+        if n == 0:
+            return cls(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32), bases, k)
+        signatures = np.memmap(path, dtype="<u8", mode="r", offset=HEADER.size, shape=(n,))
+        counts = np.memmap(path, dtype="<u4", mode="r", offset=HEADER.size + 8 * n, shape=(n,))
+        return cls._checked(signatures, counts, bases, k, sites)
+
+    @classmethod
+    def _checked(cls, signatures: Any, counts: Any, bases: int, k: int, sites: int) -> OfftargetIndex:
         index = cls(signatures, counts, bases, k)
-        if index.sites != sites:
-            raise InvalidIndex(f"the counts add up to {index.sites}, the header says {sites}")
+        total = sum(int(part.sum(dtype=np.uint64)) for _, part in index.chunks())  # a slice at a time
+        if total != sites:
+            raise InvalidIndex(f"the counts add up to {total}, the header says {sites}")
         return index
+
+
+def _check(header: bytes, size: int) -> tuple[int, int, int, int]:
+    """(n, sites, bases, k) of a CRKIDX01 header, checked against the file's size."""
+    if len(header) < HEADER.size:
+        raise InvalidIndex("the file is shorter than a CRKIDX01 header")
+    magic, k, _flags, n, sites, bases = HEADER.unpack_from(header)
+    if magic != MAGIC:
+        raise InvalidIndex(f"not a CRKIDX01 index (magic {magic!r})")
+    if size != HEADER.size + 12 * n:
+        raise InvalidIndex(f"truncated index: {size} bytes for {n} protospacers")
+    return n, sites, bases, k
 
 
 def sites_of(sequence: bytes) -> NDArray[np.uint64]:

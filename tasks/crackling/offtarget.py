@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tasks.crackling.dna import encode
-from tasks.crackling.index import OfftargetIndex
+from tasks.crackling.index import CHUNK, OfftargetIndex
 
 HSU_WEIGHTS = (0.0, 0.0, 0.014, 0.0, 0.0, 0.395, 0.317, 0.0, 0.389, 0.079,
                0.445, 0.508, 0.613, 0.851, 0.732, 0.828, 0.615, 0.804, 0.685, 0.583)  # fmt: skip
@@ -43,15 +43,17 @@ def mismatch_positions(mask: int, k: int = 20) -> list[int]:
     return [p for p in range(k) if (mask >> (2 * (k - 1 - p))) & 1]
 
 
-def mit_specificity(protospacer: str, index: OfftargetIndex) -> tuple[float, int]:
-    """(MIT specificity score, number of off-target sites within 4 mismatches, repeats counted)."""
-    xored = index.signatures ^ np.uint64(encode(protospacer))
-    mismatches = ((xored >> np.uint64(1)) | xored) & _LOW_BITS
-    distance: NDArray[np.uint8] = np.bitwise_count(mismatches)
-    near = np.nonzero((distance > 0) & (distance <= MAX_MISMATCHES))[0]
+def mit_specificity(protospacer: str, index: OfftargetIndex, chunk: int = CHUNK) -> tuple[float, int]:
+    """(MIT specificity score, number of off-target sites within 4 mismatches, repeats counted). The index is
+    walked `chunk` protospacers at a time: the arrays this makes are a few times that, whatever the genome's size."""
+    target = np.uint64(encode(protospacer))
     total, sites = 0.0, 0
-    for at in near:
-        occurrences = int(index.counts[at])
-        total += site_score(mismatch_positions(int(mismatches[at]))) * occurrences
-        sites += occurrences
+    for signatures, counts in index.chunks(chunk):
+        xored = signatures ^ target
+        mismatches = ((xored >> np.uint64(1)) | xored) & _LOW_BITS
+        distance: NDArray[np.uint8] = np.bitwise_count(mismatches)
+        for at in np.nonzero((distance > 0) & (distance <= MAX_MISMATCHES))[0]:
+            occurrences = int(counts[at])
+            total += site_score(mismatch_positions(int(mismatches[at]))) * occurrences
+            sites += occurrences
     return 10000.0 / (100.0 + total), sites

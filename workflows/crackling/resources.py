@@ -90,10 +90,12 @@ scorer = Function(
     handler="tasks.crackling.guides.score_handler",
     metrics=("GuidesScored", "GuidesSelected"),
     timeout=300,
+    # the index is mapped from /tmp, not loaded: a human-sized one (about 4 GB) fits the disk, not the memory
     memory=2048,
+    ephemeral_storage=10240,
     environment=common,
     access=[writes(data)],
-    description="Score a batch of guides: on-target consensus, then MIT specificity against the index",
+    description="Score a batch of guides: on-target consensus, then MIT specificity against the mapped index",
 )
 store = Function(
     "crackling_guide_store",
