@@ -33,21 +33,40 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss(root: int) -> int:
-    """Bytes resident in `root` and every process under it."""
-    children, total, todo = _children(), 0, [root]
+def tree_rss(root: int) -> dict[int, int]:
+    """Bytes resident in `root` and in every process under it, by process id."""
+    children, found, todo = _children(), {}, [root]
     while todo:
         pid = todo.pop()
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            found[pid] = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
         except OSError:
             continue
         todo.extend(children.get(pid, []))
-    return total
+    return found
 
 
-def run(tier: str, extra: list[str]) -> tuple[float, int, int]:
-    """(seconds, peak RSS bytes, exit code) of one suite run (`make` runs `make test`)."""
+def _label(pid: int) -> str:
+    """What a process is, for people: its command line's telling words (pytest -m ..., LocalStack, a worker)."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "?"
+    text = " ".join(w for w in words if w)
+    kinds = (("aslkit_localstack/worker.py", "Lambda workers"), ("localstack", "LocalStack"),
+             ("node", "node (CDK synth)"), ("mypy", "mypy"), ("ruff", "ruff"))  # fmt: skip
+    for needle, name in kinds:
+        if needle in text:
+            return name
+    if "pytest" in text:
+        marks = text.split(" -m ", 1)[1].split(" --")[0] if " -m " in text else "every test"
+        return f"pytest ({marks[:40]})"
+    return Path(words[0]).name if words and words[0] else "?"
+
+
+def run(tier: str, extra: list[str]) -> tuple[float, int, int, dict[str, int]]:
+    """(seconds, peak RSS bytes, exit code, the peak's bytes by kind of process) of one suite run (`make` runs
+    `make test`)."""
     command = (
         ["make", "test"]
         if tier == "make"
@@ -55,11 +74,16 @@ def run(tier: str, extra: list[str]) -> tuple[float, int, int]:
     )
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
+    peak, at_peak = 0, {}
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        sample = tree_rss(process.pid)
+        if sum(sample.values()) > peak:
+            peak, at_peak = sum(sample.values()), sample
         time.sleep(0.2)
-    return time.perf_counter() - started, peak, process.returncode
+    kinds: dict[str, int] = {}
+    for pid, size in at_peak.items():
+        kinds[_label(pid)] = kinds.get(_label(pid), 0) + size
+    return time.perf_counter() - started, peak, process.returncode, kinds
 
 
 def main() -> int:
@@ -77,6 +101,9 @@ def main() -> int:
         codes = sorted({r[2] for r in results})
         label = "make test" if tier == "make" else f"pytest --aslkit-backend={tier}"
         print(f"  {label:32s} median {seconds:6.1f} s  peak RSS of the process tree {peak:5.2f} GB  exit {codes}")
+        at_peak = max(results, key=lambda r: r[1])[3]  # the processes at the highest peak (labels read then)
+        print("    at the peak: " + ", ".join(f"{kind} {size / 1024**3:.2f} GB" for kind, size in
+                                           sorted(at_peak.items(), key=lambda item: -item[1])[:8]))  # fmt: skip
     return 0
 
 
