@@ -74,15 +74,14 @@ def run(tier: str, extra: list[str]) -> tuple[float, int, int, dict[str, int]]:
     )
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak, at_peak = 0, {}
+    peak, kinds = 0, {}
     while process.poll() is None:
         sample = tree_rss(process.pid)
-        if sum(sample.values()) > peak:
-            peak, at_peak = sum(sample.values()), sample
+        if sum(sample.values()) > peak:  # a new peak: say what held it while the processes are there
+            peak, kinds = sum(sample.values()), {}
+            for pid, size in sample.items():
+                kinds[_label(pid)] = kinds.get(_label(pid), 0) + size
         time.sleep(0.2)
-    kinds: dict[str, int] = {}
-    for pid, size in at_peak.items():
-        kinds[_label(pid)] = kinds.get(_label(pid), 0) + size
     return time.perf_counter() - started, peak, process.returncode, kinds
 
 
@@ -101,7 +100,7 @@ def main() -> int:
         codes = sorted({r[2] for r in results})
         label = "make test" if tier == "make" else f"pytest --aslkit-backend={tier}"
         print(f"  {label:32s} median {seconds:6.1f} s  peak RSS of the process tree {peak:5.2f} GB  exit {codes}")
-        at_peak = max(results, key=lambda r: r[1])[3]  # the processes at the highest peak (labels read then)
+        at_peak = max(results, key=lambda r: r[1])[3]  # the processes at the highest peak
         print("    at the peak: " + ", ".join(f"{kind} {size / 1024**3:.2f} GB" for kind, size in
                                            sorted(at_peak.items(), key=lambda item: -item[1])[:8]))  # fmt: skip
     return 0
