@@ -53,7 +53,7 @@ def _label(pid: int) -> str:
     except OSError:
         return "?"
     text = " ".join(w for w in words if w)
-    kinds = (("aslkit_localstack/worker.py", "Lambda workers"), ("localstack", "LocalStack"),
+    kinds = (("aslkit_localstack/worker.py", "Lambda workers"), ("localstack", "LocalStack"), ("chromium", "Chromium"),
              ("node", "node (CDK synth)"), ("mypy", "mypy"), ("ruff", "ruff"))  # fmt: skip
     for needle, name in kinds:
         if needle in text:

@@ -12,7 +12,10 @@ PY="${1:?usage: test-tiers.sh PYTHON CHECKS}"
 CHECKS="${2:?usage: test-tiers.sh PYTHON CHECKS}"
 mkdir -p build
 log=build/test-localstack.log
-"$PY" -m pytest -p no:cacheprovider --aslkit-backend=localstack -m localstack --durations=15 >"$log" 2>&1 &
+# The LocalStack tier's warm Lambda workers (60-100 MB each) were the largest part of the suite's memory (1.5 GB of a 4 GB peak with
+# LocalStack's 24): the session's LocalStack keeps at most 6 warm (3.3 GB, no slower); others start cold (about 60 ms).
+ASLKIT_MAX_WARM_WORKERS="${ASLKIT_MAX_WARM_WORKERS:-6}" \
+  "$PY" -m pytest -p no:cacheprovider --aslkit-backend=localstack -m localstack --durations=15 >"$log" 2>&1 &
 localstack_pid=$!
 # The simulations (in process) are CPU work the LocalStack tier's waits leave room for: 100 seeds per race here, the
 # 500 each race is written for in CI (.ci/run), or as many as ASLKIT_SIMULATION_SEEDS says. The CDK synth tests
