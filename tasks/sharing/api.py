@@ -29,6 +29,7 @@ from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotF
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, SecurityScheme
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
 from pydantic import BaseModel, Field
 
 from tasks.sharing.operations import OperationRefused, Operations
@@ -93,7 +94,9 @@ _operations: Deployed | None = None
 
 def operations() -> Deployed:
     global _operations
-    _operations = _operations or Deployed(lambda service, **config: boto3.client(service))
+    _operations = _operations or Deployed(
+        lambda service, **config: boto3.client(service, config=Config(**config) if config else None)
+    )
     return _operations
 
 
