@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -71,6 +72,7 @@ def verify(method: str, url: str, headers: dict[str, str], body: bytes,
         raise SignatureError("The security token included in the request is invalid.")
     if service != SERVICE or "x-amz-date" not in lower:
         raise SignatureError(f"Credential should be scoped to the service '{SERVICE}', and X-Amz-Date given")
+    lower.setdefault("host", urlsplit(url).netloc)  # HTTP/1.1 always sends it; a caller of verify may not
     request = AWSRequest(method=method, url=url, data=body, headers={name: lower.get(name, "") for name in signed})
     request.context["timestamp"] = lower["x-amz-date"]
     auth = SigV4Auth(Credentials(key, secrets[key], lower.get("x-amz-security-token")), SERVICE, region)
