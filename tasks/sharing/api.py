@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from typing import Annotated, Any, ClassVar
 
 import boto3
@@ -117,9 +116,10 @@ def _record(record_id: str, kind: str) -> dict[str, str]:
         {"request": json.loads(record["request"])} if "request" in record else {})  # fmt: skip
 
 
-def _aborted(abort: Any) -> Any:
+def _or_conflict(operation: Any) -> Any:
+    """The operation's result; its refusal (already ended, not ready) as a 409 naming why."""
     try:
-        return abort()
+        return operation()
     except OperationRefused as refused:
         raise ServiceError(409, str(refused)) from None
 
@@ -143,10 +143,7 @@ def view_package(packageId: PackageId) -> dict[str, Any]:
 @app.get("/packages/<packageId>/report", summary="A one-hour link to the package's HTML report")
 def report(packageId: PackageId) -> dict[str, Any]:
     _record(packageId, "package")
-    try:
-        _, url = operations().report_url(packageId)
-    except OperationRefused as refused:
-        raise ServiceError(409, str(refused)) from None
+    _, url = _or_conflict(lambda: operations().report_url(packageId))
     return {"packageId": packageId, "reportUrl": url, "expiresIn": 3600}
 
 
@@ -164,12 +161,10 @@ def push(packageId: PackageId, body: PushCreate) -> Response[Started]:
 @app.post("/packages/<packageId>/presign", summary="A download script of presigned URLs, as a 24-hour link")
 def presign(packageId: PackageId) -> dict[str, Any]:
     _record(packageId, "package")
-    sfn, arn = operations().sfn, operations().presign(packageId, caller())
-    deadline = time.monotonic() + WAIT_SECONDS
-    while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        if time.monotonic() > deadline:
-            raise ServiceError(504, f"the presign of {packageId} is still running: its output will be in {arn}")
-        time.sleep(0.3)
+    arn = operations().presign(packageId, caller())
+    described = operations().settled(arn, WAIT_SECONDS)
+    if described is None:
+        raise ServiceError(504, f"the presign of {packageId} is still running: its output will be in {arn}")
     if described["status"] != "SUCCEEDED":
         raise ServiceError(409, f"{described.get('error')}: {described.get('cause')}")
     return dict(json.loads(described["output"]))
@@ -178,7 +173,7 @@ def presign(packageId: PackageId) -> dict[str, Any]:
 @app.post("/packages/<packageId>/abort", summary="Abort a package still being built")
 def abort_package(packageId: PackageId) -> dict[str, Any]:
     _record(packageId, "package")
-    _aborted(lambda: operations().abort_package(packageId, f"{caller()} (API)", WAIT_SECONDS))
+    _or_conflict(lambda: operations().abort_package(packageId, f"{caller()} (API)", WAIT_SECONDS))
     return _record(packageId, "package")
 
 
@@ -190,7 +185,7 @@ def view_push(pushId: PushId) -> dict[str, Any]:
 @app.post("/pushes/<pushId>/abort", summary="Abort a push: stop its copies, abort its open multipart uploads")
 def abort_push(pushId: PushId) -> dict[str, Any]:
     _record(pushId, "push")
-    _, _, uploads = _aborted(lambda: operations().abort_push(pushId, f"{caller()} (API)", WAIT_SECONDS))
+    _, _, uploads = _or_conflict(lambda: operations().abort_push(pushId, f"{caller()} (API)", WAIT_SECONDS))
     # None: the API's role may not abort uploads at that destination (aslkit share abort-push, or its lifecycle)
     return _record(pushId, "push") | {"openUploadsAborted": uploads}
 

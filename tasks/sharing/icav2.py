@@ -90,14 +90,15 @@ class Icav2Client:
         return dict(answer["awsTempCredentials"])
 
 
-def destination_path(folder: str, relative_path: str) -> str:
-    """The file's path in the project: `/<folder>/<relative path>` with single slashes. Pure."""
-    return "/" + "/".join(part for part in (*folder.split("/"), *relative_path.split("/")) if part)
+def destination_path(key: str) -> str:
+    """The file's path in the project from its key under the destination (`folder/.../name`): one leading slash, no
+    empty parts. Pure."""
+    return "/" + "/".join(part for part in key.split("/") if part)
 
 
 def upload(event: dict[str, Any], *, icav2: Icav2Client, s3: Any, part_bytes: int = 64 * 1024**2) -> dict[str, Any]:
     """One file of a push: `{source_bucket, source_key, dest_bucket (the project), dest_key (its path), size}`."""
-    project, path = event["dest_bucket"], destination_path("", event["dest_key"])
+    project, path = event["dest_bucket"], destination_path(event["dest_key"])
     data_id = icav2.file(project, path)
     credentials = icav2.upload_credentials(project, data_id)
     target = boto3.client(

@@ -18,7 +18,9 @@ from botocore.exceptions import ClientError
 
 from tasks.sharing.ids import new_id
 
-TERMINAL = ("SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT")
+#: A record's statuses once it has ended (records.py: PENDING -> RUNNING -> one of these)
+ENDED = ("SUCCEEDED", "FAILED", "ABORTED")
+#: The source of the sharing manager's state-change events (the state machines' and these operations')
 SOURCE = "sharing.manager"
 
 
@@ -107,6 +109,15 @@ class Operations:
                                           "execution_arn": record["execution_arn"], "timestamp": _now()})  # fmt: skip
         return record, stopped, aborted
 
+    def settled(self, execution_arn: str, seconds: float) -> dict[str, Any] | None:
+        """The execution's description once it has ended, waiting at most `seconds`; None if it still runs."""
+        deadline = time.monotonic() + seconds
+        while (described := self.sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.2)
+        return dict(described)
+
     def announce(self, detail_type: str, detail: dict[str, Any]) -> None:
         """A state change on the workflow's bus, as the state machines announce theirs."""
         entry = {"Source": SOURCE, "DetailType": detail_type, "EventBusName": self.bus(), "Detail": json.dumps(detail)}
@@ -133,18 +144,15 @@ class Operations:
         if record.get("kind") != kind:
             raise OperationRefused(f"{record_id} is a {record.get('kind')}, not a {kind}: abort it as a "
                                    f"{record.get('kind')}")  # fmt: skip
-        if record.get("status") in TERMINAL:
+        if record.get("status") in ENDED:
             raise OperationRefused(f"{kind} {record_id} has already ended ({record['status']}): nothing to abort")
         running = self.sfn.describe_execution(executionArn=record["execution_arn"])["status"] == "RUNNING"
         if running:
             self.sfn.stop_execution(executionArn=record["execution_arn"], error=error,
                                     cause=f"{kind} {record_id} aborted by {by}")  # fmt: skip
-            deadline = time.monotonic() + stop_seconds  # a step in flight finishes before the execution ends
-            while self.sfn.describe_execution(executionArn=record["execution_arn"])["status"] == "RUNNING":
-                if time.monotonic() > deadline:
-                    raise OperationRefused(f"the execution of {record_id} is still running {stop_seconds:.0f} s "
-                                           "after being stopped: abort it again")  # fmt: skip
-                time.sleep(0.2)
+            if self.settled(record["execution_arn"], stop_seconds) is None:  # a step in flight finishes first
+                raise OperationRefused(f"the execution of {record_id} is still running {stop_seconds:.0f} s "
+                                       "after being stopped: abort it again")  # fmt: skip
         dynamodb = self.client("dynamodb")
         try:
             dynamodb.update_item(

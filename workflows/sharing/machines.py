@@ -43,6 +43,7 @@ from aslkit.asl import (
 )
 from aslkit.asl.values import Jsonata, Placeholder
 from aslkit.spec import machine_arn
+from tasks.sharing.operations import SOURCE
 
 from .resources import (
     CONDITIONAL,
@@ -83,7 +84,6 @@ def s3_uri(key: str) -> Jsonata:
 #: What a package's and a push's state-change events carry besides the status (JSONata over the machines' variables).
 PACKAGE_DETAIL = "'packageId': $pkg, 'packageName': $name"
 PUSH_DETAIL = "'pushId': $psh, 'packageId': $pkg, 'destination': $destination"
-SOURCE = "sharing.manager"
 STATE_CHANGES = {"$pkg": ("PackageStateChange", PACKAGE_DETAIL), "$psh": ("PushStateChange", PUSH_DETAIL)}
 EVENTS_RETRY = Retry(["States.ALL"], interval_seconds=1, max_attempts=6, backoff_rate=2, jitter_strategy="FULL")
 
