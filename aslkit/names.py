@@ -63,6 +63,11 @@ class Naming:
         """The deployed name of a function, table, queue (without `.fifo`), topic, bus, secret, rule or machine."""
         if name in self.adopted:
             return _name_of(self.adopted[name])
+        return self.own(name)
+
+    def own(self, name: str) -> str:
+        """The name the deployment gives `name`'s resource of its own, adopted or not (an adopted job queue's job
+        definition is the deployment's)."""
         text = f"{self.prefix}{name}"
         return text.replace("_", "-") if self.hyphens else text
 

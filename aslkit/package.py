@@ -10,19 +10,19 @@ import io
 import zipfile
 from pathlib import Path
 
-from aslkit.resources import Function
+from aslkit.resources import ContainerJob, Function
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def function_sources(root: Path, function: Function) -> list[Path]:
-    """The files of the handler's process package (`tasks/<process>/`) plus the package marker above it."""
-    parts = function.handler.split(".")
+def function_sources(root: Path, function: Function | ContainerJob) -> list[Path]:
+    """The files of the handler's (a job's module's) process package (`tasks/<process>/`) plus the package marker
+    above it."""
+    dotted = function.handler if isinstance(function, Function) else function.module
+    parts = dotted.split(".")
     process_dir = root.joinpath(*parts[:2])  # tasks/<process>
     if not process_dir.is_dir():
-        raise FileNotFoundError(
-            f"function {function.name!r}: {process_dir} does not exist (handler {function.handler})"
-        )
+        raise FileNotFoundError(f"{function.kind} {function.name!r}: {process_dir} does not exist ({dotted})")
     files = [root / parts[0] / "__init__.py"]
     files += [
         path
@@ -100,15 +100,35 @@ def build_layer(root: Path, out: Path, *, python_version: str = "3.13", platform
     return layer
 
 
-def build_function_dir(root: Path, function: Function, out: Path) -> Path:
+def build_function_dir(root: Path, function: Function | ContainerJob, out: Path) -> Path:
     """A folder with the function's sources (the same files as its zip), for CDK's `Code.from_asset`."""
     import shutil
 
-    target = out / "functions" / function.name
+    target = out / f"{function.kind}s" / function.name  # functions/<name>, jobs/<name>
     if target.exists():
         shutil.rmtree(target)
     for source in function_sources(root, function):
         destination = target / source.relative_to(root)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, destination)
+    return target
+
+
+def build_container_dir(root: Path, job: ContainerJob, out: Path) -> Path:
+    """The build context of a container job's image: the project's Dockerfile (as `Dockerfile`), the job's sources
+    (as its zip would hold them) and the tasks' requirements.txt. Small, and the same bytes for the same sources."""
+    import shutil
+
+    dockerfile = root / job.dockerfile
+    if not dockerfile.is_file():
+        from aslkit.errors import BuildError
+
+        raise BuildError(f"job {job.name!r}: no Dockerfile at {dockerfile}",
+                         hint="write one that installs tasks/requirements.txt and boto3 on Python 3.13 and copies "
+                         "tasks/ into its working directory, or point the job's dockerfile at yours")  # fmt: skip
+    target = build_function_dir(root, job, out)
+    shutil.copy2(dockerfile, target / "Dockerfile")
+    requirements = requirements_file(root)
+    if requirements is not None:
+        shutil.copy2(requirements, target / requirements.relative_to(root))
     return target

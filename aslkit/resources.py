@@ -31,6 +31,8 @@ class Resource:
     kind = "resource"
     #: Whether a stage may adopt an existing resource for this one instead of creating it (data stores can).
     adoptable = False
+    #: Whether it holds data: made by the workflow's stateful stack (kept with the data), else by its stateless one.
+    stateful = False
 
     def __post_init__(self) -> None:
         check_name(self.kind, self.name)
@@ -145,6 +147,7 @@ class Table(Resource):
 
     kind = "table"
     adoptable = True
+    stateful = True
 
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")
@@ -162,6 +165,7 @@ class Bucket(Resource):
 
     kind = "bucket"
     adoptable = True
+    stateful = True
 
     @property
     def origin(self) -> Placeholder:
@@ -185,6 +189,7 @@ class Queue(Resource):
 
     kind = "queue"
     adoptable = True
+    stateful = True
 
     @property
     def url(self) -> Placeholder:
@@ -209,6 +214,7 @@ class SsmParameter(Resource):
 
     kind = "ssm_parameter"
     adoptable = True
+    stateful = True
 
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")
@@ -227,6 +233,7 @@ class Secret(Resource):
 
     kind = "secret"
     adoptable = True
+    stateful = True
 
     def attributes(self) -> tuple[str, ...]:
         return ("arn", "name")
@@ -240,6 +247,7 @@ class Topic(Resource):
 
     kind = "topic"
     adoptable = True
+    stateful = True
 
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -286,3 +294,73 @@ class Api(Resource):
 
     def attributes(self) -> tuple[str, ...]:
         return ("url", "id")
+
+
+#: AWS Batch on Fargate: the memory (MiB) each vCPU count allows, as (least, most, step).
+FARGATE_MEMORY = {0.25: (512, 2048, 512), 0.5: (1024, 4096, 1024), 1: (2048, 8192, 1024), 2: (4096, 16384, 1024),
+                  4: (8192, 30720, 1024), 8: (16384, 61440, 4096), 16: (32768, 122880, 8192)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ContainerJob(Resource):
+    """Work that outgrows a Lambda (hours, tens of GB of memory or disk) as an AWS Batch job on Fargate: `python -m
+    <module> <arguments>` in an image built from the project's `dockerfile`, with the module's process package
+    (`tasks/<process>/`) and the tasks' requirements. An argument may be `Ref::<name>`, which Batch fills from the
+    SubmitJob request's `Parameters`. Definitions submit to `queue_arn` with `definition_arn`.
+
+    The stacks create the job definition and, unless the stage adopts an existing job queue for it (by name or ARN),
+    a Fargate compute environment and its queue in a VPC of their own. Locally the engine runs the module in
+    process (LocalStack has no Batch)."""
+
+    module: str = ""
+    arguments: Sequence[str] = ()
+    vcpus: float = 1
+    memory: int = 2048  # MiB
+    ephemeral_storage: int = 21  # GiB of the task's disk (Fargate: 21 to 200)
+    timeout: int = 3600  # seconds an attempt may run before Batch stops it
+    attempts: int = 1  # tries of a job whose container fails (Batch's retry strategy)
+    max_vcpus: int = 64  # the created compute environment's ceiling: how many such jobs run at once
+    dockerfile: str = "tasks/Dockerfile"
+    environment: Mapping[str, str | Placeholder] = field(default_factory=dict)
+    access: Sequence[Access] = ()
+    description: str = ""
+
+    kind = "job"
+    adoptable = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.module.count(".") < 2 or not all(part.isidentifier() for part in self.module.split(".")):
+            raise SpecError(f"job {self.name!r}: module {self.module!r} must be a dotted path such as "
+                            "'tasks.<process>.<module>' (run as python -m)")  # fmt: skip
+        allowed = FARGATE_MEMORY.get(self.vcpus)
+        if allowed is None:
+            raise SpecError(f"job {self.name!r}: Fargate runs {', '.join(map(str, FARGATE_MEMORY))} vCPUs, "
+                            f"not {self.vcpus}")  # fmt: skip
+        least, most, step = allowed
+        if not (least <= self.memory <= most and (self.memory - least) % step == 0):
+            raise SpecError(f"job {self.name!r}: with {self.vcpus} vCPUs Fargate gives {least} to {most} MiB in "
+                            f"steps of {step}, not {self.memory}")  # fmt: skip
+        if not 21 <= self.ephemeral_storage <= 200:
+            raise SpecError(f"job {self.name!r}: ephemeral_storage is 21 to 200 GiB, not {self.ephemeral_storage}")
+        if not 1 <= self.attempts <= 10:
+            raise SpecError(f"job {self.name!r}: attempts is 1 to 10 (Batch's retry strategy), not {self.attempts}")
+        if self.timeout < 60:
+            raise SpecError(f"job {self.name!r}: timeout is at least 60 seconds (Batch's least), not {self.timeout}")
+
+    @property
+    def command(self) -> list[str]:
+        return ["python", "-m", self.module, *self.arguments]
+
+    @property
+    def queue_arn(self) -> Placeholder:
+        """The job queue's ARN inside a definition (SubmitJob's JobQueue)."""
+        return self.placeholder("queue_arn")
+
+    @property
+    def definition_arn(self) -> Placeholder:
+        """The job definition's ARN inside a definition (SubmitJob's JobDefinition)."""
+        return self.placeholder("definition_arn")
+
+    def attributes(self) -> tuple[str, ...]:
+        return ("queue_arn", "definition_arn")

@@ -20,6 +20,7 @@ from aslkit.events.rules import EventBus, Rule, Schedule
 from aslkit.resources import (
     Api,
     Bucket,
+    ContainerJob,
     Function,
     Queue,
     Resource,
@@ -31,8 +32,8 @@ from aslkit.resources import (
     check_name,
 )
 
-__all__ = ["Api", "Bucket", "EventBus", "Function", "Queue", "Required", "Route", "Rule", "Schedule", "Secret",
-           "SpecError", "Table", "Topic", "Workflow", "machine_arn"]  # fmt: skip
+__all__ = ["Api", "Bucket", "ContainerJob", "EventBus", "Function", "Queue", "Required", "Route", "Rule", "Schedule",
+           "Secret", "SpecError", "Table", "Topic", "Workflow", "machine_arn"]  # fmt: skip
 
 
 def machine_arn(machine: StateMachine | str) -> Placeholder:
@@ -87,6 +88,7 @@ class Workflow:
     secrets: Sequence[Secret] = ()
     ssm_parameters: Sequence[SsmParameter] = ()
     apis: Sequence[Api] = ()
+    jobs: Sequence[ContainerJob] = ()
     rules: Sequence[Rule] = ()
     schedules: Sequence[Schedule] = ()
     parameters: Mapping[str, str | Required] = field(default_factory=dict)
@@ -139,6 +141,7 @@ class Workflow:
         yield from self.secrets
         yield from self.ssm_parameters
         yield from self.apis
+        yield from self.jobs
 
     def local_parameters(self) -> dict[str, str]:
         """Every parameter's value for a local deployment: the default, or a required one's local stand-in value."""

@@ -28,17 +28,10 @@ WES_DEV = wes("wfl.84abc203cabd4dc196a6cf9bb49d5f74", "wfl.5cc28c147e4e4dfa9e418
               "wfl.aa0ccece4e004839aa7374d1d6530633")  # fmt: skip
 WES_PROD = wes("wfl.54a8a1fd4ec64de0b9bca5a6fb2d2b7a", "wfl.9f2aff54fd6e4c0f8bf5dc8e4a7b1c3d",
                "wfl.3c1b9d6e0f2a4b8c9d7e6f5a4b3c2d1e")  # fmt: skip
-#: Crackling's AWS Batch queue and job definition for large genomes: the account's own, named per stage.
 #: Where data sharing may push: the stage's share bucket (a push to any other location is refused by IAM).
 SHARES = {"share_destination_objects": "arn:${AWS::Partition}:s3:::data-shares-${AWS::AccountId}/*"}
-BATCH = {
-    "index_job_queue_arn": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-queue/crackling-index",
-    "index_job_definition_arn": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:"
-    "job-definition/crackling-index",
-}
-
 #: Crackling mails its submitters from an address the stage has verified in SES (its own domain in a real stage)
-CRACKLING = {**BATCH, "email_sender": "crackling-noreply@example.org"}
+CRACKLING = {"email_sender": "crackling-noreply@example.org"}
 
 STAGES = {
     "dev": Stage(
@@ -66,7 +59,9 @@ STAGES = {
             "sequencing": WorkflowSettings(
                 parameters={**WES_PROD, "wes_output_root": "gds://production/analysis_data"}
             ),
-            "crackling": WorkflowSettings(parameters=CRACKLING),
+            # large genomes are indexed on the account's shared AWS Batch queue (its Fargate compute environment and
+            # network): the stage makes only the job's definition, image and role
+            "crackling": WorkflowSettings(adopt={"crackling_index": "genomics-fargate"}, parameters=CRACKLING),
             # the HealthOmics metadata sync writes into the table the account already has (the original's
             # dynamoTableName, whose default is healthomics_set_metadata)
             "readset": WorkflowSettings(adopt={"readset_metadata": "healthomics_set_metadata"}),

@@ -352,14 +352,19 @@ def test_a_stage_missing_a_required_parameter_or_naming_a_local_account_fails_wi
     from aslkit.errors import StageError
 
     crackling = next(w for w in WORKFLOWS if w.name == "crackling")
-    with pytest.raises(StageError, match=r"stage qa, workflow crackling: parameter 'index_job_queue_arn' has no "
-                                         r"value \(the ARN of the AWS Batch job queue"):  # fmt: skip
+    with pytest.raises(StageError, match=r"stage qa, workflow crackling: parameter 'email_sender' has no "
+                                         r"value \(the SES-verified address"):  # fmt: skip
         render(cdk.App(), Stage("qa"), [crackling], ROOT, nag=False)
-    local = {"index_job_queue_arn": "arn:aws:batch:us-east-1:000000000000:job-queue/q",
-             "index_job_definition_arn": "arn:aws:batch:us-east-1:111122223333:job-definition/d"}  # fmt: skip
-    with pytest.raises(StageError, match=r"parameter 'index_job_queue_arn' .* names the local account 000000000000"):
-        render(cdk.App(), Stage("qa", workflows={"crackling": WorkflowSettings(parameters=local)}), [crackling], ROOT,
+    sharing = next(w for w in WORKFLOWS if w.name == "sharing")
+    local = {"share_destination_objects": "arn:aws:s3:::shares-000000000000/*"}
+    with pytest.raises(StageError, match=r"parameter 'share_destination_objects' .* names the local account "
+                                         r"000000000000"):  # fmt: skip
+        render(cdk.App(), Stage("qa", workflows={"sharing": WorkflowSettings(parameters=local)}), [sharing], ROOT,
                nag=False)  # fmt: skip
+    local_queue = {"crackling_index": "arn:aws:batch:us-east-1:000000000000:job-queue/q"}
+    with pytest.raises(StageError, match=r"adopted 'crackling_index' .* in the local account 000000000000"):
+        settings = WorkflowSettings(adopt=local_queue, parameters={"email_sender": "a@example.org"})
+        render(cdk.App(), Stage("qa", workflows={"crackling": settings}), [crackling], ROOT, nag=False)
     sequencing = next(w for w in WORKFLOWS if w.name == "sequencing")
     from infra.stages import WES_DEV
 
@@ -444,3 +449,58 @@ def test_topics_that_rules_publish_to_have_their_own_key_and_a_policy_for_those_
     assert controls["Properties"]["Name"] == "dev-sequencing-run-controls"
     assert json.loads(controls["Properties"]["Value"]) == {"emergency_stop": False, "skip_libraries": [],
                                                            "skip_runs": []}  # fmt: skip
+
+
+def test_crackling_s_index_job_runs_on_batch_fargate_from_an_image_of_the_project_s_code(cdk_out: Path) -> None:
+    stack = template(cdk_out, "crackling", "stateless")["Resources"]
+
+    def one(type_: str) -> dict[str, Any]:
+        (found,) = [r["Properties"] for r in stack.values() if r["Type"] == type_]
+        return found
+
+    definition = one("AWS::Batch::JobDefinition")
+    container = definition["ContainerProperties"]
+    assert definition["JobDefinitionName"] == "dev-crackling-index" and definition["PlatformCapabilities"] == [
+        "FARGATE"
+    ]
+    assert container["Command"] == ["python", "-m", "tasks.crackling.indexer", "--genome-key", "Ref::genomeKey",
+                                    "--index-key", "Ref::indexKey"]  # fmt: skip
+    assert {r["Type"]: r["Value"] for r in container["ResourceRequirements"]} == {"VCPU": "4", "MEMORY": "30720"}
+    assert container["EphemeralStorage"] == {"SizeInGiB": 50}
+    assert container["NetworkConfiguration"] == {"AssignPublicIp": "ENABLED"}
+    assert (definition["Timeout"], definition["RetryStrategy"]["Attempts"]) == ({"AttemptDurationSeconds": 14400}, 2)
+    env = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert env["DATA_BUCKET"] == {"Fn::ImportValue": "dev-crackling:crackling-data-bucket-name"}
+    assert "cdk-hnb659fds-container-assets" in json.dumps(container["Image"]), "the image is a CDK asset"
+    compute = one("AWS::Batch::ComputeEnvironment")
+    resources_ = compute["ComputeResources"]
+    assert (compute["Type"], resources_["Type"], resources_["MaxvCpus"]) == ("managed", "FARGATE", 16)
+    assert len(resources_["Subnets"]) == 2 and one("AWS::EC2::FlowLog")["TrafficType"] == "ALL"
+    assert not [r for r in stack.values() if r["Type"] == "AWS::EC2::NatGateway"], "no NAT gateway to pay for"
+    queue = one("AWS::Batch::JobQueue")
+    assert queue["JobQueueName"] == "dev-crackling-index"
+    # the image: built from tasks/Dockerfile with the indexer's package and the tasks' requirements, nothing else
+    manifest = json.loads((cdk_out / "dev-crackling-stateless.assets.json").read_text())
+    (image,) = manifest["dockerImages"].values()
+    context = cdk_out / image["source"]["directory"]
+    files = sorted(p.relative_to(context).as_posix() for p in context.rglob("*") if p.is_file())
+    assert "Dockerfile" in files and "tasks/crackling/indexer.py" in files and "tasks/requirements.txt" in files
+    assert not [f for f in files if f.startswith(("tasks/sharing", ".venv", "build/"))]
+    # the machine may submit to that queue and definition; the job's role may write the data bucket
+    machine = next(k for k, r in stack.items() if r["Type"] == "AWS::StepFunctions::StateMachine")
+    role = stack[machine]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    (submit,) = [s for s in _policy_in(cdk_out, "dev", "crackling", role) if _actions(s) == ["batch:SubmitJob"]]
+    named = {stack[r.get("Ref") or r["Fn::GetAtt"][0]]["Type"] for r in submit["Resource"]}
+    assert named == {"AWS::Batch::JobQueue", "AWS::Batch::JobDefinition"}, "that queue and definition only"
+    job_role = container["JobRoleArn"]["Fn::GetAtt"][0]
+    assert any("s3:PutObject" in _actions(s) for s in _policy_in(cdk_out, "dev", "crackling", job_role))
+
+
+def test_prod_indexes_on_the_account_s_existing_batch_queue(prod_out: Path) -> None:
+    stack = template(prod_out, "crackling", "stateless", "prod")["Resources"]
+    kinds = {r["Type"] for r in stack.values()}
+    assert "AWS::Batch::JobDefinition" in kinds
+    assert not kinds & {"AWS::Batch::JobQueue", "AWS::Batch::ComputeEnvironment", "AWS::EC2::VPC"}
+    machine = next(r for r in stack.values() if r["Type"] == "AWS::StepFunctions::StateMachine")
+    queue = machine["Properties"]["DefinitionSubstitutions"]["crackling_index_job_queue_arn"]
+    assert "job-queue/genomics-fargate" in json.dumps(queue)

@@ -26,6 +26,8 @@ from workflows.crackling.local import GenomeSource, verify_sender
 ROOT = Path(__file__).resolve().parents[2]
 JOB = json.loads((Path(__file__).resolve().parents[1] / "data/crackling/default_job.json").read_text())
 PART = 5 * 1024**2
+#: the default job's three guides
+GUIDES = ["ATCGATCGATCGATCGATCGAGG", "ATCGATCGATCGATCGATCGTGG", "CGATCGATCGATCGATCGATTGG"]
 
 
 @pytest.fixture(scope="module")
@@ -448,3 +450,31 @@ def test_the_submitter_is_mailed_the_results_and_a_failure(
     assert failed["status"] == "FAILED"
     (note,) = harness.eventually(lambda: sent_emails(harness, aws, failing), what="the failure is mailed")
     assert note["subject"] == f"Crackling job {failed['job_id']} failed" and failed["error"] in note["body"]
+
+
+def test_a_genome_above_the_lambda_limit_is_indexed_by_the_batch_job(
+    harness: Harness, aws: Any, source: GenomeSource
+) -> None:
+    """The AWS Batch path (in process only: LocalStack has no Batch): the job `crackling_index` runs the indexer's
+    entry point as its container would (`python -m tasks.crackling.indexer` with the job's Parameters), and the job
+    goes on from the index it stored."""
+    verify_sender(aws)
+    deployment = harness.deploy("crackling", prefix="crkb_", parameters={
+        "genome_source": source.url, "download_part_bytes": str(PART), "index_lambda_max_bytes": "1000",
+        "score_batch_size": "2"})  # fmt: skip
+    accession = fresh_accession()
+    job = finished(harness, deployment, submit(deployment, {**JOB, "genome": accession}))
+    assert job["status"] == "COMPLETE", job
+    assert [g["guide"] for g in job["guides"]] == GUIDES
+    run = execution_of(harness, deployment, job["job_id"])
+    assert "Index (AWS Batch)" in run.states and "Index (Lambda)" not in run.states
+    batch_job = harness.backend.engine.jobs.runs[-1]  # type: ignore[attr-defined]
+    genome_key, index_key = f"genomes/{accession}/genomic.fna.gz", f"indexes/{accession}.crkidx"
+    assert (
+        batch_job["Status"] == "SUCCEEDED" and batch_job["JobName"] == f"crackling-index-{accession.replace('.', '_')}"
+    )
+    assert batch_job["Container"]["Command"] == ["python", "-m", "tasks.crackling.indexer", "--genome-key", genome_key,
+                                                 "--index-key", index_key]  # fmt: skip
+    stored = aws.s3.get_object(Bucket=deployment.buckets["crackling_data"], Key=index_key)["Body"].read()
+    built = json.loads(harness.backend.engine.jobs.jobs["crkb_crackling_index"].log.lines[-1])  # type: ignore[attr-defined]
+    assert OfftargetIndex.from_bytes(stored).bases == built["bases"] == 200_000 and built["protospacers"] > 0

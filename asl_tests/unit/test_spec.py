@@ -3,11 +3,14 @@ the `dynamodb_set` builder the workflows write their records with."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aslkit.asl import Pass, StateMachine
 from aslkit.spec import Api, Bucket, Function, Route, SpecError, Workflow
 
+ROOT = Path(__file__).resolve().parents[2]
 HANDLER = Function("spec_http", handler="tasks.example.summarise_run.handler")
 MACHINE = StateMachine("spec_machine", Pass("Only"))
 
@@ -78,3 +81,28 @@ def test_no_lambda_package_of_the_catalogue_holds_a_local_stand_in() -> None:
             shipped = [p.relative_to(root).as_posix() for p in function_sources(root, function)]
             assert all(p.startswith("tasks/") for p in shipped), shipped
             assert not [p for p in shipped if "fake" in p or p.endswith("local.py")], (function.name, shipped)
+
+
+def test_a_container_job_takes_fargate_s_sizes_and_names_what_it_refuses(tmp_path: Path) -> None:
+    from aslkit.errors import BuildError
+    from aslkit.package import build_container_dir
+    from aslkit.resources import ContainerJob
+
+    job = ContainerJob("index", module="tasks.crackling.indexer", arguments=("--x", "Ref::x"), vcpus=4, memory=30720)
+    assert job.command == ["python", "-m", "tasks.crackling.indexer", "--x", "Ref::x"]
+    assert job.placeholders() == {"index_job_queue_arn": "queue_arn", "index_job_definition_arn": "definition_arn"}
+    assert job.adoptable and not job.stateful, "a stage may adopt its queue; it holds no data (the stateless stack)"
+    with pytest.raises(SpecError, match="with 4 vCPUs Fargate gives 8192 to 30720 MiB in steps of 1024, not 4096"):
+        ContainerJob("small", module="tasks.x.y", vcpus=4, memory=4096)
+    with pytest.raises(SpecError, match=r"Fargate runs 0\.25, 0\.5, 1, 2, 4, 8, 16 vCPUs, not 3"):
+        ContainerJob("odd", module="tasks.x.y", vcpus=3, memory=8192)
+    with pytest.raises(SpecError, match="module 'indexer' must be a dotted path"):
+        ContainerJob("bare", module="indexer")
+    with pytest.raises(SpecError, match="ephemeral_storage is 21 to 200 GiB"):
+        ContainerJob("disk", module="tasks.x.y", ephemeral_storage=500)
+    with pytest.raises(BuildError, match="no Dockerfile at"):
+        build_container_dir(ROOT, ContainerJob("elsewhere", module="tasks.crackling.indexer", dockerfile="nope"),
+                            tmp_path)  # fmt: skip
+    context = build_container_dir(ROOT, job, tmp_path)
+    assert (context / "Dockerfile").read_text() == (ROOT / "tasks/Dockerfile").read_text()
+    assert (context / "tasks/crackling/indexer.py").is_file() and not (context / "tasks/sharing").exists()

@@ -131,6 +131,19 @@ def apply_nag(stateful: StatefulStack, stateless: StatelessStack) -> None:
         suppressions = derived_suppressions(stateless.derived[name], stateless.parameter_texts)
         NagSuppressions.add_resource_suppressions(machine.role, suppressions,
                                                   apply_to_children=True)  # fmt: skip
+    for name, definition in stateless.jobs.definitions.items():
+        NagSuppressions.add_resource_suppressions(
+            definition.container.execution_role,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    applies_to=["Resource::*"],
+                    reason=f"{name}: ECS pulls the job's image with ecr:GetAuthorizationToken, which takes no "
+                    "resource (the pull itself is scoped to the image's repository)",
+                )
+            ],
+            apply_to_children=True,
+        )
     auth = {api.name: api.auth for api in stateless.workflow.apis}
     for name, api in stateless.apis.items():
         NagSuppressions.add_resource_suppressions(

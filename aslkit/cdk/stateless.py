@@ -30,6 +30,7 @@ from aslkit import names
 from aslkit.asl.machine import StateMachine
 from aslkit.asl.values import PLACEHOLDER_IN_TEXT, Placeholder
 from aslkit.build import machine_path
+from aslkit.cdk.containers import ContainerJobs
 from aslkit.cdk.dashboard import dashboard
 from aslkit.cdk.stage import Stage, stage_parameters, stage_texts
 from aslkit.cdk.stateful import StatefulStack
@@ -37,7 +38,7 @@ from aslkit.cdk.stores import adopted_values, imported_values, reference, stores
 from aslkit.errors import StageError
 from aslkit.iam import names_for, statements
 from aslkit.package import build_function_dir, build_layer
-from aslkit.resources import Api, Bucket, Function, Queue, Topic
+from aslkit.resources import Api, Bucket, ContainerJob, Function, Queue, Topic
 from aslkit.runtime import express
 from aslkit.spec import Workflow, machine_arn, powertools_environment
 
@@ -100,6 +101,7 @@ class StatelessStack(cdk.Stack):
         self.apis: dict[str, apigateway.RestApi] = {}
         self.api_values: dict[str, str] = {}  # placeholder -> value
         self.sites: list[s3deploy.BucketDeployment] = []
+        self.jobs = ContainerJobs(self, self.naming, root, root / "build", self._retention)
         self.alarms: list[cloudwatch.Alarm] = []
         self.stores: dict[str, Any] = {}  # spec name -> referenced store (DLQs as <queue>_dlq)
         self.store_values: dict[str, str] = {}  # placeholder -> value, for every store
@@ -148,6 +150,7 @@ class StatelessStack(cdk.Stack):
             out[names.placeholder(spec_name, "function", "arn")] = function.function_arn
             out[names.placeholder(spec_name, "function", "name")] = function.function_name
         out.update(self.api_values)
+        out.update(self.jobs.values)
         out.update(self.pseudo)
         return out
 
@@ -183,6 +186,8 @@ class StatelessStack(cdk.Stack):
             self._function(workflow, function, assets)
         for api in workflow.apis:
             self._api(workflow, api)
+        for job in workflow.jobs:
+            self._job(workflow, job)
         values = self.values(workflow)
         for bucket in workflow.buckets:
             if bucket.site:
@@ -314,9 +319,20 @@ class StatelessStack(cdk.Stack):
             )
         self._alarm(f"{function.name}_errors", construct.metric_errors(), f"function {function.name} raised errors")
 
-    def _grant(self, workflow: Workflow, function: lambda_.Function, level: str, resource: str) -> None:
+    def _job(self, workflow: Workflow, job: ContainerJob) -> None:
+        """A container job on AWS Batch (`aslkit.cdk.containers`), its job role granted the job's access."""
+        values = {**self.store_values, **self.parameters, **self.machine_values(workflow)}
+        environment = {key: self.fill(str(value), values) for key, value in job.environment.items()}
+        role = self.jobs.add(job, {**powertools_environment(workflow.name, local=False), **environment})
+        for access in job.access:
+            self._grant(workflow, role, access.level, access.resource)
+
+    def _grant(self, workflow: Workflow, function: lambda_.Function | iam.Role, level: str, resource: str) -> None:
+        """Let a function (or a container job's role) do `level` to the workflow's resource."""
         if level == "complete_tasks":
-            function.add_to_role_policy(iam.PolicyStatement(actions=list(TASK_TOKEN_ACTIONS), resources=["*"]))
+            function.grant_principal.add_to_principal_policy(
+                iam.PolicyStatement(actions=list(TASK_TOKEN_ACTIONS), resources=["*"])
+            )
             return
         if level == "operate":  # by ARN built from the name: the machine's own construct may come later
             physical = self.naming.physical(resource)
@@ -325,11 +341,14 @@ class StatelessStack(cdk.Stack):
                 return self.format_arn(service="states", resource=kind, resource_name=name,
                                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)  # fmt: skip
 
-            function.add_to_role_policy(iam.PolicyStatement(actions=["states:StartExecution"],
-                                                            resources=[arn("stateMachine", physical)]))  # fmt: skip
+            principal = function.grant_principal
+            principal.add_to_principal_policy(
+                iam.PolicyStatement(actions=["states:StartExecution"], resources=[arn("stateMachine", physical)])
+            )
             running = ["states:DescribeExecution", "states:StopExecution"]
-            function.add_to_role_policy(iam.PolicyStatement(actions=running,
-                                                            resources=[arn("execution", f"{physical}:*")]))  # fmt: skip
+            principal.add_to_principal_policy(
+                iam.PolicyStatement(actions=running, resources=[arn("execution", f"{physical}:*")])
+            )
             return
         if resource not in self.stores:  # an adopted queue's dead-letter queue is its own, not the spec's
             raise StageError(f"stage {self.stage.name}, workflow {workflow.name}: function {function.node.id!r} needs "

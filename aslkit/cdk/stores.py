@@ -25,7 +25,7 @@ from aslkit.spec import Workflow
 
 def stores(workflow: Workflow) -> Iterator[Resource]:
     """Every store of the workflow the stateful stack holds or the stage adopts (rules' dead-letter queues too)."""
-    yield from (resource for resource in workflow.resources() if resource.adoptable)
+    yield from (resource for resource in workflow.resources() if resource.stateful)
     yield from (rule.dead_letter_queue for rule in workflow.rules if rule.dlq is None)
 
 

@@ -27,6 +27,7 @@ from aslkit.engine.execution import Execution
 from aslkit.engine.failures import ExecutionStopped, StatesFailure
 from aslkit.engine.gateway import Gateway
 from aslkit.engine.interpreter import MAX_PAYLOAD, Interpreter
+from aslkit.engine.jobs import Job, Jobs
 from aslkit.engine.lambdas import Function, Lambdas
 from aslkit.engine.scheduler import EPOCH, Scheduler
 from aslkit.engine.services import Services
@@ -62,6 +63,7 @@ class Engine:
         self.region, self.account = region, account
         self.scheduler = Scheduler(seed, start)
         self.lambdas = Lambdas(region, account)
+        self.jobs = Jobs(region, account)
         self.substitutions = dict(substitutions or {})
         for name, handler in (functions or {}).items():
             self.add_function(handler if isinstance(handler, Function) else Function(_function_name(name), handler))
@@ -109,6 +111,10 @@ class Engine:
             environment.update({key: engine._fill(str(value)) for key, value in function.environment.items()})
             engine.add_function(Function(function.name, function.handler, environment, function.memory,
                                          function.timeout))  # fmt: skip
+        for job in workflow.jobs:
+            engine.jobs.add(Job(job.name, job.command, {key: engine._fill(str(value))
+                                                        for key, value in job.environment.items()},
+                                job.vcpus, job.memory, job.timeout, job.attempts))  # fmt: skip
         folder = Project.load(root or Path.cwd()).statemachines_dir
         for machine in workflow.machines:
             engine.substitutions[machine_arn(machine).name] = engine.machine_arn(machine.name)
@@ -138,6 +144,8 @@ class Engine:
                          "secret": ("secretsmanager", f"secret:{name}")}.get(kind, (kind, name))  # fmt: skip
         if kind == "bucket":
             return f"arn:aws:s3:::{name}"
+        if kind == "job":
+            return self.jobs.queue_arn(name) if attribute == "queue_arn" else self.jobs.definition_arn(name)
         return f"arn:aws:{service}:{self.region}:{self.account}:{path}"
 
     def register(self, definition: Definition | StateMachine, *, name: str | None = None,

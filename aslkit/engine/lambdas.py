@@ -182,6 +182,13 @@ def _environment(function: Function, region: str) -> Iterator[None]:
     """The function's environment variables (and Lambda's own) while it runs."""
     values = {"AWS_LAMBDA_FUNCTION_NAME": function.name, "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
               "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb), **function.environment}  # fmt: skip
+    with environment(values):
+        yield
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in the process's environment while the block runs (what was there before, after it)."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:

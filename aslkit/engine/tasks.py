@@ -3,8 +3,10 @@
 - `arn:aws:states:::lambda:invoke` and a function ARN call the handler in process (`aslkit.engine.lambdas`).
 - `arn:aws:states:::states:startExecution[.sync|.sync:2]` starts a child execution in the same engine.
 - `.waitForTaskToken` waits, on the virtual clock, for `send_task_success/failure` (heartbeats and timeouts as AWS).
+- `arn:aws:states:::batch:submitJob[.sync]` to a container job the engine knows runs its command in process
+  (`aslkit.engine.jobs`).
 - any other `arn:aws:states:::SERVICE:ACTION` and `aws-sdk:SERVICE:ACTION` go to the engine's services (moto);
-  a `.sync` job of another service (Batch, ECS, Glue ...) is refused unless mocked: nothing in process runs it.
+  a `.sync` job of another service (ECS, Glue, Batch to a queue no job stands for ...) is refused unless mocked.
 - a state mocked for the execution's test case returns or throws what the mock says, and calls nothing.
 """
 
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aslkit.asl.errors import Lambda, States
 from aslkit.engine import expressions as ex
-from aslkit.engine import faults
+from aslkit.engine import faults, jobs
 from aslkit.engine.failures import StatesFailure
 from aslkit.engine.history import text
 from aslkit.engine.scheduler import Await, Process, Signal, Sleep, TimeoutExpired
@@ -106,6 +108,10 @@ class TaskRunner:
             elif resource.pattern in (SYNC, SYNC2) and isinstance(result, _Child):
                 history.add("TaskSubmitted", lane, {**kind, "output": text(result.started)})
                 result = yield from self._wait_child(result, resource.pattern, timeout or DEFAULT_TIMEOUT)
+            elif isinstance(result, _FinishedJob):
+                history.add("TaskSubmitted", lane, {**kind, "output": text(jobs.submitted(result.description))})
+                yield None  # the job runs while others do
+                result = jobs.sync_result(result.description)
         except StatesFailure as failure:
             failed = "TaskTimedOut" if failure.error in (States.TIMEOUT, States.HEARTBEAT_TIMEOUT) else "TaskFailed"
             history.add(failed, lane, {**kind, "error": failure.error, "cause": failure.cause})
@@ -179,6 +185,12 @@ class TaskRunner:
             child = self.engine.start_child(execution, arguments)
             started = {"ExecutionArn": child.arn, "StartDate": child.describe()["startDate"].isoformat()}
             return _Child(child, started) if resource.pattern in (SYNC, SYNC2) else started
+        if resource.service == "batch" and resource.action == "submitJob" and not resource.sdk:
+            request = dict(arguments or {})
+            job = self.engine.jobs.find(str(request.get("JobQueue", "")), str(request.get("JobDefinition", "")))
+            if job is not None:
+                description = self.engine.jobs.submit(job, request)
+                return _FinishedJob(description) if resource.pattern == SYNC else jobs.submitted(description)
         if resource.pattern in (SYNC, SYNC2):  # moto accepts a Batch job or an ECS task but never runs it to its end
             raise StatesFailure(States.RUNTIME, f"the in-process engine cannot run {resource.service}:"
                                 f"{resource.action}{resource.pattern} to completion: mock this state for the test "
@@ -292,6 +304,11 @@ class TaskRunner:
 class _Child:
     execution: Execution
     started: dict[str, Any]
+
+
+@dataclass
+class _FinishedJob:
+    description: dict[str, Any]
 
 
 _NOT_MOCKED = object()

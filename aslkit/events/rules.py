@@ -22,6 +22,7 @@ class EventBus(Resource):
 
     kind = "bus"
     adoptable = True
+    stateful = True
 
     def attributes(self) -> tuple[str, ...]:
         return ("name", "arn")

@@ -27,7 +27,7 @@ from aslkit.errors import SpecError
 from aslkit.events.rules import Rule, Schedule
 from aslkit.local.clients import ACCOUNT, AwsClients
 from aslkit.package import build_zip
-from aslkit.resources import Api, Bucket, Function, Queue, Secret, SsmParameter, Table, Topic
+from aslkit.resources import Api, Bucket, ContainerJob, Function, Queue, Secret, SsmParameter, Table, Topic
 from aslkit.runtime import express
 from aslkit.spec import EventBus, Workflow, machine_arn, powertools_environment
 
@@ -63,6 +63,7 @@ class Deployment:
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)  # spec name -> (bus, physical rule name)
     source_buses: dict[str, str] = field(default_factory=dict)  # event source -> bus a rule listens on it
     apis: dict[str, str] = field(default_factory=dict)  # spec name -> invoke URL (no trailing slash)
+    jobs: dict[str, str] = field(default_factory=dict)  # container job spec name -> its job definition's ARN
     sites: dict[str, str] = field(default_factory=dict)  # bucket spec name -> URL of the site's index.html
     definitions: dict[str, Path] = field(default_factory=dict)  # machine spec name -> the ASL file deployed
     adopted: dict[str, str] = field(default_factory=dict)  # spec name -> existing resource (teardown leaves it)
@@ -152,6 +153,8 @@ class LocalDeployer:
             self._deploy_secret(secret, out)
         for parameter in workflow.ssm_parameters:
             self._deploy_ssm_parameter(workflow, parameter, out)
+        for job in workflow.jobs:
+            self._deploy_job(workflow, job, out)
         for function in workflow.functions:
             self._deploy_function(workflow, function, out)
         for api in workflow.apis:
@@ -391,11 +394,24 @@ class LocalDeployer:
         if function.queue_trigger:
             self._ensure_queue_trigger(function, name, out)
 
-    def _environment(self, workflow: Workflow, function: Function, out: Deployment) -> dict[str, str]:
+    def _environment(self, workflow: Workflow, resource: Function | ContainerJob, out: Deployment) -> dict[str, str]:
         return {
             **powertools_environment(workflow.name, local=True),
-            **{key: self._resolve(value, out) for key, value in function.environment.items()},
+            **{key: self._resolve(value, out) for key, value in resource.environment.items()},
         }
+
+    def _deploy_job(self, workflow: Workflow, job: ContainerJob, out: Deployment) -> None:
+        """LocalStack has no AWS Batch: the job's ARNs are named (a definition that submits to them fails there
+        with Batch's error), and the in-process engine runs the job (`InProcessDeployer`)."""
+        adopted = self.naming.adopted.get(job.name)
+        queue = (
+            adopted
+            if adopted and adopted.startswith("arn:")
+            else self.aws.arn("batch", f"job-queue/{self.physical(job.name)}")
+        )
+        definition = self.aws.arn("batch", f"job-definition/{self.naming.own(job.name)}:1")
+        out.jobs[job.name] = definition
+        self._fill(out, job, {"queue_arn": queue, "definition_arn": definition})
 
     def _ensure_queue_trigger(self, function: Function, name: str, out: Deployment) -> None:
         lam = self.aws.client("lambda")

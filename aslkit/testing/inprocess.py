@@ -19,12 +19,13 @@ from typing import Any, TypeVar
 from aslkit.engine import Engine
 from aslkit.engine.delivery import QueueTrigger
 from aslkit.engine.gateway import Route
+from aslkit.engine.jobs import Job as EngineJob
 from aslkit.engine.lambdas import Function as EngineFunction
 from aslkit.engine.wiring import LOCK, wired
 from aslkit.events.rules import Schedule
 from aslkit.local.clients import AwsClients
 from aslkit.local.deployer import CodeMode, Deployment, LocalDeployer
-from aslkit.resources import Api, Function
+from aslkit.resources import Api, ContainerJob, Function
 from aslkit.runtime.results import ExecutionResult
 from aslkit.spec import Workflow
 from aslkit.testing.backend import ClientsBackend, ExecutionTimeout
@@ -90,6 +91,14 @@ class InProcessDeployer(LocalDeployer):
                 self.engine.delivery.add_trigger(QueueTrigger(physical, name, function.batch_size,
                                                               queue.visibility_timeout))  # fmt: skip
 
+    def _deploy_job(self, workflow: Workflow, job: ContainerJob, out: Deployment) -> None:
+        """Run by the engine, in process, when a definition submits it (`aslkit.engine.jobs`)."""
+        name = self.naming.own(job.name)
+        self.engine.jobs.add(EngineJob(name, job.command, self._environment(workflow, job, out), job.vcpus,
+                                       job.memory, job.timeout, job.attempts))  # fmt: skip
+        out.jobs[job.name] = self.engine.jobs.definition_arn(name)
+        self._fill(out, job, {"queue_arn": self.engine.jobs.queue_arn(name), "definition_arn": out.jobs[job.name]})
+
     def _deploy_api(self, workflow: Workflow, api: Api, out: Deployment) -> None:
         """Served by the engine's gateway on a loopback port (`aslkit.engine.gateway`)."""
         name = self.physical(api.name)
@@ -115,6 +124,8 @@ class InProcessDeployer(LocalDeployer):
             self.engine.machines.pop(arn, None)
         for name in deployment.functions.values():
             self.engine.lambdas.functions.pop(name, None)
+        for spec_name in deployment.jobs:
+            self.engine.jobs.jobs.pop(self.naming.own(spec_name), None)
         for queue in list(self.engine.delivery.triggers):
             if queue in {url.rsplit("/", 1)[1] for url in deployment.queues.values()}:
                 self.engine.delivery.triggers.pop(queue)

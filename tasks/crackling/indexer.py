@@ -1,7 +1,8 @@
 """Build a genome's off-target index from its FASTA in S3 and store it beside it.
 
-The same code runs as a Lambda (genomes up to the `index_lambda_max_bytes` parameter) and, above it, in an AWS
-Batch container: `python -m tasks.crackling.indexer --bucket B --genome-key K --index-key K2`.
+The same code runs as a Lambda (genomes up to the `index_lambda_max_bytes` parameter) and, above it, as the AWS
+Batch job `crackling_index`: `python -m tasks.crackling.indexer --genome-key K --index-key K2` (the bucket from
+DATA_BUCKET, as the Lambda's), which prints what it built as JSON.
 """
 
 from __future__ import annotations
@@ -40,11 +41,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="build a Crackling off-target index (the Batch path)")
-    parser.add_argument("--bucket", required=True)
+    parser = argparse.ArgumentParser(description="build a Crackling off-target index (the AWS Batch job)")
+    parser.add_argument("--bucket", default=os.environ.get("DATA_BUCKET"), help="default: $DATA_BUCKET")
     parser.add_argument("--genome-key", required=True)
     parser.add_argument("--index-key", required=True)
     args = parser.parse_args(argv)
+    if not args.bucket:
+        parser.error("no bucket: give --bucket or set DATA_BUCKET")
+    # an error ends the process with its traceback in the job's log and exit status 1, which Batch records
     print(json.dumps(index_genome(boto3.client("s3"), args.bucket, args.genome_key, args.index_key)))
     return 0
 

@@ -11,7 +11,20 @@ from aslkit.spec import Workflow
 
 from .local import local_environment
 from .machines import PIPELINE
-from .resources import FUNCTIONS, PARAMETERS, api, bus, data, genomes, guides, jobs, notifications, quota, site
+from .resources import (
+    FUNCTIONS,
+    PARAMETERS,
+    api,
+    bus,
+    data,
+    genomes,
+    guides,
+    index_job,
+    jobs,
+    notifications,
+    quota,
+    site,
+)
 
 WORKFLOW = Workflow(
     "crackling",
@@ -23,6 +36,7 @@ WORKFLOW = Workflow(
     buses=[bus],
     topics=[notifications],
     apis=[api],
+    jobs=[index_job],
     rules=[
         Rule(
             "crackling_job_submitted",

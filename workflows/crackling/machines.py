@@ -38,7 +38,20 @@ from aslkit.asl import (
 )
 from aslkit.asl.values import Placeholder
 
-from .resources import api, data, fetcher, genomes, indexer, jobs, notifications, planner, scanner, scorer, store
+from .resources import (
+    api,
+    data,
+    fetcher,
+    genomes,
+    index_job,
+    indexer,
+    jobs,
+    notifications,
+    planner,
+    scanner,
+    scorer,
+    store,
+)
 
 LAMBDA_RETRY = Retry.lambda_transient()
 CONDITIONAL = "DynamoDB.ConditionalCheckFailedException"
@@ -246,19 +259,12 @@ def build_genome(release: Any, ready_next: Any) -> Any:
     by_batch = batch_submit_job(
         "Index (AWS Batch)",
         job_name=jsonata("'crackling-index-' & $replace($job.genome, '.', '_')"),
-        job_queue=Placeholder("index_job_queue_arn"),
-        job_definition=Placeholder("index_job_definition_arn"),
-        extra={
-            "ContainerOverrides": {
-                "Command": jsonata(
-                    "['python', '-m', 'tasks.crackling.indexer', '--bucket', '" + str(data.name_ref) + "',"
-                    " '--genome-key', $genome_key, '--index-key', $index_key]"
-                )
-            }
-        },
+        job_queue=index_job.queue_arn,
+        job_definition=index_job.definition_arn,
+        extra={"Parameters": index_request},
         output=jsonata("{'indexKey': $index_key, 'batchJob': $states.result.JobId}"),
         catch=on_error,
-        comment="the same indexer in a container, for genomes too large for a Lambda (cannot run on LocalStack)",
+        comment="the same indexer in a container (index_job), for genomes too large for a Lambda",
     )
     ready = genome_status(
         "Genome ready",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aslkit.asl.values import Placeholder
 from aslkit.events import EventBus
-from aslkit.resources import Api, Bucket, Function, Route, Table, Topic, publishes_to, reads, writes
+from aslkit.resources import Api, Bucket, ContainerJob, Function, Route, Table, Topic, publishes_to, reads, writes
 from aslkit.spec import Required
 
 jobs = Table("crackling_jobs", partition_key=("job_id", "S"))
@@ -106,23 +106,29 @@ store = Function(
     description="Write a job's scored guides to DynamoDB and to a CSV",
 )
 FUNCTIONS = [http, planner, fetcher, indexer, scanner, scorer, store]
+#: The same indexer for genomes the Lambda cannot hold (human: about 3 GB of sequence, a 4 GB index), on AWS Batch
+#: (Fargate) in the image tasks/Dockerfile builds; the stage may name its own job queue (adopt) instead.
+index_job = ContainerJob(
+    "crackling_index",
+    module="tasks.crackling.indexer",
+    arguments=("--genome-key", "Ref::genomeKey", "--index-key", "Ref::indexKey"),
+    vcpus=4,
+    memory=30720,
+    ephemeral_storage=50,
+    timeout=4 * 3600,
+    attempts=2,
+    max_vcpus=16,
+    environment=common,
+    access=[writes(data)],
+    description="Build the off-target index of a genome too large for the indexer Lambda",
+)
 
 PARAMETERS: dict[str, str | Required] = {
     "genome_source": "https://ftp.ncbi.nlm.nih.gov/genomes/all",
     "download_part_bytes": str(64 * 1024**2),
     "download_max_concurrency": "8",
-    # Genomes whose gzipped FASTA is larger are indexed by the AWS Batch job instead of the Lambda.
+    # Genomes whose gzipped FASTA is larger are indexed by the AWS Batch job (index_job) instead of the Lambda.
     "index_lambda_max_bytes": str(200 * 1024**2),
-    # The account's own AWS Batch queue and job definition (an image with the project's code): every stage names
-    # them; locally the engine's and LocalStack's stand-ins answer under these ARNs.
-    "index_job_queue_arn": Required(
-        "the ARN of the AWS Batch job queue that indexes genomes too large for the indexer Lambda",
-        local="arn:aws:batch:us-east-1:000000000000:job-queue/crackling-index",
-    ),
-    "index_job_definition_arn": Required(
-        "the ARN of the AWS Batch job definition (an image with the project's code) that indexes large genomes",
-        local="arn:aws:batch:us-east-1:000000000000:job-definition/crackling-index",
-    ),
     # A job waiting for another job's genome build checks every genome_poll_seconds, at most this many times; a
     # build lock older than genome_lock_seconds is taken over (its builder died).
     "genome_poll_seconds": "30",
