@@ -250,22 +250,25 @@ def test_a_push_to_icav2_uploads_every_file_into_the_project_folder_and_register
     packaged = harness.run(sharing, {"packageName": "to-ica", "packageRequest": {
         "instrumentRunIdList": [run], "dataTypeList": ["fastq"]}}, machine="sharing_packaging", timeout=120)  # fmt: skip
     assert packaged.succeeded, packaged.explain()
+    folder = f"/shares/october/fastq/{run}/L9500001/"
+    # a file already there whose path starts with a pushed one's (ICAv2 matches a filePath as a prefix by default)
+    checksum = keys[0].rsplit("/", 1)[-1] + ".md5"
+    assert fake.create(PROJECT, {"name": checksum, "folderPath": folder, "dataType": "FILE"})[0] == 201
     pushed = harness.run(sharing, {"packageId": packaged.output["packageId"],
                                    "shareDestination": f"icav2://{PROJECT}/shares/october"},
                          machine="sharing_push", timeout=120)  # fmt: skip
     assert pushed.succeeded, pushed.explain()
     assert (pushed.output["files"], pushed.output["destination"]) == (3, f"icav2://{PROJECT}/shares/october")
-    folder = f"/shares/october/fastq/{run}/L9500001/"
-    assert fake.files(PROJECT) == sorted(folder + name.rsplit("/", 1)[-1] for name in [*keys, big])
+    assert fake.files(PROJECT) == sorted(folder + name.rsplit("/", 1)[-1] for name in [*keys, big, checksum])
     assert fake.uploaded(PROJECT, folder + big.rsplit("/", 1)[-1]) == big_body
     original = aws.s3.get_object(Bucket=sharing.buckets["sharing_fastq"], Key=keys[0])["Body"].read()
     assert fake.uploaded(PROJECT, folder + keys[0].rsplit("/", 1)[-1]) == original
     destinations = sorted(row["destination"] for row in registered(aws, sharing, pushed.output["pushId"]))
-    assert destinations == [f"icav2://{PROJECT}{path}" for path in fake.files(PROJECT)]
+    assert destinations == [f"icav2://{PROJECT}{path}" for path in fake.files(PROJECT) if path != folder + checksum]
     again = harness.run(sharing, {"packageId": packaged.output["packageId"],
                                   "shareDestination": f"icav2://{PROJECT}/shares/october/"},
                         machine="sharing_push", timeout=120)  # fmt: skip
-    assert again.succeeded and len(fake.files(PROJECT)) == 3, "a second push finds the files it made, makes none"
+    assert again.succeeded and len(fake.files(PROJECT)) == 4, "a second push finds the files it made, makes none"
 
 
 def test_a_push_to_an_unknown_icav2_project_or_with_a_bad_key_fails_by_name(

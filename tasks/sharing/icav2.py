@@ -72,15 +72,17 @@ class Icav2Client:
         """The id of the file at `path` (`/a/b/name`) in the project, created there when it is not yet."""
         folder, name = posixpath.split(path)
         folder = folder.rstrip("/") + "/"
-        query = urllib.parse.urlencode({"filePath": path, "type": "FILE"})
+        # ICAv2 matches a filePath as a prefix in any case unless asked otherwise: reads.fq would find reads.fq.gz
+        query = urllib.parse.urlencode({"filePath": path, "filePathMatchMode": "FULL_CASE_INSENSITIVE", "type": "FILE"})
         try:
             found = self.call("GET", f"/projects/{project}/data?{query}").get("items", [])
         except Icav2RequestFailed as error:
             if error.status != 404:
                 raise
             raise Icav2ProjectNotFound(f"ICAv2 has no project {project!r} the key's user can use: {error}") from None
-        if found:
-            return str(found[0]["data"]["id"])
+        same = [item for item in found if item["data"]["details"]["path"] == path]  # case too: S3 keys have it
+        if same:
+            return str(same[0]["data"]["id"])
         created = self.call("POST", f"/projects/{project}/data", {"name": name, "folderPath": folder,
                                                                    "dataType": "FILE"})  # fmt: skip
         return str(created["data"]["id"])

@@ -1,7 +1,9 @@
 """A local stand-in for ICAv2's project data API, for tests and the demo (never deployed to AWS).
 
 It serves what the sharing push uses, shaped as ICAv2 answers (`application/vnd.illumina.v3+json`):
-`GET /ica/rest/api/projects/{projectId}/data?filePath=...` (`{"items": [ProjectData]}`), `POST
+`GET /ica/rest/api/projects/{projectId}/data?filePath=...&filePathMatchMode=...&type=...` (`{"items":
+[ProjectData]}`; paths matched as ICAv2 matches them: by default every path that starts with the given one, in any
+case, or `FULL_CASE_INSENSITIVE` the whole path in any case), `POST
 /ica/rest/api/projects/{projectId}/data` (`{name, folderPath, dataType}` -> 201 ProjectData, 409 when the path is
 taken) and `POST /ica/rest/api/projects/{projectId}/data/{dataId}:createTemporaryCredentials` (`awsTempCredentials`:
 the stand-in's bucket in the local S3, the file's object prefix there, a session). Every call needs the `X-API-Key`
@@ -66,8 +68,17 @@ class FakeIcav2(LoopbackService):
             "details": {"name": record["name"], "path": record["path"], "dataType": record["dataType"],
                         "status": "PARTIAL" if record["dataType"] == "FILE" else "AVAILABLE"}}}  # fmt: skip
 
-    def find(self, project: str, path: str) -> list[dict[str, Any]]:
-        return [self._project_data(i) for i, d in self.data.items() if d["projectId"] == project and d["path"] == path]
+    def find(self, project: str, path: str, mode: str = "FULL_CASE_INSENSITIVE", kind: str | None = None
+             ) -> list[dict[str, Any]]:  # fmt: skip
+        """The project's data whose path matches `path` as ICAv2's `filePathMatchMode` says."""
+        wanted = path.lower()
+
+        def matches(candidate: str) -> bool:
+            return candidate.lower() == wanted if mode == "FULL_CASE_INSENSITIVE" else candidate.lower().startswith(
+                wanted)  # fmt: skip
+
+        return [self._project_data(i) for i, d in self.data.items()
+                if d["projectId"] == project and matches(d["path"]) and kind in (None, d["dataType"])]  # fmt: skip
 
     def create(self, project: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         name, folder, kind = body.get("name"), body.get("folderPath", "/"), body.get("dataType")
@@ -107,8 +118,12 @@ class FakeIcav2(LoopbackService):
                     if match["project"] not in fake.projects:
                         return self.send_json(404, {"title": "project not found", "detail": match["project"]})
                     if method == "GET":
-                        path = parse_qs(url.query).get("filePath", [""])[0]
-                        return self.send_json(200, {"items": fake.find(match["project"], path)})
+                        query = {key: values[0] for key, values in parse_qs(url.query).items()}
+                        mode = query.get("filePathMatchMode", "STARTS_WITH_CASE_INSENSITIVE")
+                        if mode not in ("STARTS_WITH_CASE_INSENSITIVE", "FULL_CASE_INSENSITIVE"):
+                            return self.send_json(400, {"title": "invalid filePathMatchMode", "detail": mode})
+                        found = fake.find(match["project"], query.get("filePath", ""), mode, query.get("type"))
+                        return self.send_json(200, {"items": found})
                     return self.send_json(*fake.create(match["project"], body))
                 if method == "POST" and (match := CREDENTIALS_PATH.match(url.path)) is not None:
                     return self.send_json(*fake.credentials(match["project"], match["id"]))
