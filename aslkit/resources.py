@@ -345,6 +345,9 @@ class ContainerJob(Resource):
             raise SpecError(f"job {self.name!r}: ephemeral_storage is 21 to 200 GiB, not {self.ephemeral_storage}")
         if not 1 <= self.attempts <= 10:
             raise SpecError(f"job {self.name!r}: attempts is 1 to 10 (Batch's retry strategy), not {self.attempts}")
+        if self.max_vcpus < self.vcpus:
+            raise SpecError(f"job {self.name!r}: max_vcpus {self.max_vcpus} is below the job's {self.vcpus} vCPUs: "
+                            "Batch would never start it")  # fmt: skip
         if self.timeout < 60:
             raise SpecError(f"job {self.name!r}: timeout is at least 60 seconds (Batch's least), not {self.timeout}")
 

@@ -98,6 +98,8 @@ def test_a_container_job_takes_fargate_s_sizes_and_names_what_it_refuses(tmp_pat
         ContainerJob("odd", module="tasks.x.y", vcpus=3, memory=8192)
     with pytest.raises(SpecError, match="module 'indexer' must be a dotted path"):
         ContainerJob("bare", module="indexer")
+    with pytest.raises(SpecError, match="max_vcpus 2 is below the job's 4 vCPUs: Batch would never start it"):
+        ContainerJob("stuck", module="tasks.x.y", vcpus=4, memory=8192, max_vcpus=2)
     with pytest.raises(SpecError, match="ephemeral_storage is 21 to 200 GiB"):
         ContainerJob("disk", module="tasks.x.y", ephemeral_storage=500)
     with pytest.raises(BuildError, match="no Dockerfile at"):

@@ -280,8 +280,7 @@ class StatelessStack(cdk.Stack):
         )  # fmt: skip
 
     def _function(self, workflow: Workflow, function: Function, assets: Path) -> None:
-        values = {**self.store_values, **self.parameters, **self.machine_values(workflow)}
-        environment = {key: self.fill(str(value), values) for key, value in function.environment.items()}
+        environment = self._environment(workflow, function)
         construct = lambda_.Function(
             self,
             function.name,
@@ -319,11 +318,15 @@ class StatelessStack(cdk.Stack):
             )
         self._alarm(f"{function.name}_errors", construct.metric_errors(), f"function {function.name} raised errors")
 
+    def _environment(self, workflow: Workflow, resource: Function | ContainerJob) -> dict[str, str]:
+        """A function's or a job's environment, filled (stores, parameters and machines are known before them)."""
+        values = {**self.store_values, **self.parameters, **self.machine_values(workflow)}
+        return {key: self.fill(str(value), values) for key, value in resource.environment.items()}
+
     def _job(self, workflow: Workflow, job: ContainerJob) -> None:
         """A container job on AWS Batch (`aslkit.cdk.containers`), its job role granted the job's access."""
-        values = {**self.store_values, **self.parameters, **self.machine_values(workflow)}
-        environment = {key: self.fill(str(value), values) for key, value in job.environment.items()}
-        role = self.jobs.add(job, {**powertools_environment(workflow.name, local=False), **environment})
+        role = self.jobs.add(job, {**powertools_environment(workflow.name, local=False),
+                                   **self._environment(workflow, job)})  # fmt: skip
         for access in job.access:
             self._grant(workflow, role, access.level, access.resource)
 

@@ -110,7 +110,7 @@ class TaskRunner:
                 result = yield from self._wait_child(result, resource.pattern, timeout or DEFAULT_TIMEOUT)
             elif isinstance(result, _FinishedJob):
                 history.add("TaskSubmitted", lane, {**kind, "output": text(jobs.submitted(result.description))})
-                yield None  # the job runs while others do
+                yield None  # the job ran at once (no virtual time passes); others run before its state ends
                 result = jobs.sync_result(result.description)
         except StatesFailure as failure:
             failed = "TaskTimedOut" if failure.error in (States.TIMEOUT, States.HEARTBEAT_TIMEOUT) else "TaskFailed"
