@@ -1,5 +1,5 @@
 """The CDK rendering of Workflow specs: a stateful and a stateless stack per workflow per stage, nothing declared
-twice, any store adoptable.
+twice, any store (and a container job's queue) adoptable.
 
     app = cdk.App()
     render(app, Stage("dev", workflows={"readset": WorkflowSettings(adopt={...})}), workflows, root)

@@ -23,8 +23,9 @@ FEATURE_FLAGS: Mapping[str, object] = {
 class WorkflowSettings:
     """How one stage deploys one workflow.
 
-    `adopt` maps a store of the spec (its spec name: a table, bucket, queue, topic, bus or secret) to the existing
-    resource that stands for it, by name or ARN: the stage creates none of them and grants on the named ones.
+    `adopt` maps a store of the spec (its spec name: a table, bucket, queue, topic, bus, secret or SSM parameter) to
+    the existing resource that stands for it, by name or ARN: the stage creates none of them and grants on the named
+    ones. A container job's is an existing AWS Batch job queue: the stage then makes only the job's definition.
     `parameters` override the workflow's parameters and set its required ones (`aslkit.spec.Required`).
     """
 
