@@ -254,21 +254,28 @@ def test_a_push_to_icav2_uploads_every_file_into_the_project_folder_and_register
     # a file already there whose path starts with a pushed one's (ICAv2 matches a filePath as a prefix by default)
     checksum = keys[0].rsplit("/", 1)[-1] + ".md5"
     assert fake.create(PROJECT, {"name": checksum, "folderPath": folder, "dataType": "FILE"})[0] == 201
+    # and one whose path differs only in case (ICAv2 keeps both apart)
+    shouting = keys[1].rsplit("/", 1)[-1].upper()
+    assert fake.create(PROJECT, {"name": shouting, "folderPath": folder, "dataType": "FILE"})[0] == 201
     pushed = harness.run(sharing, {"packageId": packaged.output["packageId"],
                                    "shareDestination": f"icav2://{PROJECT}/shares/october"},
                          machine="sharing_push", timeout=120)  # fmt: skip
     assert pushed.succeeded, pushed.explain()
     assert (pushed.output["files"], pushed.output["destination"]) == (3, f"icav2://{PROJECT}/shares/october")
-    assert fake.files(PROJECT) == sorted(folder + name.rsplit("/", 1)[-1] for name in [*keys, big, checksum])
+    assert fake.files(PROJECT) == sorted([folder + name.rsplit("/", 1)[-1] for name in [*keys, big, checksum]]
+                                         + [folder + shouting])  # fmt: skip
     assert fake.uploaded(PROJECT, folder + big.rsplit("/", 1)[-1]) == big_body
     original = aws.s3.get_object(Bucket=sharing.buckets["sharing_fastq"], Key=keys[0])["Body"].read()
     assert fake.uploaded(PROJECT, folder + keys[0].rsplit("/", 1)[-1]) == original
+    second = aws.s3.get_object(Bucket=sharing.buckets["sharing_fastq"], Key=keys[1])["Body"].read()
+    assert fake.uploaded(PROJECT, folder + keys[1].rsplit("/", 1)[-1]) == second, "its own file, not the upper-case one"
     destinations = sorted(row["destination"] for row in registered(aws, sharing, pushed.output["pushId"]))
-    assert destinations == [f"icav2://{PROJECT}{path}" for path in fake.files(PROJECT) if path != folder + checksum]
+    planted = (folder + checksum, folder + shouting)
+    assert destinations == [f"icav2://{PROJECT}{path}" for path in fake.files(PROJECT) if path not in planted]
     again = harness.run(sharing, {"packageId": packaged.output["packageId"],
                                   "shareDestination": f"icav2://{PROJECT}/shares/october/"},
                         machine="sharing_push", timeout=120)  # fmt: skip
-    assert again.succeeded and len(fake.files(PROJECT)) == 4, "a second push finds the files it made, makes none"
+    assert again.succeeded and len(fake.files(PROJECT)) == 5, "a second push finds the files it made, makes none"
 
 
 def test_a_push_to_an_unknown_icav2_project_or_with_a_bad_key_fails_by_name(

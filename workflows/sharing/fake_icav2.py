@@ -4,7 +4,7 @@ It serves what the sharing push uses, shaped as ICAv2 answers (`application/vnd.
 `GET /ica/rest/api/projects/{projectId}/data?filePath=...&filePathMatchMode=...&type=...` (`{"items":
 [ProjectData]}`; paths matched as ICAv2 matches them: by default every path that starts with the given one, in any
 case, or `FULL_CASE_INSENSITIVE` the whole path in any case), `POST
-/ica/rest/api/projects/{projectId}/data` (`{name, folderPath, dataType}` -> 201 ProjectData, 409 when the path is
+/ica/rest/api/projects/{projectId}/data` (`{name, folderPath, dataType}` -> 201 ProjectData, 409 when that exact path is
 taken) and `POST /ica/rest/api/projects/{projectId}/data/{dataId}:createTemporaryCredentials` (`awsTempCredentials`:
 the stand-in's bucket in the local S3, the file's object prefix there, a session). Every call needs the `X-API-Key`
 it was given (401 otherwise); an unknown project answers 404. What was uploaded is read back from that bucket.
@@ -86,7 +86,8 @@ class FakeIcav2(LoopbackService):
             return 400, {"title": "invalid data", "detail": "name, folderPath (/.../) and dataType FILE|FOLDER"}
         path = f"{folder}{name}" + ("/" if kind == "FOLDER" else "")
         with self._lock:
-            if self.find(project, path):
+            # the same path exactly (ICAv2 keeps abc.txt and ABC.txt apart: its FULL_CASE_INSENSITIVE can find both)
+            if any(d["projectId"] == project and d["path"] == path for d in self.data.values()):
                 return 409, {"title": "data already exists", "detail": path}
             prefix = "fil" if kind == "FILE" else "fol"
             data_id = f"{prefix}.{uuid.uuid4().hex[:24]}"
