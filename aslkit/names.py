@@ -62,7 +62,7 @@ class Naming:
     def physical(self, name: str) -> str:
         """The deployed name of a function, table, queue (without `.fifo`), topic, bus, secret, rule or machine."""
         if name in self.adopted:
-            return _name_of(self.adopted[name])
+            return name_of(self.adopted[name])
         return self.own(name)
 
     def own(self, name: str) -> str:
@@ -76,7 +76,7 @@ class Naming:
 
     def bucket(self, name: str) -> str:
         if name in self.adopted:
-            return _name_of(self.adopted[name])
+            return name_of(self.adopted[name])
         return f"{self.prefix}{name}".replace("_", "-").lower()
 
     def role(self, workflow: str, service: str) -> str:
@@ -91,7 +91,7 @@ class Naming:
         return name in self.adopted
 
 
-def _name_of(name_or_arn: str) -> str:
+def name_of(name_or_arn: str) -> str:
     """The resource name inside an ARN (`...:table/NAME`, `...:queue`, `arn:aws:s3:::bucket`), or the name itself."""
     if not name_or_arn.startswith("arn:"):
         return name_or_arn

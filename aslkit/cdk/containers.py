@@ -32,8 +32,6 @@ class ContainerJobs:
                  retention: Callable[[], logs.RetentionDays]) -> None:  # fmt: skip
         self.stack, self.naming, self.root, self.assets, self.retention = stack, naming, root, assets, retention
         self.definitions: dict[str, batch.EcsJobDefinition] = {}
-        self.roles: dict[str, iam.Role] = {}
-        self.queues: dict[str, batch.JobQueue] = {}
         self.values: dict[str, str] = {}
         self._vpc: ec2.Vpc | None = None
 
@@ -88,7 +86,6 @@ class ContainerJobs:
         else:
             queue_arn = stack.format_arn(service="batch", resource="job-queue", resource_name=adopted)
         self.definitions[job.name] = definition
-        self.roles[job.name] = role
         self.values[job.queue_arn.name] = queue_arn
         self.values[job.definition_arn.name] = definition.job_definition_arn
         return role
@@ -102,15 +99,13 @@ class ContainerJobs:
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             maxv_cpus=job.max_vcpus,
         )
-        queue = batch.JobQueue(
+        return batch.JobQueue(
             self.stack,
             f"{job.name}-queue",
             job_queue_name=own,
             priority=1,
             compute_environments=[batch.OrderedComputeEnvironment(compute_environment=compute, order=1)],
         )
-        self.queues[job.name] = queue
-        return queue
 
     @property
     def vpc(self) -> ec2.Vpc:

@@ -112,9 +112,8 @@ class Engine:
             engine.add_function(Function(function.name, function.handler, environment, function.memory,
                                          function.timeout))  # fmt: skip
         for job in workflow.jobs:
-            engine.jobs.add(Job(job.name, job.command, {key: engine._fill(str(value))
-                                                        for key, value in job.environment.items()},
-                                job.vcpus, job.memory, job.timeout, job.attempts))  # fmt: skip
+            environment = {key: engine._fill(str(value)) for key, value in job.environment.items()}
+            engine.jobs.add(Job.of(job.name, job, environment))
         folder = Project.load(root or Path.cwd()).statemachines_dir
         for machine in workflow.machines:
             engine.substitutions[machine_arn(machine).name] = engine.machine_arn(machine.name)

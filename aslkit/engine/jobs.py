@@ -19,11 +19,15 @@ import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aslkit.asl.errors import States
 from aslkit.engine.failures import StatesFailure
 from aslkit.engine.lambdas import FunctionLog, environment
+from aslkit.names import name_of
+
+if TYPE_CHECKING:
+    from aslkit.resources import ContainerJob
 
 
 @dataclass
@@ -38,6 +42,11 @@ class Job:
     timeout_s: int = 3600
     attempts: int = 1
     log: FunctionLog = field(default_factory=FunctionLog)
+
+    @classmethod
+    def of(cls, name: str, spec: ContainerJob, environment: Mapping[str, str]) -> Job:
+        """The engine's job for a spec's `ContainerJob`, under its deployed `name`, with its environment filled."""
+        return cls(name, spec.command, environment, spec.vcpus, spec.memory, spec.timeout, spec.attempts)
 
 
 class Jobs:
@@ -61,8 +70,8 @@ class Jobs:
     def find(self, queue: str, definition: str) -> Job | None:
         """The job whose queue and definition the request names (ARNs or names; a definition's revision is
         optional); None when neither is one the engine knows."""
-        by_queue = self.jobs.get(_name(queue))
-        by_definition = self.jobs.get(_name(definition).split(":")[0])
+        by_queue = self.jobs.get(name_of(queue))
+        by_definition = self.jobs.get(name_of(definition).split(":")[0])
         if by_queue is None and by_definition is None:
             return None
         if by_definition is None:
@@ -149,11 +158,6 @@ def sync_result(description: dict[str, Any]) -> dict[str, Any]:
 def submitted(description: Mapping[str, Any]) -> dict[str, Any]:
     """SubmitJob's own response."""
     return {key: description[key] for key in ("JobArn", "JobId", "JobName")}
-
-
-def _name(name_or_arn: str) -> str:
-    text = str(name_or_arn)
-    return text.split("/", 1)[1] if text.startswith("arn:") and "/" in text else text
 
 
 def _filled(part: str, parameters: Mapping[str, str]) -> str:

@@ -94,8 +94,7 @@ class InProcessDeployer(LocalDeployer):
     def _deploy_job(self, workflow: Workflow, job: ContainerJob, out: Deployment) -> None:
         """Run by the engine, in process, when a definition submits it (`aslkit.engine.jobs`)."""
         name = self.naming.own(job.name)
-        self.engine.jobs.add(EngineJob(name, job.command, self._environment(workflow, job, out), job.vcpus,
-                                       job.memory, job.timeout, job.attempts))  # fmt: skip
+        self.engine.jobs.add(EngineJob.of(name, job, self._environment(workflow, job, out)))
         out.jobs[job.name] = self.engine.jobs.definition_arn(name)
         self._fill(out, job, {"queue_arn": self.engine.jobs.queue_arn(name), "definition_arn": out.jobs[job.name]})
 

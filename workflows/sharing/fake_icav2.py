@@ -68,8 +68,7 @@ class FakeIcav2(LoopbackService):
             "details": {"name": record["name"], "path": record["path"], "dataType": record["dataType"],
                         "status": "PARTIAL" if record["dataType"] == "FILE" else "AVAILABLE"}}}  # fmt: skip
 
-    def find(self, project: str, path: str, mode: str = "FULL_CASE_INSENSITIVE", kind: str | None = None
-             ) -> list[dict[str, Any]]:  # fmt: skip
+    def find(self, project: str, path: str, mode: str, kind: str | None) -> list[dict[str, Any]]:
         """The project's data whose path matches `path` as ICAv2's `filePathMatchMode` says."""
         wanted = path.lower()
 
